@@ -1,0 +1,109 @@
+// The envforge store: one SQLite file (WAL, one writer, batched transactions) holding tasks,
+// runs, episodes, messages and validations. Schema documented in datasets/SCHEMA.md.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "datasets/sqlite.hpp"
+#include "tasks/episode_runner.hpp"
+#include "tasks/task.hpp"
+
+namespace envforge {
+
+inline constexpr int kStoreSchemaVersion = 1;
+
+struct TaskFilter {
+    std::string kind;  // empty: all kinds
+    int64_t limit = -1;
+};
+
+struct RunInfo {
+    int64_t id = 0;
+    std::string name, policy, context_policy, created_at;
+    Json config;
+};
+
+struct EpisodeRow {
+    int64_t id = 0;
+    int64_t run_id = 0;
+    std::string run_name;
+    std::string task_id;
+    std::string kind;
+    int rollout = 0;
+    std::string status;
+    double reward = 0;
+    bool passed = false;
+    Json verdict;
+    Json final_answer;
+    int turns = 0, tool_calls = 0;
+    double seconds = 0;
+    std::string error;
+};
+
+struct ValidationRow {
+    std::string task_id, probe;
+    bool expect_pass = false, passed = false, ok = false;
+    double reward = 0;
+    Json details;
+};
+
+class Store {
+public:
+    // Opens or creates `path` and migrates it to kStoreSchemaVersion. Throws IoError for an
+    // unreadable, corrupt, locked or newer-version file.
+    explicit Store(const std::string& path, bool read_only = false);
+    ~Store();
+
+    SqliteDb& db() { return *db_; }
+
+    // Tasks (insert-or-ignore by content id). Returns how many were new.
+    size_t add_tasks(const std::vector<Task>& tasks);
+    std::vector<Task> load_tasks(const TaskFilter& filter = {}) const;
+    std::optional<Task> load_task(const std::string& id) const;
+    int64_t count_tasks(const std::string& kind = "") const;
+
+    // Runs.
+    int64_t ensure_run(const std::string& name, const std::string& policy,
+                       const std::string& context_policy, const Json& config);
+    std::optional<RunInfo> find_run(const std::string& name) const;
+    std::vector<RunInfo> runs() const;
+    // (task id, rollout) pairs already recorded for a run: resume skips them.
+    std::set<std::pair<std::string, int>> recorded(int64_t run_id) const;
+
+    // Episodes are buffered and written in one transaction per batch with their messages.
+    void add_episode(int64_t run_id, const Episode& ep);
+    void flush();
+    size_t pending() const { return pending_.size(); }
+    void set_batch(size_t episodes, std::chrono::milliseconds max_delay) {
+        batch_ = episodes;
+        max_delay_ = max_delay;
+    }
+
+    std::vector<EpisodeRow> episodes(const std::string& run_name = "", int64_t episode_id = -1,
+                                     bool only_passed = false) const;
+    std::vector<Message> messages(int64_t episode_id) const;
+
+    void put_validations(const std::vector<ValidationRow>& rows);
+
+private:
+    void migrate();
+    void write_batch();
+
+    std::unique_ptr<SqliteDb> db_;
+    std::vector<std::pair<int64_t, Episode>> pending_;
+    size_t batch_ = 64;
+    std::chrono::milliseconds max_delay_{250};
+    std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+};
+
+// Little-endian int32 token ids <-> blob.
+std::string pack_ids(const std::vector<int32_t>& ids);
+std::vector<int32_t> unpack_ids(const std::string& blob);
+
+}  // namespace envforge

@@ -1,0 +1,256 @@
+// Episodes are C++20 coroutines on one Asio io_context; `jobs` workers pull from a shared queue.
+#include "tasks/episode_runner.hpp"
+
+#include <chrono>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "tasks/errors.hpp"
+#include "tasks/json_schema.hpp"
+
+namespace envforge {
+
+namespace asio = boost::asio;
+
+const char* episode_status_name(EpisodeStatus s) {
+    switch (s) {
+        case EpisodeStatus::Submitted: return "submitted";
+        case EpisodeStatus::Ended: return "ended";
+        case EpisodeStatus::MaxTurns: return "max_turns";
+        case EpisodeStatus::MaxToolCalls: return "max_tool_calls";
+        case EpisodeStatus::WallTime: return "wall_time";
+        case EpisodeStatus::PolicyError: return "policy_error";
+        case EpisodeStatus::EnvError: return "env_error";
+    }
+    return "?";
+}
+
+bool sanitize_utf8(std::string& s) {
+    if (is_valid_utf8(s)) return false;
+    std::string out;
+    out.reserve(s.size() + 8);
+    size_t i = 0;
+    while (i < s.size()) {
+        size_t len = 1;
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0xC0 && c < 0xE0) len = 2;
+        else if (c >= 0xE0 && c < 0xF0) len = 3;
+        else if (c >= 0xF0 && c < 0xF8) len = 4;
+        if (i + len <= s.size() && (c < 0x80 || c >= 0xC0) &&
+            is_valid_utf8(std::string_view(s).substr(i, len))) {
+            out.append(s, i, len);
+            i += len;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    s = std::move(out);
+    return true;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Sanitises what a model produced so the transcript is valid UTF-8 of bounded size.
+std::string clean_model_output(Message& m, size_t max_bytes) {
+    std::string note;
+    auto fix = [&](std::string& s, const char* field) {
+        if (sanitize_utf8(s)) note += std::string(field) + " had invalid UTF-8 (replaced); ";
+        if (s.size() > max_bytes) {
+            s.resize(max_bytes);
+            sanitize_utf8(s);  // the cut may split a character
+            note += std::string(field) + " truncated to " + std::to_string(max_bytes) + " bytes; ";
+        }
+    };
+    if (m.content) fix(*m.content, "content");
+    if (m.reasoning) fix(*m.reasoning, "reasoning");
+    for (auto& c : m.tool_calls) {
+        fix(c.name, "tool name");
+        fix(c.arguments, "tool arguments");
+    }
+    return note;
+}
+
+}  // namespace
+
+asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy,
+                                     int rollout, const EpisodeOptions& options) {
+    Episode ep;
+    ep.task_id = task.id;
+    ep.rollout = rollout;
+    ep.transcript.push_back(Message::system(task.system));
+    ep.transcript.push_back(Message::user(task.prompt));
+    const auto t0 = Clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+
+    std::string setup_error;
+    try {
+        co_await env.start(task);
+    } catch (const std::exception& e) {
+        setup_error = e.what();
+    }
+    if (!setup_error.empty()) {
+        ep.status = EpisodeStatus::EnvError;
+        ep.error = "environment setup: " + setup_error;
+        ep.verdict.details.set("error", ep.error);
+        ep.seconds = elapsed();
+        co_return ep;
+    }
+
+    bool done = false;
+    bool submitted = false;
+    while (!done) {
+        if (ep.turns >= task.limits.max_turns) {
+            ep.status = EpisodeStatus::MaxTurns;
+            break;
+        }
+        if (elapsed() >= task.limits.wall_seconds) {
+            ep.status = EpisodeStatus::WallTime;
+            break;
+        }
+        PolicyRequest req;
+        req.task = &task;
+        req.turn = ep.turns;
+        req.rollout = rollout;
+        req.seed = options.seed ^ (static_cast<uint64_t>(rollout) * 0x9e3779b97f4a7c15ULL);
+        if (policy.needs_prompt()) req.prompt = render_context(ep.transcript, options.context);
+
+        Message reply;
+        std::string policy_error;
+        try {
+            reply = co_await policy.next(req);
+        } catch (const std::exception& e) {
+            policy_error = e.what();
+        }
+        if (!policy_error.empty()) {
+            ep.status = EpisodeStatus::PolicyError;
+            ep.error = "policy: " + policy_error;
+            break;
+        }
+        reply.role = Role::Assistant;
+        ep.error += clean_model_output(reply, options.max_message_bytes);
+        ep.prompt_tokens += static_cast<int64_t>(reply.prompt_ids.size());
+        ep.completion_tokens += static_cast<int64_t>(reply.completion_ids.size());
+        ++ep.turns;
+        std::vector<ToolCall> calls = reply.tool_calls;
+        ep.transcript.push_back(std::move(reply));
+        if (calls.empty()) {
+            ep.status = EpisodeStatus::Ended;
+            const auto& content = ep.transcript.back().content;
+            if (content && !content->empty()) ep.final_answer = Json(*content);
+            break;
+        }
+
+        for (const ToolCall& call : calls) {
+            Message result;
+            result.role = Role::Tool;
+            result.tool_call_id = call.id;
+            result.name = call.name;
+            ToolResult r;
+            if (done) {
+                r = ToolResult::error("not executed: the episode already ended");
+            } else if (ep.tool_calls >= task.limits.max_tool_calls) {
+                r = ToolResult::error("not executed: tool call limit reached");
+                ep.status = EpisodeStatus::MaxToolCalls;
+                done = true;
+            } else {
+                ++ep.tool_calls;
+                const ToolSpec* spec = task.find_tool(call.name);
+                if (!spec) {
+                    r = ToolResult::error("unknown tool '" + call.name + "'");
+                } else {
+                    Json args;
+                    std::string bad;
+                    try {
+                        args = call.arguments.empty() ? Json::object()
+                                                      : Json::parse(call.arguments, "arguments");
+                    } catch (const InvalidInput& e) {
+                        bad = e.what();
+                    }
+                    if (bad.empty())
+                        if (auto err = validate_json_schema(args, spec->parameters)) bad = *err;
+                    if (!bad.empty()) {
+                        r = ToolResult::error("invalid arguments for '" + call.name + "': " + bad);
+                    } else {
+                        std::string env_error;
+                        try {
+                            r = co_await env.call(call.name, args);
+                        } catch (const std::exception& e) {
+                            env_error = e.what();
+                        }
+                        if (!env_error.empty()) r = ToolResult::error("tool failed: " + env_error);
+                    }
+                }
+                if (r.final) {
+                    ep.final_answer = r.answer;
+                    ep.status = EpisodeStatus::Submitted;
+                    submitted = true;
+                    done = true;
+                }
+            }
+            result.content = std::move(r.content);
+            result.is_error = r.is_error;
+            ep.transcript.push_back(std::move(result));
+        }
+    }
+    (void)submitted;
+
+    std::string verify_error;
+    try {
+        ep.verdict = co_await env.verify(ep.final_answer);
+    } catch (const std::exception& e) {
+        verify_error = e.what();
+    }
+    if (!verify_error.empty()) {
+        ep.status = EpisodeStatus::EnvError;
+        ep.error += "verifier: " + verify_error;
+        ep.verdict = Verdict{};
+        ep.verdict.details.set("error", verify_error);
+    }
+    env.close();
+    ep.seconds = elapsed();
+    co_return ep;
+}
+
+void run_episodes(asio::io_context& io, const std::vector<WorkItem>& items, int jobs,
+                  const EnvironmentFactory& make_env, Policy& policy, const EpisodeOptions& options,
+                  const std::function<void(Episode&&)>& on_done,
+                  const std::function<bool()>& stop) {
+    size_t next = 0;
+    auto worker = [&]() -> asio::awaitable<void> {
+        while (next < items.size() && !(stop && stop())) {
+            const WorkItem item = items[next++];
+            Episode ep;
+            std::unique_ptr<Environment> env;
+            std::string make_error;
+            try {
+                env = make_env(*item.task);
+            } catch (const std::exception& e) {
+                make_error = e.what();
+            }
+            if (!env) {
+                ep.task_id = item.task->id;
+                ep.rollout = item.rollout;
+                ep.status = EpisodeStatus::EnvError;
+                ep.error = "no environment for kind '" + item.task->kind + "': " + make_error;
+            } else {
+                ep = co_await run_episode(*item.task, *env, policy, item.rollout, options);
+            }
+            on_done(std::move(ep));
+        }
+    };
+    int n = std::max(1, jobs);
+    // Rethrow from io.run(): a failure outside an episode (the store's writer) must stop the run.
+    auto rethrow = [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+    };
+    for (int i = 0; i < n; ++i) asio::co_spawn(io, worker(), rethrow);
+    io.restart();
+    io.run();
+}
+
+}  // namespace envforge

@@ -1,0 +1,73 @@
+// The episode runner: policy → tool calls (several per turn) → environment → results, until the
+// agent submits or a limit ends it; then the verifier. Every step is recorded in the transcript.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "tasks/context_policy.hpp"
+#include "tasks/environment.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace envforge {
+
+// How an episode ended. Stored as text in the store's `episodes.status`.
+enum class EpisodeStatus : uint8_t {
+    Submitted,     // the agent called the submit tool
+    Ended,         // the agent answered without tool calls
+    MaxTurns,
+    MaxToolCalls,
+    WallTime,
+    PolicyError,   // the policy failed (model server down, unparseable output after retries)
+    EnvError,      // the environment could not be set up or failed internally
+};
+const char* episode_status_name(EpisodeStatus s);
+
+struct EpisodeOptions {
+    ContextPolicy context = ContextPolicy::V32;
+    uint64_t seed = 0;
+    size_t max_message_bytes = 1 << 20;  // longer model output is truncated and flagged
+};
+
+struct Episode {
+    std::string task_id;
+    int rollout = 0;
+    EpisodeStatus status = EpisodeStatus::Ended;
+    std::vector<Message> transcript;
+    Json final_answer;  // null when nothing was submitted
+    Verdict verdict;
+    int turns = 0;
+    int tool_calls = 0;
+    int64_t prompt_tokens = 0;
+    int64_t completion_tokens = 0;
+    double seconds = 0;
+    std::string error;  // policy_error / env_error reason, or a note about sanitised output
+};
+
+boost::asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy,
+                                            int rollout, const EpisodeOptions& options);
+
+struct WorkItem {
+    const Task* task;
+    int rollout;
+};
+using EnvironmentFactory = std::function<std::unique_ptr<Environment>(const Task&)>;
+
+// Runs all items with at most `jobs` episodes in flight on `io`, calling `on_done` (on the io
+// thread) as each finishes. Returns when all are done. `stop` is polled between episodes.
+void run_episodes(boost::asio::io_context& io, const std::vector<WorkItem>& items, int jobs,
+                  const EnvironmentFactory& make_env, Policy& policy, const EpisodeOptions& options,
+                  const std::function<void(Episode&&)>& on_done,
+                  const std::function<bool()>& stop = {});
+
+// Replaces invalid UTF-8 sequences with U+FFFD; returns true when it changed anything.
+bool sanitize_utf8(std::string& s);
+
+}  // namespace envforge

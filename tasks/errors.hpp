@@ -1,0 +1,27 @@
+// Typed errors for failures that abort a unit of work (a command, an episode's setup). Expected
+// outcomes — a tool call that fails, a verifier that rejects — are values, never exceptions.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace envforge {
+
+// Bad input from a user, a file or a model: the message names the thing, the value and what was
+// expected. The command line turns it into one line on stderr and exit code 2.
+struct InvalidInput : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A file, database or other resource could not be read or written.
+struct IoError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void assert_fail(const char* expr, const char* file, int line);
+
+}  // namespace envforge
+
+// Programmer errors only; never on input from users, files or the network.
+#define ENVFORGE_ASSERT(cond) \
+    ((cond) ? (void)0 : ::envforge::assert_fail(#cond, __FILE__, __LINE__))

@@ -1,0 +1,351 @@
+// JSON value: parsing with RapidJSON's SAX reader (full-precision doubles, UTF-8 validated) and a
+// hand-written writer so output is byte-stable across machines and library versions.
+#include "tasks/json.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include "tasks/errors.hpp"
+
+namespace envforge {
+
+void assert_fail(const char* expr, const char* file, int line) {
+    std::fprintf(stderr, "envforge: internal error: assertion '%s' failed at %s:%d\n", expr, file,
+                 line);
+    std::abort();
+}
+
+const char* json_type_name(JsonType t) {
+    switch (t) {
+        case JsonType::Null: return "null";
+        case JsonType::Bool: return "boolean";
+        case JsonType::Int: return "integer";
+        case JsonType::Double: return "number";
+        case JsonType::String: return "string";
+        case JsonType::Array: return "array";
+        case JsonType::Object: return "object";
+    }
+    return "?";
+}
+
+Json Json::object(std::initializer_list<std::pair<const char*, Json>> members) {
+    JsonObject o;
+    o.reserve(members.size());
+    for (const auto& [k, v] : members) o.push_back({k, v});
+    return Json(std::move(o));
+}
+
+bool Json::as_bool() const {
+    ENVFORGE_ASSERT(is_bool());
+    return std::get<bool>(v_);
+}
+int64_t Json::as_int() const {
+    ENVFORGE_ASSERT(is_int());
+    return std::get<int64_t>(v_);
+}
+double Json::as_number() const {
+    ENVFORGE_ASSERT(is_number());
+    return is_int() ? static_cast<double>(std::get<int64_t>(v_)) : std::get<double>(v_);
+}
+const std::string& Json::as_string() const {
+    ENVFORGE_ASSERT(is_string());
+    return std::get<std::string>(v_);
+}
+const JsonArray& Json::as_array() const {
+    ENVFORGE_ASSERT(is_array());
+    return std::get<JsonArray>(v_);
+}
+JsonArray& Json::as_array() {
+    ENVFORGE_ASSERT(is_array());
+    return std::get<JsonArray>(v_);
+}
+const JsonObject& Json::as_object() const {
+    ENVFORGE_ASSERT(is_object());
+    return std::get<JsonObject>(v_);
+}
+JsonObject& Json::as_object() {
+    ENVFORGE_ASSERT(is_object());
+    return std::get<JsonObject>(v_);
+}
+
+const Json* Json::find(std::string_view key) const {
+    if (!is_object()) return nullptr;
+    for (const auto& m : std::get<JsonObject>(v_))
+        if (m.key == key) return &m.value;
+    return nullptr;
+}
+Json* Json::find(std::string_view key) {
+    return const_cast<Json*>(static_cast<const Json*>(this)->find(key));
+}
+Json& Json::operator[](std::string_view key) {
+    if (is_null()) v_ = JsonObject{};
+    if (Json* v = find(key)) return *v;
+    auto& o = as_object();
+    o.push_back({std::string(key), Json()});
+    return o.back().value;
+}
+const Json& Json::at(std::string_view key) const {
+    const Json* v = find(key);
+    ENVFORGE_ASSERT(v != nullptr);
+    return *v;
+}
+Json& Json::set(std::string_view key, Json value) {
+    Json& slot = (*this)[key];
+    slot = std::move(value);
+    return slot;
+}
+bool Json::erase(std::string_view key) {
+    if (!is_object()) return false;
+    auto& o = as_object();
+    auto it = std::find_if(o.begin(), o.end(), [&](const JsonMember& m) { return m.key == key; });
+    if (it == o.end()) return false;
+    o.erase(it);
+    return true;
+}
+void Json::push_back(Json v) {
+    if (is_null()) v_ = JsonArray{};
+    as_array().push_back(std::move(v));
+}
+size_t Json::size() const {
+    if (is_array()) return std::get<JsonArray>(v_).size();
+    if (is_object()) return std::get<JsonObject>(v_).size();
+    return 0;
+}
+
+std::string Json::get_string(std::string_view key, std::string fallback) const {
+    const Json* v = find(key);
+    return v && v->is_string() ? v->as_string() : fallback;
+}
+int64_t Json::get_int(std::string_view key, int64_t fallback) const {
+    const Json* v = find(key);
+    return v && v->is_int() ? v->as_int() : fallback;
+}
+double Json::get_number(std::string_view key, double fallback) const {
+    const Json* v = find(key);
+    return v && v->is_number() ? v->as_number() : fallback;
+}
+bool Json::get_bool(std::string_view key, bool fallback) const {
+    const Json* v = find(key);
+    return v && v->is_bool() ? v->as_bool() : fallback;
+}
+
+bool operator==(const Json& a, const Json& b) { return a.v_ == b.v_; }
+
+// ---- writer ----
+
+void json_append_string(std::string& out, std::string_view s) {
+    static const char* hex = "0123456789abcdef";
+    out.push_back('"');
+    size_t run = 0;  // start of the current run of bytes that need no escape
+    for (size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                out += "\\u00";
+                out.push_back(hex[c >> 4]);
+                out.push_back(hex[c & 15]);
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    out.push_back('"');
+}
+
+static void append_double(std::string& out, double d) {
+    if (!std::isfinite(d)) {  // JSON has no NaN or infinity
+        out += "null";
+        return;
+    }
+    char buf[32];
+    auto res = std::to_chars(buf, buf + sizeof buf, d);  // shortest representation that round-trips
+    std::string_view sv(buf, static_cast<size_t>(res.ptr - buf));
+    out += sv;
+    if (sv.find_first_of(".eEn") == std::string_view::npos) out += ".0";  // stays a double on parse
+}
+
+void Json::dump_to(std::string& out, bool canonical) const {
+    switch (type()) {
+        case JsonType::Null: out += "null"; break;
+        case JsonType::Bool: out += std::get<bool>(v_) ? "true" : "false"; break;
+        case JsonType::Int: {
+            char buf[24];
+            auto res = std::to_chars(buf, buf + sizeof buf, std::get<int64_t>(v_));
+            out.append(buf, res.ptr);
+            break;
+        }
+        case JsonType::Double: append_double(out, std::get<double>(v_)); break;
+        case JsonType::String: json_append_string(out, std::get<std::string>(v_)); break;
+        case JsonType::Array: {
+            out.push_back('[');
+            bool first = true;
+            for (const auto& e : std::get<JsonArray>(v_)) {
+                if (!first) out.push_back(',');
+                first = false;
+                e.dump_to(out, canonical);
+            }
+            out.push_back(']');
+            break;
+        }
+        case JsonType::Object: {
+            const auto& o = std::get<JsonObject>(v_);
+            out.push_back('{');
+            auto emit = [&](const JsonMember& m, bool first) {
+                if (!first) out.push_back(',');
+                json_append_string(out, m.key);
+                out.push_back(':');
+                m.value.dump_to(out, canonical);
+            };
+            if (canonical && o.size() > 1) {
+                std::vector<const JsonMember*> sorted;
+                sorted.reserve(o.size());
+                for (const auto& m : o) sorted.push_back(&m);
+                std::sort(sorted.begin(), sorted.end(),
+                          [](const JsonMember* a, const JsonMember* b) { return a->key < b->key; });
+                for (size_t i = 0; i < sorted.size(); ++i) emit(*sorted[i], i == 0);
+            } else {
+                for (size_t i = 0; i < o.size(); ++i) emit(o[i], i == 0);
+            }
+            out.push_back('}');
+            break;
+        }
+    }
+}
+
+std::string Json::dump() const {
+    std::string out;
+    dump_to(out, false);
+    return out;
+}
+std::string Json::dump_canonical() const {
+    std::string out;
+    dump_to(out, true);
+    return out;
+}
+
+// ---- parser ----
+
+namespace {
+
+// Builds a Json tree from RapidJSON SAX events with an explicit stack (no recursion limits hit by
+// deep but valid input beyond the depth guard below).
+struct TreeBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder> {
+    static constexpr size_t kMaxDepth = 512;
+    std::vector<Json> stack;
+    std::vector<std::string> keys;
+    Json root;
+    bool too_deep = false;
+
+    bool add(Json v) {
+        if (stack.empty()) {
+            root = std::move(v);
+        } else if (stack.back().is_array()) {
+            stack.back().as_array().push_back(std::move(v));
+        } else {
+            stack.back().as_object().push_back({std::move(keys.back()), std::move(v)});
+            keys.pop_back();
+        }
+        return true;
+    }
+    bool Null() { return add(Json()); }
+    bool Bool(bool b) { return add(Json(b)); }
+    bool Int(int i) { return add(Json(int64_t{i})); }
+    bool Uint(unsigned u) { return add(Json(int64_t{u})); }
+    bool Int64(int64_t i) { return add(Json(i)); }
+    bool Uint64(uint64_t u) {
+        if (u > static_cast<uint64_t>(INT64_MAX)) return add(Json(static_cast<double>(u)));
+        return add(Json(static_cast<int64_t>(u)));
+    }
+    bool Double(double d) { return add(Json(d)); }
+    bool String(const char* s, rapidjson::SizeType n, bool) {
+        return add(Json(std::string(s, n)));
+    }
+    bool Key(const char* s, rapidjson::SizeType n, bool) {
+        keys.emplace_back(s, n);
+        return true;
+    }
+    bool open(Json v) {
+        if (stack.size() >= kMaxDepth) {
+            too_deep = true;
+            return false;
+        }
+        stack.push_back(std::move(v));
+        return true;
+    }
+    bool StartObject() { return open(Json::object()); }
+    bool StartArray() { return open(Json::array()); }
+    bool close() {
+        Json v = std::move(stack.back());
+        stack.pop_back();
+        return add(std::move(v));
+    }
+    bool EndObject(rapidjson::SizeType) { return close(); }
+    bool EndArray(rapidjson::SizeType) { return close(); }
+};
+
+}  // namespace
+
+Json Json::parse(std::string_view text, std::string_view what) {
+    TreeBuilder builder;
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream ms(text.data(), text.size());
+    constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag |
+                                rapidjson::kParseValidateEncodingFlag |
+                                rapidjson::kParseStopWhenDoneFlag;
+    auto res = reader.Parse<kFlags>(ms, builder);
+    if (res.IsError()) {
+        std::string why = builder.too_deep ? "nesting deeper than 512 levels"
+                                           : rapidjson::GetParseError_En(res.Code());
+        throw InvalidInput(std::string(what) + ": invalid JSON: " + why + " at offset " +
+                           std::to_string(res.Offset()));
+    }
+    // Only whitespace may follow the value.
+    for (size_t i = res.Offset(); i < text.size(); ++i) {
+        char c = text[i];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+            throw InvalidInput(std::string(what) + ": invalid JSON: unexpected data after the "
+                               "value at offset " + std::to_string(i));
+    }
+    return std::move(builder.root);
+}
+
+bool is_valid_utf8(std::string_view s) {
+    size_t i = 0, n = s.size();
+    while (i < n) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) { ++i; continue; }
+        int len;
+        uint32_t cp;
+        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+        else return false;
+        if (i + static_cast<size_t>(len) > n) return false;
+        for (int k = 1; k < len; ++k) {
+            auto cc = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += static_cast<size_t>(len);
+    }
+    return true;
+}
+
+}  // namespace envforge

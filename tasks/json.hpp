@@ -1,0 +1,107 @@
+// A small owned JSON value (null, bool, int64, double, string, array, ordered object) with exact
+// round trips: parse(dump(v)) == v, integers stay integers, doubles print shortest-exact.
+// dump() keeps member order; dump_canonical() sorts keys, for content hashes.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace envforge {
+
+class Json;
+struct JsonMember;
+
+using JsonArray = std::vector<Json>;
+using JsonObject = std::vector<JsonMember>;
+
+enum class JsonType : uint8_t { Null, Bool, Int, Double, String, Array, Object };
+
+const char* json_type_name(JsonType t);
+
+class Json {
+public:
+    Json() = default;
+    Json(std::nullptr_t) {}
+    Json(bool b) : v_(b) {}
+    Json(int i) : v_(int64_t{i}) {}
+    Json(int64_t i) : v_(i) {}
+    Json(uint32_t i) : v_(int64_t{i}) {}
+    Json(double d) : v_(d) {}
+    Json(const char* s) : v_(std::string(s)) {}
+    Json(std::string s) : v_(std::move(s)) {}
+    Json(std::string_view s) : v_(std::string(s)) {}
+    Json(JsonArray a) : v_(std::move(a)) {}
+    Json(JsonObject o) : v_(std::move(o)) {}
+
+    static Json array() { return Json(JsonArray{}); }
+    static Json object() { return Json(JsonObject{}); }
+    static Json object(std::initializer_list<std::pair<const char*, Json>> members);
+
+    // Parses UTF-8 JSON text; throws InvalidInput("<what>: <error> at offset N") on bad input.
+    static Json parse(std::string_view text, std::string_view what = "JSON");
+
+    JsonType type() const { return static_cast<JsonType>(v_.index()); }
+    bool is_null() const { return type() == JsonType::Null; }
+    bool is_bool() const { return type() == JsonType::Bool; }
+    bool is_int() const { return type() == JsonType::Int; }
+    bool is_number() const { return is_int() || type() == JsonType::Double; }
+    bool is_string() const { return type() == JsonType::String; }
+    bool is_array() const { return type() == JsonType::Array; }
+    bool is_object() const { return type() == JsonType::Object; }
+
+    // Typed access; a wrong type is a programmer error (checked with ENVFORGE_ASSERT).
+    bool as_bool() const;
+    int64_t as_int() const;
+    double as_number() const;  // int or double
+    const std::string& as_string() const;
+    const JsonArray& as_array() const;
+    JsonArray& as_array();
+    const JsonObject& as_object() const;
+    JsonObject& as_object();
+
+    // Object access. find() returns nullptr when absent; operator[] on a missing key inserts null.
+    const Json* find(std::string_view key) const;
+    Json* find(std::string_view key);
+    Json& operator[](std::string_view key);
+    const Json& at(std::string_view key) const;  // asserts presence
+    Json& set(std::string_view key, Json value);  // insert or replace, keeps position
+    bool erase(std::string_view key);
+
+    // Array helpers.
+    void push_back(Json v);
+    size_t size() const;  // elements of an array or members of an object, else 0
+
+    // Convenience getters for optional typed members (return fallback when absent or mistyped).
+    std::string get_string(std::string_view key, std::string fallback = {}) const;
+    int64_t get_int(std::string_view key, int64_t fallback = 0) const;
+    double get_number(std::string_view key, double fallback = 0) const;
+    bool get_bool(std::string_view key, bool fallback = false) const;
+
+    std::string dump() const;
+    std::string dump_canonical() const;
+    void dump_to(std::string& out, bool canonical = false) const;
+
+    friend bool operator==(const Json& a, const Json& b);
+
+private:
+    std::variant<std::nullptr_t, bool, int64_t, double, std::string, JsonArray, JsonObject> v_;
+};
+
+struct JsonMember {
+    std::string key;
+    Json value;
+    friend bool operator==(const JsonMember&, const JsonMember&) = default;
+};
+
+// Appends `s` to `out` as a JSON string literal (quotes included).
+void json_append_string(std::string& out, std::string_view s);
+
+// True when `s` is valid UTF-8 (no overlongs, no surrogates).
+bool is_valid_utf8(std::string_view s);
+
+}  // namespace envforge

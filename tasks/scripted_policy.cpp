@@ -1,0 +1,47 @@
+#include "tasks/scripted_policy.hpp"
+
+#include "tasks/json_schema.hpp"
+
+namespace envforge {
+
+boost::asio::awaitable<Message> ScriptedPolicy::next(const PolicyRequest& request) {
+    // Scripts are cheap to derive, so the policy stays stateless across episodes.
+    std::vector<ScriptTurn> script = script_for_(*request.task);
+    Message m;
+    m.role = Role::Assistant;
+    if (request.turn >= static_cast<int>(script.size())) {
+        m.content = "";
+        co_return m;
+    }
+    const ScriptTurn& turn = script[static_cast<size_t>(request.turn)];
+    if (!turn.reasoning.empty()) m.reasoning = turn.reasoning;
+    int k = 0;
+    for (const auto& c : turn.calls)
+        m.tool_calls.push_back({"call_" + std::to_string(request.turn) + "_" + std::to_string(k++),
+                                c.name, c.arguments.dump()});
+    co_return m;
+}
+
+const ToolSpec* find_submit_tool(const Task& task) {
+    for (const auto& t : task.tools)
+        if (t.impl.get_bool("submit")) return &t;
+    for (const auto& t : task.tools)
+        if (t.name.rfind("submit", 0) == 0) return &t;
+    return nullptr;
+}
+
+std::unique_ptr<Policy> make_reference_policy() {
+    return std::make_unique<ScriptedPolicy>("reference",
+                                            [](const Task& t) { return t.reference_turns(); });
+}
+
+std::unique_ptr<Policy> make_null_policy() {
+    return std::make_unique<ScriptedPolicy>("null", [](const Task& t) {
+        std::vector<ScriptTurn> script;
+        if (const ToolSpec* submit = find_submit_tool(t))
+            script.push_back({"", {{submit->name, minimal_value_for_schema(submit->parameters)}}});
+        return script;
+    });
+}
+
+}  // namespace envforge
