@@ -1,0 +1,63 @@
+// The general-agent environment runtime: a private in-memory SQLite database per episode built
+// from the task's tables, tools executed as parameterised SQL or named operations of the task's
+// domain, and the domain's verifier over the submitted answer and the final database state.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datasets/sqlite.hpp"
+#include "tasks/environment.hpp"
+
+namespace envforge::general {
+
+// A sub-domain of general tasks (trip planning, retail orders, meeting scheduling).
+struct Domain {
+    const char* name;
+    Task (*synthesize)(uint64_t seed, int difficulty);
+    // State-changing or composite tools, by impl.op name; nullptr when the domain has none.
+    ToolResult (*run_op)(SqliteDb& db, const std::string& op, const Json& args);
+    // Checks the answer and the final state; `db` is the episode's database after the agent.
+    Verdict (*verify)(const Task& task, SqliteDb& db, const Json& answer);
+};
+
+const std::vector<const Domain*>& domains();
+const Domain* find_domain(std::string_view name);
+
+// Builds the database of a task's env.tables.
+std::unique_ptr<SqliteDb> build_database(const Task& task);
+
+// Runs a declarative SQL tool (impl {"sql","result","missing"}) with named parameters bound
+// from `args`. Returns the rows as compact JSON text.
+ToolResult run_sql_tool(SqliteDb& db, const Json& impl, const Json& args);
+
+// Rows of an SQL query as JSON objects (used by verifiers).
+std::vector<Json> query_objects(SqliteDb& db, std::string_view sql);
+
+// Accumulates named checks into a binary-reward verdict with per-check details.
+class Checks {
+public:
+    void add(std::string name, bool ok, std::string why = "");
+    bool all_ok() const { return failed_ == 0; }
+    Verdict verdict() const;
+
+private:
+    JsonArray items_;
+    int failed_ = 0;
+};
+
+class GeneralEnvironment : public Environment {
+public:
+    boost::asio::awaitable<void> start(const Task& task) override;
+    boost::asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override;
+    boost::asio::awaitable<Verdict> verify(const Json& final_answer) override;
+    void close() override { db_.reset(); }
+
+private:
+    const Task* task_ = nullptr;
+    const Domain* domain_ = nullptr;
+    std::unique_ptr<SqliteDb> db_;
+};
+
+}  // namespace envforge::general

@@ -1,0 +1,64 @@
+#include "envgen/kind.hpp"
+
+#include "envgen/general/general_kind.hpp"
+#include "tasks/errors.hpp"
+#include "tasks/json_schema.hpp"
+#include "tasks/scripted_policy.hpp"
+
+namespace envforge {
+
+std::vector<Probe> EnvKind::probes(const Task& task) const {
+    // Kinds that precompute probes at synthesis keep them in reference.probes.
+    std::vector<Probe> out;
+    const Json* probes = task.reference.find("probes");
+    if (!probes || !probes->is_array()) return out;
+    for (const auto& p : probes->as_array()) {
+        Probe probe;
+        probe.name = p.get_string("name");
+        probe.expect_pass = p.get_bool("expect_pass");
+        if (const Json* turns = p.find("turns")) probe.script = script_from_json(*turns);
+        out.push_back(std::move(probe));
+    }
+    return out;
+}
+
+namespace {
+
+const std::vector<const EnvKind*>& registry() {
+    static const std::vector<const EnvKind*> kinds = {&general_kind()};
+    return kinds;
+}
+
+}  // namespace
+
+const EnvKind* find_kind(std::string_view name) {
+    for (const EnvKind* k : registry())
+        if (k->name() == name) return k;
+    return nullptr;
+}
+
+const EnvKind& require_kind(std::string_view name) {
+    if (const EnvKind* k = find_kind(name)) return *k;
+    std::string known;
+    for (const auto& n : kind_names()) known += (known.empty() ? "" : ", ") + n;
+    throw InvalidInput("kind '" + std::string(name) + "': unknown, expected one of: " + known);
+}
+
+std::vector<std::string> kind_names() {
+    std::vector<std::string> out;
+    for (const EnvKind* k : registry()) out.push_back(k->name());
+    return out;
+}
+
+std::vector<Probe> all_probes(const Task& task) {
+    std::vector<Probe> out;
+    out.push_back({"reference", true, task.reference_turns()});
+    std::vector<ScriptTurn> null_script;
+    if (const ToolSpec* submit = find_submit_tool(task))
+        null_script.push_back({"", {{submit->name, minimal_value_for_schema(submit->parameters)}}});
+    out.push_back({"null", false, std::move(null_script)});
+    for (auto& p : require_kind(task.kind).probes(task)) out.push_back(std::move(p));
+    return out;
+}
+
+}  // namespace envforge
