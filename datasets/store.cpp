@@ -107,10 +107,12 @@ std::vector<int32_t> unpack_ids(const std::string& blob) {
 Store::Store(const std::string& path, bool read_only) {
     db_ = std::make_unique<SqliteDb>(path, read_only, true);
     sqlite3_busy_timeout(db_->raw(), 5000);
-    try {
+    {
         // Reading the schema fails on a file that is not a database, before anything is written.
-        SqliteStmt probe(*db_, "SELECT count(*) FROM sqlite_master");
-        probe.step();
+        {
+            SqliteStmt probe(*db_, "SELECT count(*) FROM sqlite_master");
+            probe.step();
+        }
         if (!read_only) {
             db_->exec("PRAGMA journal_mode=WAL");
             db_->exec("PRAGMA synchronous=NORMAL");
@@ -125,8 +127,6 @@ Store::Store(const std::string& path, bool read_only) {
                               std::to_string(v.int64(0)) + ", expected " +
                               std::to_string(kStoreSchemaVersion) + " (open it once for writing)");
         }
-    } catch (const IoError&) {
-        throw;
     }
 }
 
@@ -381,9 +381,11 @@ std::vector<Message> Store::messages(int64_t episode_id) const {
         m.role = parse_role(q.text(0));
         m.content = q.text_or_null(1);
         m.reasoning = q.text_or_null(2);
-        if (!q.is_null(3))
-            for (const auto& c : Json::parse(q.text(3), "stored tool calls").as_array())
-                m.tool_calls.push_back(ToolCall::from_json(c));
+        if (!q.is_null(3)) {
+            const Json calls = Json::parse(q.text(3), "stored tool calls");
+            if (!calls.is_array()) throw InvalidInput("stored tool calls: expected an array");
+            for (const auto& c : calls.as_array()) m.tool_calls.push_back(ToolCall::from_json(c));
+        }
         m.tool_call_id = q.text(4);
         m.name = q.text(5);
         m.is_error = q.int64(6) != 0;

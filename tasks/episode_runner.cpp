@@ -77,6 +77,32 @@ std::string clean_model_output(Message& m, size_t max_bytes) {
 
 }  // namespace
 
+asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env,
+                                             const ToolCall& call) {
+    const ToolSpec* spec = task.find_tool(call.name);
+    if (!spec) co_return ToolResult::error("unknown tool '" + call.name + "'");
+    Json args;
+    std::string bad;
+    try {
+        args = call.arguments.empty() ? Json::object() : Json::parse(call.arguments, "arguments");
+    } catch (const InvalidInput& e) {
+        bad = e.what();
+    }
+    if (bad.empty())
+        if (auto err = validate_json_schema(args, spec->parameters)) bad = *err;
+    if (!bad.empty())
+        co_return ToolResult::error("invalid arguments for '" + call.name + "': " + bad);
+    std::string env_error;
+    ToolResult r;
+    try {
+        r = co_await env.call(call.name, args);
+    } catch (const std::exception& e) {
+        env_error = e.what();
+    }
+    if (!env_error.empty()) co_return ToolResult::error("tool failed: " + env_error);
+    co_return r;
+}
+
 asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy,
                                      int rollout, const EpisodeOptions& options) {
     Episode ep;
@@ -102,7 +128,6 @@ asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy&
     }
 
     bool done = false;
-    bool submitted = false;
     while (!done) {
         if (ep.turns >= task.limits.max_turns) {
             ep.status = EpisodeStatus::MaxTurns;
@@ -159,36 +184,10 @@ asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy&
                 done = true;
             } else {
                 ++ep.tool_calls;
-                const ToolSpec* spec = task.find_tool(call.name);
-                if (!spec) {
-                    r = ToolResult::error("unknown tool '" + call.name + "'");
-                } else {
-                    Json args;
-                    std::string bad;
-                    try {
-                        args = call.arguments.empty() ? Json::object()
-                                                      : Json::parse(call.arguments, "arguments");
-                    } catch (const InvalidInput& e) {
-                        bad = e.what();
-                    }
-                    if (bad.empty())
-                        if (auto err = validate_json_schema(args, spec->parameters)) bad = *err;
-                    if (!bad.empty()) {
-                        r = ToolResult::error("invalid arguments for '" + call.name + "': " + bad);
-                    } else {
-                        std::string env_error;
-                        try {
-                            r = co_await env.call(call.name, args);
-                        } catch (const std::exception& e) {
-                            env_error = e.what();
-                        }
-                        if (!env_error.empty()) r = ToolResult::error("tool failed: " + env_error);
-                    }
-                }
+                r = co_await execute_tool_call(task, env, call);
                 if (r.final) {
                     ep.final_answer = r.answer;
                     ep.status = EpisodeStatus::Submitted;
-                    submitted = true;
                     done = true;
                 }
             }
@@ -197,7 +196,6 @@ asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy&
             ep.transcript.push_back(std::move(result));
         }
     }
-    (void)submitted;
 
     std::string verify_error;
     try {

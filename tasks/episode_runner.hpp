@@ -51,6 +51,11 @@ struct Episode {
     std::string error;  // policy_error / env_error reason, or a note about sanitised output
 };
 
+// Executes one tool call as the runner does: unknown tools, unparseable or schema-invalid
+// arguments and environment exceptions become error results. Replay uses the same path.
+boost::asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env,
+                                                     const ToolCall& call);
+
 boost::asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy,
                                             int rollout, const EpisodeOptions& options);
 

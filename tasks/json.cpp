@@ -314,7 +314,7 @@ Json Json::parse(std::string_view text, std::string_view what) {
                            std::to_string(res.Offset()));
     }
     // Only whitespace may follow the value.
-    for (size_t i = res.Offset(); i < text.size(); ++i) {
+    for (size_t i = ms.Tell(); i < text.size(); ++i) {
         char c = text[i];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
             throw InvalidInput(std::string(what) + ": invalid JSON: unexpected data after the "

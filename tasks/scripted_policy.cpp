@@ -6,7 +6,7 @@ namespace envforge {
 
 boost::asio::awaitable<Message> ScriptedPolicy::next(const PolicyRequest& request) {
     // Scripts are cheap to derive, so the policy stays stateless across episodes.
-    std::vector<ScriptTurn> script = script_for_(*request.task);
+    std::vector<ScriptTurn> script = script_for_(*request.task, request.rollout);
     Message m;
     m.role = Role::Assistant;
     if (request.turn >= static_cast<int>(script.size())) {
@@ -32,11 +32,11 @@ const ToolSpec* find_submit_tool(const Task& task) {
 
 std::unique_ptr<Policy> make_reference_policy() {
     return std::make_unique<ScriptedPolicy>("reference",
-                                            [](const Task& t) { return t.reference_turns(); });
+                                            [](const Task& t, int) { return t.reference_turns(); });
 }
 
 std::unique_ptr<Policy> make_null_policy() {
-    return std::make_unique<ScriptedPolicy>("null", [](const Task& t) {
+    return std::make_unique<ScriptedPolicy>("null", [](const Task& t, int) {
         std::vector<ScriptTurn> script;
         if (const ToolSpec* submit = find_submit_tool(t))
             script.push_back({"", {{submit->name, minimal_value_for_schema(submit->parameters)}}});

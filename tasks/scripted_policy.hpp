@@ -10,10 +10,11 @@
 
 namespace envforge {
 
-// Plays the turns returned by `script_for(task)`; afterwards answers with no tool calls.
+// Plays the turns returned by `script_for(task, rollout)`; afterwards answers with no tool calls.
 class ScriptedPolicy : public Policy {
 public:
-    using ScriptFn = std::function<std::vector<ScriptTurn>(const Task&)>;
+    // Maps (task, rollout) to the script to play; validation uses the rollout index as the probe.
+    using ScriptFn = std::function<std::vector<ScriptTurn>(const Task&, int rollout)>;
     ScriptedPolicy(std::string name, ScriptFn script_for)
         : name_(std::move(name)), script_for_(std::move(script_for)) {}
     std::string name() const override { return name_; }

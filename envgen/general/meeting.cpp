@@ -180,7 +180,7 @@ Task synthesize_meeting(uint64_t seed, int d) {
         return n;
     };
     const std::string room = add_room(building, seats + static_cast<int>(rng.range(0, 4)), true);
-    const std::string small = add_room(building, std::max(2, seats - static_cast<int>(rng.range(1, 2))), true);
+    const std::string small = add_room(building, std::max(1, seats - static_cast<int>(rng.range(1, 2))), true);
     if (need_video) add_room(building, seats + static_cast<int>(rng.range(0, 4)), false);
     const std::string taken = add_room(building, seats + static_cast<int>(rng.range(0, 6)), true);
     for (int i = 0; i < d + 1; ++i)

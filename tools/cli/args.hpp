@@ -1,0 +1,47 @@
+// Command-line options for one sub-command: declared as a table, parsed strictly (unknown
+// options and missing values are one-line errors), rendered as --help.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace envforge::cli {
+
+struct OptSpec {
+    const char* name;     // without dashes: "db"
+    const char* value;    // value placeholder ("FILE"); nullptr for a flag
+    const char* help;
+    const char* fallback;  // default value, or nullptr
+};
+
+class Args {
+public:
+    // Throws InvalidInput on an unknown option or a missing value.
+    Args(std::string command, std::string summary, std::vector<OptSpec> specs, int argc,
+         char** argv, bool positional_allowed = false);
+
+    bool help() const { return help_; }
+    std::string usage() const;
+
+    bool has(const std::string& name) const { return values_.count(name) > 0; }
+    std::string get(const std::string& name) const;  // value or the spec's default ("" if none)
+    bool flag(const std::string& name) const { return has(name); }
+    // Integer option within [lo, hi]; throws InvalidInput naming the option and the range.
+    int64_t get_int(const std::string& name, int64_t lo, int64_t hi) const;
+    const std::vector<std::string>& positional() const { return positional_; }
+
+private:
+    const OptSpec* find(const std::string& name) const;
+    std::string command_, summary_;
+    std::vector<OptSpec> specs_;
+    std::map<std::string, std::string> values_;
+    std::vector<std::string> positional_;
+    bool help_ = false;
+};
+
+// Parses "3" or "1-5" into an inclusive range within [1, 5].
+std::pair<int, int> parse_difficulty(const std::string& text);
+
+}  // namespace envforge::cli

@@ -1,0 +1,17 @@
+// One entry point per sub-command (each in tools/cmd_<name>.cpp). Each returns the exit code:
+// 0 success, 1 checks failed (validate, replay), 2 bad usage or bad input (thrown as
+// InvalidInput/IoError and reported by main).
+#pragma once
+
+namespace envforge::cli {
+
+int cmd_generate(int argc, char** argv);
+int cmd_synth(int argc, char** argv);
+int cmd_validate(int argc, char** argv);
+int cmd_run(int argc, char** argv);
+int cmd_replay(int argc, char** argv);
+int cmd_export(int argc, char** argv);
+int cmd_stats(int argc, char** argv);
+int cmd_show(int argc, char** argv);
+
+}  // namespace envforge::cli

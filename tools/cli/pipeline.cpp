@@ -1,0 +1,275 @@
+#include "tools/cli/pipeline.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include <boost/asio/io_context.hpp>
+
+#include "envgen/kind.hpp"
+#include "tasks/errors.hpp"
+#include "tasks/rng.hpp"
+#include "tasks/scripted_policy.hpp"
+#include "tools/cli/progress.hpp"
+
+namespace envforge::cli {
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+}  // namespace
+
+bool stop_requested() { return g_stop.load(); }
+
+void install_stop_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+std::unique_ptr<Policy> make_policy(const std::string& name) {
+    if (name == "reference") return make_reference_policy();
+    if (name == "null") return make_null_policy();
+    if (name == "embedded" || name == "openai")
+        throw InvalidInput("--policy '" + name + "': not available in this build yet "
+                           "(available: reference, null)");
+    throw InvalidInput("--policy '" + name + "': expected reference, null, embedded or openai");
+}
+
+Task synth_one(const std::string& kind, uint64_t base_seed, size_t index,
+               std::pair<int, int> difficulty, const Json& options) {
+    const EnvKind& k = require_kind(kind);
+    SynthRequest req;
+    // Seeds stay below 2^53 so every JSON consumer reads them exactly.
+    req.seed = mix_seed(base_seed, index) & ((uint64_t{1} << 53) - 1);
+    const size_t span = static_cast<size_t>(difficulty.second - difficulty.first + 1);
+    req.difficulty = difficulty.first + static_cast<int>((index / 3) % span);
+    req.index = index;
+    req.options = options;
+    return k.synthesize(req);
+}
+
+Json SynthSummary::to_json() const {
+    return Json::object({{"tasks", static_cast<int64_t>(made)},
+                         {"new", static_cast<int64_t>(added)},
+                         {"seconds", seconds},
+                         {"tasks_per_second", seconds > 0 ? static_cast<double>(made) / seconds : 0.0}});
+}
+
+SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed,
+                        std::pair<int, int> difficulty, const Json& options, bool quiet) {
+    require_kind(kind);
+    Progress progress("synth " + kind, static_cast<int64_t>(count), quiet);
+    SynthSummary s;
+    std::vector<Task> batch;
+    for (size_t i = 0; i < count; ++i) {
+        batch.push_back(synth_one(kind, seed, i, difficulty, options));
+        progress.tick();
+        if (batch.size() == 256 || i + 1 == count) {
+            s.added += store.add_tasks(batch);
+            s.made += batch.size();
+            batch.clear();
+        }
+    }
+    progress.finish();
+    s.seconds = progress.elapsed();
+    return s;
+}
+
+namespace {
+
+EnvironmentFactory env_factory() {
+    return [](const Task& t) { return require_kind(t.kind).make_environment(t); };
+}
+
+}  // namespace
+
+Json ValidateSummary::to_json() const {
+    Json failed = Json::object();
+    for (const auto& [k, v] : failed_by_probe) failed.set(k, static_cast<int64_t>(v));
+    return Json::object({{"tasks", static_cast<int64_t>(tasks)},
+                         {"probes", static_cast<int64_t>(probes)},
+                         {"failed_probes", static_cast<int64_t>(failed_probes)},
+                         {"failed_by_probe", failed},
+                         {"seconds", seconds}});
+}
+
+ValidateSummary validate_tasks(Store& store, const std::vector<Task>& tasks, int repeat, int jobs,
+                               bool quiet) {
+    std::map<std::string, std::vector<Probe>> probes;
+    std::vector<WorkItem> items;
+    for (const auto& t : tasks) {
+        std::vector<Probe> list = all_probes(t);
+        // The reference must pass N of N times: repeat it.
+        for (int r = 1; r < repeat; ++r) {
+            Probe again = list[0];
+            again.name = "reference#" + std::to_string(r + 1);
+            list.push_back(std::move(again));
+        }
+        for (size_t i = 0; i < list.size(); ++i) items.push_back({&t, static_cast<int>(i)});
+        probes[t.id] = std::move(list);
+    }
+    ValidateSummary s;
+    s.tasks = tasks.size();
+    Progress progress("validate", static_cast<int64_t>(items.size()), quiet);
+    // The rollout index of each work item selects the probe to play.
+    ScriptedPolicy policy("probe", [&probes](const Task& t, int rollout) {
+        return probes.at(t.id)[static_cast<size_t>(rollout)].script;
+    });
+    boost::asio::io_context io;
+    EpisodeOptions options;
+    run_episodes(io, items, jobs, env_factory(), policy, options, [&](Episode&& ep) {
+        const Probe& p = probes[ep.task_id][static_cast<size_t>(ep.rollout)];
+        ValidationRow row;
+        row.task_id = ep.task_id;
+        row.probe = p.name;
+        row.expect_pass = p.expect_pass;
+        row.passed = ep.verdict.passed;
+        row.reward = ep.verdict.reward;
+        row.ok = ep.verdict.passed == p.expect_pass && ep.status != EpisodeStatus::EnvError;
+        row.details = ep.verdict.details;
+        if (!ep.error.empty()) row.details.set("error", ep.error);
+        row.details.set("status", episode_status_name(ep.status));
+        ++s.probes;
+        if (!row.ok) {
+            ++s.failed_probes;
+            ++s.failed_by_probe[p.name];
+        }
+        progress.tick(1, !row.ok);
+        s.rows.push_back(std::move(row));
+    });
+    progress.finish();
+    store.put_validations(s.rows);
+    s.seconds = progress.elapsed();
+    return s;
+}
+
+static std::string xml_escape(const std::string& in) {
+    std::string out;
+    for (char c : in) {
+        switch (c) {
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '&': out += "&amp;"; break;
+            case '"': out += "&quot;"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
+                else out += c;
+        }
+    }
+    return out;
+}
+
+void write_junit(const std::string& path, const ValidateSummary& s, const std::vector<Task>& tasks) {
+    std::map<std::string, const Task*> by_id;
+    for (const auto& t : tasks) by_id[t.id] = &t;
+    std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    xml += "<testsuites name=\"envforge validate\" tests=\"" + std::to_string(s.probes) +
+           "\" failures=\"" + std::to_string(s.failed_probes) + "\">\n";
+    xml += "  <testsuite name=\"validate\" tests=\"" + std::to_string(s.probes) + "\" failures=\"" +
+           std::to_string(s.failed_probes) + "\">\n";
+    for (const auto& r : s.rows) {
+        const Task* t = by_id[r.task_id];
+        std::string cls = t ? t->kind + "." + t->generator_name + ".d" + std::to_string(t->difficulty) : "task";
+        xml += "    <testcase classname=\"" + xml_escape(cls) + "\" name=\"" +
+               xml_escape(r.task_id + ":" + r.probe) + "\"";
+        if (r.ok) {
+            xml += "/>\n";
+        } else {
+            std::string msg = std::string("probe ") + (r.expect_pass ? "should pass" : "should fail") +
+                              " but " + (r.passed ? "passed" : "failed");
+            xml += ">\n      <failure message=\"" + xml_escape(msg) + "\">" +
+                   xml_escape(r.details.dump()) + "</failure>\n    </testcase>\n";
+        }
+    }
+    xml += "  </testsuite>\n</testsuites>\n";
+    Output out(path);
+    out.write(xml);
+    out.close();
+}
+
+Json RunSummary::to_json() const {
+    Json st = Json::object();
+    for (const auto& [k, v] : statuses) st.set(k, static_cast<int64_t>(v));
+    return Json::object({{"run", run},
+                         {"planned", static_cast<int64_t>(planned)},
+                         {"skipped_already_recorded", static_cast<int64_t>(skipped)},
+                         {"episodes", static_cast<int64_t>(episodes)},
+                         {"passed", static_cast<int64_t>(passed)},
+                         {"pass_rate", episodes ? static_cast<double>(passed) / static_cast<double>(episodes) : 0.0},
+                         {"statuses", st},
+                         {"seconds", seconds},
+                         {"episodes_per_second", seconds > 0 ? static_cast<double>(episodes) / seconds : 0.0},
+                         {"interrupted", interrupted}});
+}
+
+RunSummary run_tasks(Store& store, const std::vector<Task>& tasks, const RunConfig& cfg) {
+    auto policy = make_policy(cfg.policy);
+    EpisodeOptions options;
+    options.context = parse_context_policy(cfg.context);
+    options.seed = cfg.seed;
+    RunSummary s;
+    s.run = cfg.run_name.empty() ? cfg.policy : cfg.run_name;
+    Json config = Json::object({{"policy", cfg.policy}, {"context", cfg.context},
+                                {"rollouts", cfg.rollouts}, {"seed", static_cast<int64_t>(cfg.seed)}});
+    const int64_t run_id = store.ensure_run(s.run, cfg.policy, cfg.context, config);
+    const auto done = store.recorded(run_id);
+    std::vector<WorkItem> items;
+    for (const auto& t : tasks)
+        for (int r = 0; r < cfg.rollouts; ++r) {
+            ++s.planned;
+            if (done.count({t.id, r})) ++s.skipped;
+            else items.push_back({&t, r});
+        }
+    Progress progress("run " + s.run, static_cast<int64_t>(items.size()), cfg.quiet);
+    boost::asio::io_context io;
+    run_episodes(
+        io, items, cfg.jobs, env_factory(), *policy, options,
+        [&](Episode&& ep) {
+            ++s.episodes;
+            if (ep.verdict.passed) ++s.passed;
+            ++s.statuses[episode_status_name(ep.status)];
+            progress.tick(1, !ep.verdict.passed);
+            store.add_episode(run_id, ep);
+        },
+        stop_requested);
+    store.flush();
+    progress.finish();
+    s.interrupted = stop_requested() && s.episodes < items.size();
+    s.seconds = progress.elapsed();
+    return s;
+}
+
+Output::Output(const std::string& path) : path_(path) {
+    if (path.empty() || path == "-") {
+        f_ = stdout;
+        return;
+    }
+    f_ = std::fopen(path.c_str(), "wb");
+    if (!f_) throw IoError("output '" + path + "': cannot open for writing: " + std::strerror(errno));
+    owned_ = true;
+}
+
+Output::~Output() {
+    if (owned_ && f_) std::fclose(f_);
+}
+
+void Output::write(const std::string& s) {
+    if (std::fwrite(s.data(), 1, s.size(), f_) != s.size())
+        throw IoError("output '" + path_ + "': write failed: " + std::strerror(errno));
+}
+
+void Output::close() {
+    if (std::fflush(f_) != 0)
+        throw IoError("output '" + path_ + "': write failed: " + std::strerror(errno));
+    if (owned_) {
+        int rc = std::fclose(f_);
+        f_ = nullptr;
+        if (rc != 0) throw IoError("output '" + path_ + "': close failed: " + std::strerror(errno));
+    }
+}
+
+}  // namespace envforge::cli

@@ -1,0 +1,73 @@
+// The steps the commands share: synthesize into the store, validate with probes, run a policy
+// over stored tasks with resume. Each returns a summary that commands print as text or JSON.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datasets/store.hpp"
+#include "tasks/environment.hpp"
+
+namespace envforge::cli {
+
+// Set by SIGINT/SIGTERM: stop starting episodes, finish and store those in flight.
+bool stop_requested();
+void install_stop_handlers();
+
+std::unique_ptr<Policy> make_policy(const std::string& name);  // throws InvalidInput
+
+struct SynthSummary {
+    size_t made = 0, added = 0;
+    double seconds = 0;
+    Json to_json() const;
+};
+SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed,
+                        std::pair<int, int> difficulty, const Json& options, bool quiet);
+Task synth_one(const std::string& kind, uint64_t base_seed, size_t index,
+               std::pair<int, int> difficulty, const Json& options);
+
+struct ValidateSummary {
+    size_t tasks = 0, probes = 0, failed_probes = 0;
+    std::vector<ValidationRow> rows;
+    std::map<std::string, size_t> failed_by_probe;
+    double seconds = 0;
+    Json to_json() const;
+};
+ValidateSummary validate_tasks(Store& store, const std::vector<Task>& tasks, int repeat, int jobs,
+                               bool quiet);
+void write_junit(const std::string& path, const ValidateSummary& s,
+                 const std::vector<Task>& tasks);
+
+struct RunSummary {
+    std::string run;
+    size_t planned = 0, skipped = 0, episodes = 0, passed = 0;
+    std::map<std::string, size_t> statuses;
+    double seconds = 0;
+    bool interrupted = false;
+    Json to_json() const;
+};
+struct RunConfig {
+    std::string run_name, policy = "reference", context = "v32";
+    int rollouts = 1, jobs = 8;
+    uint64_t seed = 0;
+    bool quiet = false;
+};
+RunSummary run_tasks(Store& store, const std::vector<Task>& tasks, const RunConfig& cfg);
+
+// Writes text to a file ("-" for stdout), throwing IoError for an unwritable path.
+class Output {
+public:
+    explicit Output(const std::string& path);
+    ~Output();
+    void write(const std::string& s);
+    void close();
+
+private:
+    std::FILE* f_ = nullptr;
+    std::string path_;
+    bool owned_ = false;
+};
+
+}  // namespace envforge::cli

@@ -1,0 +1,26 @@
+// Progress reporting: a redrawn bar on a terminal, a few plain lines otherwise (CI logs).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace envforge::cli {
+
+class Progress {
+public:
+    Progress(std::string label, int64_t total, bool quiet = false);
+    void tick(int64_t n = 1, bool failed = false);
+    void finish();
+    double elapsed() const;
+
+private:
+    void draw(bool final);
+    std::string label_;
+    int64_t total_, done_ = 0, failed_ = 0;
+    bool tty_, quiet_, finished_ = false;
+    int last_quarter_ = 0;
+    std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace envforge::cli

@@ -1,0 +1,69 @@
+// envforge stats: tasks by kind and difficulty, runs with pass rates, validation results.
+#include <cstdio>
+
+#include "tasks/errors.hpp"
+#include "tools/cli/args.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/cli/pipeline.hpp"
+
+namespace envforge::cli {
+
+int cmd_stats(int argc, char** argv) {
+    Args a("stats", "Summarise the store.",
+           {{"db", "FILE", "store", "envforge.db"}, {"json", nullptr, "print JSON", nullptr}}, argc, argv);
+    if (a.help()) {
+        std::fputs(a.usage().c_str(), stdout);
+        return 0;
+    }
+    Store store(a.get("db"), true);
+    SqliteDb& db = store.db();
+    Json tasks = Json::array();
+    {
+        SqliteStmt q(db, "SELECT kind, generator, difficulty, count(*) FROM tasks GROUP BY 1,2,3 ORDER BY 1,2,3");
+        while (q.step())
+            tasks.push_back(Json::object({{"kind", q.text(0)}, {"generator", q.text(1)},
+                                          {"difficulty", q.int64(2)}, {"tasks", q.int64(3)}}));
+    }
+    Json runs = Json::array();
+    {
+        SqliteStmt q(db,
+            "SELECT r.name, r.policy, count(e.id), coalesce(sum(e.passed),0), coalesce(avg(e.reward),0),"
+            " coalesce(avg(e.turns),0), coalesce(avg(e.tool_calls),0), coalesce(sum(e.status IN "
+            "('env_error','policy_error')),0) FROM runs r LEFT JOIN episodes e ON e.run_id = r.id "
+            "GROUP BY r.id ORDER BY r.id");
+        while (q.step())
+            runs.push_back(Json::object({{"run", q.text(0)}, {"policy", q.text(1)}, {"episodes", q.int64(2)},
+                                         {"passed", q.int64(3)}, {"mean_reward", q.real(4)},
+                                         {"mean_turns", q.real(5)}, {"mean_tool_calls", q.real(6)},
+                                         {"errors", q.int64(7)}}));
+    }
+    Json validations = Json::array();
+    {
+        SqliteStmt q(db, "SELECT probe, count(*), sum(ok) FROM validations GROUP BY probe ORDER BY probe");
+        while (q.step())
+            validations.push_back(Json::object({{"probe", q.text(0)}, {"runs", q.int64(1)}, {"ok", q.int64(2)}}));
+    }
+    if (a.flag("json")) {
+        std::printf("%s\n", Json::object({{"tasks", tasks}, {"runs", runs}, {"validations", validations}}).dump().c_str());
+        return 0;
+    }
+    std::printf("tasks\n  %-10s %-18s %-10s %s\n", "kind", "generator", "difficulty", "count");
+    for (const auto& t : tasks.as_array())
+        std::printf("  %-10s %-18s %-10lld %lld\n", t.get_string("kind").c_str(), t.get_string("generator").c_str(),
+                    static_cast<long long>(t.get_int("difficulty")), static_cast<long long>(t.get_int("tasks")));
+    std::printf("runs\n  %-20s %-10s %9s %8s %8s %7s %7s %6s\n", "run", "policy", "episodes", "passed", "reward",
+                "turns", "calls", "errors");
+    for (const auto& r : runs.as_array())
+        std::printf("  %-20s %-10s %9lld %8lld %8.3f %7.1f %7.1f %6lld\n", r.get_string("run").c_str(),
+                    r.get_string("policy").c_str(), static_cast<long long>(r.get_int("episodes")),
+                    static_cast<long long>(r.get_int("passed")), r.get_number("mean_reward"),
+                    r.get_number("mean_turns"), r.get_number("mean_tool_calls"),
+                    static_cast<long long>(r.get_int("errors")));
+    std::printf("validations\n");
+    for (const auto& v : validations.as_array())
+        std::printf("  %-32s %lld/%lld ok\n", v.get_string("probe").c_str(), static_cast<long long>(v.get_int("ok")),
+                    static_cast<long long>(v.get_int("runs")));
+    return 0;
+}
+
+}  // namespace envforge::cli
