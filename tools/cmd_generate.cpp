@@ -51,11 +51,8 @@ int cmd_generate(int argc, char** argv) {
     Json summary = Json::object({{"db", a.get("db")}});
     std::vector<Task> tasks;
     for (const auto& kind : kinds) {
-        SynthSummary s = synth_into(store, kind, count, seed, diff, Json::object(), cfg.quiet);
+        SynthSummary s = synth_into(store, kind, count, seed, diff, Json::object(), cfg.quiet, &tasks);
         summary.set("synth_" + kind, s.to_json());
-        std::vector<Task> batch;
-        for (size_t i = 0; i < count; ++i) batch.push_back(synth_one(kind, seed, i, diff, Json::object()));
-        for (auto& t : batch) tasks.push_back(std::move(t));
     }
     int rc = 0;
     if (!a.flag("no-validate")) {

@@ -22,6 +22,7 @@ const Command kCommands[] = {
     {"run", envforge::cli::cmd_run, "run a policy over stored tasks; resumes an interrupted run"},
     {"replay", envforge::cli::cmd_replay, "re-execute recorded tool calls and report differences"},
     {"export", envforge::cli::cmd_export, "write SFT/RL JSONL or task specs"},
+    {"import", envforge::cli::cmd_import, "load task specs (JSONL) into the store"},
     {"stats", envforge::cli::cmd_stats, "summarise tasks, runs and validations"},
     {"show", envforge::cli::cmd_show, "print one episode's transcript"},
 };
@@ -57,7 +58,6 @@ int main(int argc, char** argv) {
         }
         return 2;
     }
-    std::fprintf(stderr, "envforge: unknown command '%s'\n", argv[1]);
-    print_usage(stderr);
+    std::fprintf(stderr, "envforge: unknown command '%s' (see envforge --help)\n", argv[1]);
     return 2;
 }

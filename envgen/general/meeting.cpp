@@ -225,8 +225,12 @@ Task synthesize_meeting(uint64_t seed, int d) {
                "or other bookings). Start on a quarter hour. Use a room in " + building + " with at least " +
                std::to_string(seats) + " seats" + (need_video ? " and video conferencing" : "") + ".";
     t.tools = meeting_tools(d);
+    // Booking ids come from a counter, so a cancelled booking's id is never handed out again.
+    Table t_counter{"counters", {{"name", "TEXT"}, {"next", "INTEGER"}}, {}};
+    t_counter.add({"booking", next_booking});
     JsonArray tables;
-    for (const Table* tb : {&t_people, &t_busy, &t_rooms, &t_book, &t_att}) tables.push_back(tb->to_json());
+    for (const Table* tb : {&t_people, &t_busy, &t_rooms, &t_book, &t_att, &t_counter})
+        tables.push_back(tb->to_json());
     t.env = Json::object({{"domain", "meeting"}, {"tables", Json(std::move(tables))}});
     JsonArray required;
     for (int i = 0; i < n_att; ++i) required.emplace_back(people[static_cast<size_t>(i)].email);
@@ -296,9 +300,10 @@ ToolResult meeting_op(SqliteDb& db, const std::string& op, const Json& a) {
             if (overlaps(start, end, parse_utc(q.text(0)), parse_utc(q.text(1))))
                 return ToolResult::error("room '" + room + "' is booked " + q.text(0) + " to " + q.text(1) +
                                          " (\"" + q.text(2) + "\")");
-        SqliteStmt next(db, "SELECT coalesce(max(id), 500) + 1 FROM bookings");
-        next.step();
+        SqliteStmt next(db, "SELECT next FROM counters WHERE name = 'booking'");
+        if (!next.step()) return ToolResult::error("booking counter missing");
         const int64_t id = next.int64(0);
+        db.exec("UPDATE counters SET next = next + 1 WHERE name = 'booking'");
         SqliteStmt ins(db, "INSERT INTO bookings VALUES(?,?,?,?,?,?)");
         ins.bind(1, id).bind(2, room).bind(3, utc_string(start)).bind(4, utc_string(end));
         ins.bind(5, a.get_string("title")).bind(6, a.at("attendees").as_array()[0].as_string());

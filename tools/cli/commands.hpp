@@ -13,5 +13,6 @@ int cmd_replay(int argc, char** argv);
 int cmd_export(int argc, char** argv);
 int cmd_stats(int argc, char** argv);
 int cmd_show(int argc, char** argv);
+int cmd_import(int argc, char** argv);
 
 }  // namespace envforge::cli

@@ -60,7 +60,8 @@ Json SynthSummary::to_json() const {
 }
 
 SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed,
-                        std::pair<int, int> difficulty, const Json& options, bool quiet) {
+                        std::pair<int, int> difficulty, const Json& options, bool quiet,
+                        std::vector<Task>* keep) {
     require_kind(kind);
     Progress progress("synth " + kind, static_cast<int64_t>(count), quiet);
     SynthSummary s;
@@ -71,6 +72,8 @@ SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uin
         if (batch.size() == 256 || i + 1 == count) {
             s.added += store.add_tasks(batch);
             s.made += batch.size();
+            if (keep)
+                for (auto& t : batch) keep->push_back(std::move(t));
             batch.clear();
         }
     }

@@ -24,7 +24,8 @@ struct SynthSummary {
     Json to_json() const;
 };
 SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed,
-                        std::pair<int, int> difficulty, const Json& options, bool quiet);
+                        std::pair<int, int> difficulty, const Json& options, bool quiet,
+                        std::vector<Task>* keep = nullptr);
 Task synth_one(const std::string& kind, uint64_t base_seed, size_t index,
                std::pair<int, int> difficulty, const Json& options);
 

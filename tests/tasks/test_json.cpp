@@ -1,0 +1,77 @@
+#include <doctest/doctest.h>
+
+#include "tasks/errors.hpp"
+#include "tasks/json.hpp"
+#include "tasks/sha256.hpp"
+
+using namespace envforge;
+
+TEST_CASE("json: round trip keeps types, order and exact doubles") {
+    const char* text =
+        R"({"b":1,"a":[true,false,null,-7,9007199254740993,0.1,1e-300,2.5,3.0],"s":"q\"\\\n\u0001é😀","o":{}})";
+    Json j = Json::parse(text);
+    CHECK(j.at("b").is_int());
+    CHECK(j.at("a").as_array()[4].as_int() == 9007199254740993LL);
+    CHECK(j.at("a").as_array()[8].type() == JsonType::Double);
+    std::string out = j.dump();
+    CHECK(Json::parse(out) == j);
+    CHECK(Json::parse(out).dump() == out);
+    CHECK(out.find("\"b\":1,\"a\"") != std::string::npos);  // member order kept
+    CHECK(out.find("0.1,") != std::string::npos);           // shortest representation
+    CHECK(out.find("3.0]") != std::string::npos);           // stays a double
+}
+
+TEST_CASE("json: canonical form sorts keys at every level") {
+    Json a = Json::parse(R"({"z":{"y":1,"x":2},"a":0})");
+    Json b = Json::parse(R"({"a":0,"z":{"x":2,"y":1}})");
+    CHECK(a.dump() != b.dump());
+    CHECK(a.dump_canonical() == b.dump_canonical());
+    CHECK(a.dump_canonical() == R"({"a":0,"z":{"x":2,"y":1}})");
+}
+
+TEST_CASE("json: malformed input is a one-line InvalidInput with the offset") {
+    for (const char* bad : {"{", "[1,]", "{\"a\" 1}", "tru", "1 2", "\"\xff\"", "{\"a\":1}}"}) {
+        CAPTURE(bad);
+        try {
+            Json::parse(bad, "probe");
+            FAIL("no exception");
+        } catch (const InvalidInput& e) {
+            std::string msg = e.what();
+            CHECK(msg.rfind("probe: invalid JSON", 0) == 0);
+            CHECK(msg.find('\n') == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("json: nesting deeper than the limit is rejected, not a stack overflow") {
+    std::string deep(100000, '[');
+    CHECK_THROWS_AS(Json::parse(deep), InvalidInput);
+}
+
+TEST_CASE("json: utf-8 validation") {
+    CHECK(is_valid_utf8("plain ascii"));
+    CHECK(is_valid_utf8("\xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80"));
+    CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
+    CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
+    CHECK_FALSE(is_valid_utf8("\xe4\xb8"));          // truncated
+}
+
+TEST_CASE("json: object helpers") {
+    Json o = Json::object();
+    o.set("k", 1);
+    o.set("k", "two");
+    CHECK(o.size() == 1);
+    CHECK(o.get_string("k") == "two");
+    CHECK(o.get_int("missing", 7) == 7);
+    CHECK(o.erase("k"));
+    CHECK(o.size() == 0);
+}
+
+TEST_CASE("sha256: FIPS 180-4 test vectors") {
+    CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+          "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    CHECK(sha256_hex(std::string(1000000, 'a')) ==
+          "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# End-to-end through the real binary and real SQLite files: the issue's evidence (300 general
+# tasks: deterministic, validated, reference 100%, export -> replay with zero differences) and
+# the bad-input contract (one-line errors, exit 2, database intact).
+set -euo pipefail
+ENVFORGE=$(realpath "${1:?path to envforge}")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_error() {  # expect_error <pattern> <command...>: exit 2, one line on stderr matching pattern
+    local pattern=$1; shift
+    set +e; "$@" >out.txt 2>err.txt; local rc=$?; set -e
+    [ "$rc" -eq 2 ] || fail "'$*' exited $rc, expected 2 ($(cat err.txt))"
+    [ "$(wc -l <err.txt)" -eq 1 ] || fail "'$*' printed $(wc -l <err.txt) error lines: $(cat err.txt)"
+    grep -q -- "$pattern" err.txt || fail "'$*' said '$(cat err.txt)', expected /$pattern/"
+}
+
+# Determinism: two stores, same command, byte-identical task export.
+"$ENVFORGE" synth --kind general --count 300 --db a.db >/dev/null 2>&1
+"$ENVFORGE" synth --kind general --count 300 --db b.db >/dev/null 2>&1
+"$ENVFORGE" export --db a.db --format tasks -o a.jsonl 2>/dev/null
+"$ENVFORGE" export --db b.db --format tasks -o b.jsonl 2>/dev/null
+cmp -s a.jsonl b.jsonl || fail "synth is not deterministic"
+[ "$(wc -l <a.jsonl)" -eq 300 ] || fail "expected 300 tasks"
+for domain in trip retail meeting; do
+  for d in 1 2 3 4 5; do
+    grep -q "\"generator\":{\"name\":\"general.$domain\",\"version\":\"1\"}" a.jsonl || fail "no $domain tasks"
+    n=$(grep -c "\"difficulty\":$d,\"generator\":{\"name\":\"general.$domain\"" a.jsonl || true)
+    [ "$n" -ge 10 ] || fail "only $n $domain tasks at difficulty $d"
+  done
+done
+
+# Validation: every probe on every task, JUnit written and well-formed.
+"$ENVFORGE" validate --db a.db --junit junit.xml --json >validate.json 2>/dev/null || fail "validate failed: $(cat validate.json)"
+grep -q '"tasks":300,"probes":1200,"failed_probes":0' validate.json || fail "validate: $(cat validate.json)"
+python3 -c "import xml.etree.ElementTree as E; r=E.parse('junit.xml').getroot(); assert r.get('tests')=='1200' and r.get('failures')=='0', r.attrib"
+
+# Reference run verifies 100%; a second run resumes with nothing left to do.
+"$ENVFORGE" run --db a.db --jobs 16 --json >run.json 2>/dev/null
+grep -q '"episodes":300,"passed":300' run.json || fail "reference run: $(cat run.json)"
+"$ENVFORGE" run --db a.db --json >run2.json 2>/dev/null
+grep -q '"skipped_already_recorded":300,"episodes":0' run2.json || fail "rerun: $(cat run2.json)"
+"$ENVFORGE" run --db a.db --policy null --json >null.json 2>/dev/null
+grep -q '"episodes":300,"passed":0' null.json || fail "null run: $(cat null.json)"
+
+# Export, then replay every episode: zero differences, from the file and from the store.
+"$ENVFORGE" export --db a.db --run reference --format sft -o sft.jsonl 2>/dev/null
+[ "$(wc -l <sft.jsonl)" -eq 300 ] || fail "sft export has $(wc -l <sft.jsonl) lines"
+python3 - <<'PY'
+import json
+for line in open("sft.jsonl"):
+    r = json.loads(line)
+    assert r["reward"] == 1.0 and r["passed"] is True
+    assert r["tools"] and all(t["type"] == "function" for t in r["tools"])
+    roles = [m["role"] for m in r["messages"]]
+    assert roles[:2] == ["system", "user"] and "tool" in roles
+    asst = [m for m in r["messages"] if m["role"] == "assistant"]
+    assert all("reasoning_content" in m for m in asst)
+    calls = {c["id"] for m in asst for c in m.get("tool_calls", [])}
+    results = {m["tool_call_id"] for m in r["messages"] if m["role"] == "tool"}
+    assert calls == results
+PY
+"$ENVFORGE" replay --db a.db --input sft.jsonl >replay.txt 2>&1 || fail "replay from export: $(cat replay.txt)"
+grep -q "replayed 300 episodes: 0 with differences" replay.txt || fail "$(cat replay.txt)"
+"$ENVFORGE" replay --db a.db --run reference >/dev/null 2>&1 || fail "replay from store"
+# A tampered transcript is reported as a difference (exit 1).
+python3 - <<'PY'
+import json
+lines = open("sft.jsonl").read().splitlines()
+r = json.loads(lines[0])
+for m in r["messages"]:
+    if m["role"] == "tool":
+        m["content"] = "tampered"
+        break
+open("tampered.jsonl", "w").write(json.dumps(r) + "\n")
+PY
+set +e; "$ENVFORGE" replay --db a.db --input tampered.jsonl >tampered.txt 2>&1; rc=$?; set -e
+[ "$rc" -eq 1 ] || fail "tampered replay exited $rc"
+grep -q "recorded 'tampered'" tampered.txt || fail "$(cat tampered.txt)"
+
+"$ENVFORGE" export --db a.db --format rl -o rl.jsonl 2>/dev/null
+[ "$(wc -l <rl.jsonl)" -eq 600 ] || fail "rl export: $(wc -l <rl.jsonl) lines"
+"$ENVFORGE" stats --db a.db --json >stats.json
+grep -q '"run":"reference","policy":"reference","episodes":300,"passed":300' stats.json || fail "stats: $(cat stats.json)"
+"$ENVFORGE" show --db a.db 1 >show.txt
+grep -q "PASSED" show.txt || fail "show: $(head -3 show.txt)"
+"$ENVFORGE" import --db c.db --tasks a.jsonl >import.txt
+grep -q "imported 300 tasks (300 new)" import.txt || fail "import: $(cat import.txt)"
+
+# The main job on its defaults.
+"$ENVFORGE" generate --db gen.db >gen.txt 2>&1 || fail "generate: $(cat gen.txt)"
+grep -q "validated 30 tasks: 120 probes, 0 failed" gen.txt || fail "generate: $(cat gen.txt)"
+grep -q "30 episodes (0 already recorded), 30 passed" gen.txt || fail "generate: $(cat gen.txt)"
+
+# Bad input: one line, exit 2, nothing lost.
+before=$(sqlite3 a.db "SELECT count(*) FROM episodes")
+expect_error "unknown command 'frobnicate'" "$ENVFORGE" frobnicate
+expect_error "kind 'nope': unknown, expected one of: general" "$ENVFORGE" synth --kind nope --db a.db
+expect_error "unknown option '--bogus'" "$ENVFORGE" run --bogus --db a.db
+expect_error "--count '-3': expected an integer" "$ENVFORGE" synth --kind general --count -3 --db a.db
+expect_error "--difficulty '7'" "$ENVFORGE" synth --kind general --difficulty 7 --db a.db
+expect_error "--policy 'gpt'" "$ENVFORGE" run --policy gpt --db a.db
+expect_error "output 'nodir/x.jsonl': cannot open for writing" "$ENVFORGE" export --db a.db -o nodir/x.jsonl
+head -c 5000 /dev/urandom >junk.db
+expect_error "file is not a database" "$ENVFORGE" stats --db junk.db
+printf '{"schema":"envforge.task/7"}\n' >bad-schema.jsonl
+expect_error "bad-schema.jsonl:1: task: unknown schema 'envforge.task/7'" "$ENVFORGE" import --db a.db --tasks bad-schema.jsonl
+head -n 2 a.jsonl >bad.jsonl; echo '{"schema":"envforge.task/1","kind":' >>bad.jsonl
+expect_error "bad.jsonl:3: task: invalid JSON" "$ENVFORGE" import --db a.db --tasks bad.jsonl
+python3 -c "
+import json; t = json.loads(open('a.jsonl').readline()); t['kind'] = 'quantum'; del t['id']
+print(json.dumps(t))" >unknown-kind.jsonl
+expect_error "unknown-kind.jsonl:1: kind 'quantum': unknown" "$ENVFORGE" import --db a.db --tasks unknown-kind.jsonl
+python3 -c "
+import json; t = json.loads(open('a.jsonl').readline()); t['prompt'] += ' (edited)'
+print(json.dumps(t))" >tampered-task.jsonl
+expect_error "tampered-task.jsonl:1: task: id '.*' does not match its content" "$ENVFORGE" import --db a.db --tasks tampered-task.jsonl
+# A locked database: another process holds the write lock past the busy timeout.
+python3 -c "
+import sqlite3, time, sys
+c = sqlite3.connect('a.db', isolation_level=None); c.execute('BEGIN EXCLUSIVE')
+open('locked', 'w').close(); time.sleep(8)" &
+locker=$!
+while [ ! -f locked ]; do sleep 0.05; done
+expect_error "database is locked" "$ENVFORGE" run --db a.db --run locked-run --limit 3
+wait $locker
+[ "$(sqlite3 a.db 'PRAGMA integrity_check')" = ok ] || fail "integrity after errors"
+[ "$(sqlite3 a.db 'SELECT count(*) FROM episodes')" = "$before" ] || fail "episodes changed by failed commands"
+echo "test_cli: all checks passed"
