@@ -60,6 +60,10 @@ SqliteStmt& SqliteStmt::bind(int i, std::string_view v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
 }
+SqliteStmt& SqliteStmt::bind_ref(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+}
 SqliteStmt& SqliteStmt::bind_blob(int i, const void* data, size_t n) {
     sqlite3_bind_blob(stmt_, i, data, static_cast<int>(n), SQLITE_TRANSIENT);
     return *this;

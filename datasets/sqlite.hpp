@@ -46,6 +46,8 @@ public:
     SqliteStmt& bind(int i, std::string_view v);
     SqliteStmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
     SqliteStmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+    // Binds without copying: `v` must stay unchanged until the statement is stepped and reset.
+    SqliteStmt& bind_ref(int i, std::string_view v);
     SqliteStmt& bind_blob(int i, const void* data, size_t n);
     SqliteStmt& bind_null(int i);
     int param_index(const char* name) const;  // 0 when absent

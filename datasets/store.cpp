@@ -299,21 +299,21 @@ void Store::write_batch() {
             int64_t id = db_->last_insert_rowid();
             for (size_t i = 0; i < ep.transcript.size(); ++i) {
                 const Message& m = ep.transcript[i];
-                msg_ins.bind(1, id).bind(2, static_cast<int64_t>(i)).bind(3, role_name(m.role));
-                if (m.content) msg_ins.bind(4, *m.content);
+                msg_ins.bind(1, id).bind(2, static_cast<int64_t>(i)).bind_ref(3, role_name(m.role));
+                if (m.content) msg_ins.bind_ref(4, *m.content);
                 else msg_ins.bind_null(4);
-                if (m.reasoning) msg_ins.bind(5, *m.reasoning);
+                if (m.reasoning) msg_ins.bind_ref(5, *m.reasoning);
                 else msg_ins.bind_null(5);
                 if (!m.tool_calls.empty()) {
                     buf.clear();
                     JsonArray calls;
                     for (const auto& c : m.tool_calls) calls.push_back(c.to_json());
                     Json(std::move(calls)).dump_to(buf);
-                    msg_ins.bind(6, buf);
+                    msg_ins.bind_ref(6, buf);
                 } else {
                     msg_ins.bind_null(6);
                 }
-                if (m.role == Role::Tool) msg_ins.bind(7, m.tool_call_id).bind(8, m.name);
+                if (m.role == Role::Tool) msg_ins.bind_ref(7, m.tool_call_id).bind_ref(8, m.name);
                 else msg_ins.bind_null(7).bind_null(8);
                 msg_ins.bind(9, m.is_error ? 1 : 0);
                 if (!m.prompt_ids.empty()) {

@@ -1,5 +1,9 @@
 #include "envgen/kind.hpp"
 
+#include <atomic>
+#include <exception>
+#include <thread>
+
 #include "envgen/general/general_kind.hpp"
 #include "tasks/errors.hpp"
 #include "tasks/json_schema.hpp"
@@ -47,6 +51,31 @@ const EnvKind& require_kind(std::string_view name) {
 std::vector<std::string> kind_names() {
     std::vector<std::string> out;
     for (const EnvKind* k : registry()) out.push_back(k->name());
+    return out;
+}
+
+std::vector<Task> synthesize_many(const EnvKind& kind, const std::vector<SynthRequest>& requests,
+                                  unsigned threads) {
+    std::vector<Task> out(requests.size());
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min<unsigned>(threads, static_cast<unsigned>(requests.size() / 16 + 1));
+    std::atomic<size_t> next{0};
+    std::exception_ptr error;
+    std::atomic<bool> failed{false};
+    auto work = [&] {
+        for (size_t i; !failed && (i = next++) < requests.size();) {
+            try {
+                out[i] = kind.synthesize(requests[i]);
+            } catch (...) {
+                if (!failed.exchange(true)) error = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
     return out;
 }
 

@@ -41,6 +41,11 @@ const EnvKind* find_kind(std::string_view name);  // nullptr when unknown
 const EnvKind& require_kind(std::string_view name);  // throws InvalidInput listing known kinds
 std::vector<std::string> kind_names();
 
+// Synthesizes many requests on `threads` threads (0: all cores). Output order follows the
+// requests, so the result is identical for any thread count.
+std::vector<Task> synthesize_many(const EnvKind& kind, const std::vector<SynthRequest>& requests,
+                                  unsigned threads = 0);
+
 // Reference, null, then the kind's own probes.
 std::vector<Probe> all_probes(const Task& task);
 

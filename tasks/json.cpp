@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
@@ -139,13 +140,37 @@ bool operator==(const Json& a, const Json& b) { return a.v_ == b.v_; }
 
 // ---- writer ----
 
+namespace {
+
+// True when any of the 8 bytes in `w` is a control character, '"' or '\\' (SWAR bit tricks:
+// a byte is < n iff (b - n) borrows into its top bit while b's own top bit is clear).
+inline bool needs_escape(uint64_t w) {
+    constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    auto has_zero = [&](uint64_t v) { return (v - ones) & ~v & highs; };
+    return ((w - ones * 0x20) & ~w & highs) || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\'));
+}
+
+}  // namespace
+
 void json_append_string(std::string& out, std::string_view s) {
     static const char* hex = "0123456789abcdef";
     out.push_back('"');
     size_t run = 0;  // start of the current run of bytes that need no escape
-    for (size_t i = 0; i < s.size(); ++i) {
+    size_t i = 0;
+    while (i < s.size()) {
+        if (i + 8 <= s.size()) {
+            uint64_t w;
+            std::memcpy(&w, s.data() + i, 8);
+            if (!needs_escape(w)) {
+                i += 8;
+                continue;
+            }
+        }
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            ++i;
+            continue;
+        }
         out.append(s.data() + run, i - run);
         run = i + 1;
         switch (c) {
@@ -161,6 +186,7 @@ void json_append_string(std::string& out, std::string_view s) {
                 out.push_back(hex[c >> 4]);
                 out.push_back(hex[c & 15]);
         }
+        ++i;
     }
     out.append(s.data() + run, s.size() - run);
     out.push_back('"');

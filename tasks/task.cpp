@@ -68,42 +68,95 @@ Limits Limits::from_json(const Json& j) {
     return l;
 }
 
-static Json body_json(const Task& t) {
-    JsonArray tools;
-    tools.reserve(t.tools.size());
-    for (const auto& tool : t.tools) tools.push_back(tool.to_json());
-    return Json::object({{"schema", kTaskSchema},
-                         {"kind", t.kind},
-                         {"seed", static_cast<int64_t>(t.seed)},
-                         {"difficulty", t.difficulty},
-                         {"generator", Json::object({{"name", t.generator_name},
-                                                     {"version", t.generator_version}})},
-                         {"system", t.system},
-                         {"prompt", t.prompt},
-                         {"tools", Json(std::move(tools))},
-                         {"env", t.env},
-                         {"verifier", t.verifier},
-                         {"reference", t.reference},
-                         {"limits", t.limits.to_json()}});
+// Writes the task's JSON straight from its members (no intermediate tree: tasks carry whole
+// databases). Canonical form sorts keys at every level and leaves out the id, for hashing.
+void Task::write_json(std::string& out, bool canonical) const {
+    auto key = [&](const char* k, bool first = false) {
+        if (!first) out.push_back(',');
+        json_append_string(out, k);
+        out.push_back(':');
+    };
+    auto write_tools = [&] {
+        out.push_back('[');
+        for (size_t i = 0; i < tools.size(); ++i) {
+            if (i) out.push_back(',');
+            tools[i].to_json().dump_to(out, canonical);
+        }
+        out.push_back(']');
+    };
+    const Json gen = Json::object({{"name", generator_name}, {"version", generator_version}});
+    out.push_back('{');
+    if (canonical) {  // keys in byte order
+        key("difficulty", true);
+        out += std::to_string(difficulty);
+        key("env");
+        env.dump_to(out, true);
+        key("generator");
+        gen.dump_to(out, true);
+        key("kind");
+        json_append_string(out, kind);
+        key("limits");
+        limits.to_json().dump_to(out, true);
+        key("prompt");
+        json_append_string(out, prompt);
+        key("reference");
+        reference.dump_to(out, true);
+        key("schema");
+        json_append_string(out, kTaskSchema);
+        key("seed");
+        out += std::to_string(seed);
+        key("system");
+        json_append_string(out, system);
+        key("tools");
+        write_tools();
+        key("verifier");
+        verifier.dump_to(out, true);
+    } else {
+        key("schema", true);
+        json_append_string(out, kTaskSchema);
+        key("id");
+        json_append_string(out, id);
+        key("kind");
+        json_append_string(out, kind);
+        key("seed");
+        out += std::to_string(seed);
+        key("difficulty");
+        out += std::to_string(difficulty);
+        key("generator");
+        gen.dump_to(out);
+        key("system");
+        json_append_string(out, system);
+        key("prompt");
+        json_append_string(out, prompt);
+        key("tools");
+        write_tools();
+        key("env");
+        env.dump_to(out);
+        key("verifier");
+        verifier.dump_to(out);
+        key("reference");
+        reference.dump_to(out);
+        key("limits");
+        limits.to_json().dump_to(out);
+    }
+    out.push_back('}');
+}
+
+std::string Task::dump() const {
+    std::string out;
+    write_json(out, false);
+    return out;
 }
 
 std::string Task::compute_id() const {
-    return "t" + sha256_hex(body_json(*this).dump_canonical()).substr(0, 24);
+    std::string canonical;
+    write_json(canonical, true);
+    return "t" + sha256_hex(canonical).substr(0, 24);
 }
 
 void Task::finalize() { id = compute_id(); }
 
-Json Task::to_json() const {
-    Json body = body_json(*this);
-    // id right after schema so files read well.
-    JsonObject o;
-    o.reserve(body.size() + 1);
-    auto& members = body.as_object();
-    o.push_back(std::move(members[0]));
-    o.push_back({"id", id});
-    for (size_t i = 1; i < members.size(); ++i) o.push_back(std::move(members[i]));
-    return Json(std::move(o));
-}
+Json Task::to_json() const { return Json::parse(dump(), "task"); }
 
 Task Task::from_json(const Json& j) {
     if (!j.is_object()) throw InvalidInput("task: expected a JSON object");

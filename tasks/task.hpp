@@ -65,7 +65,9 @@ struct Task {
     std::string compute_id() const;
 
     Json to_json() const;
-    std::string dump() const { return to_json().dump(); }
+    std::string dump() const;
+    // Appends the task's JSON; canonical: sorted keys, no id (what the id hashes).
+    void write_json(std::string& out, bool canonical) const;
     // Throws InvalidInput naming the field on malformed input, an unknown schema, or an id that
     // does not match the content.
     static Task from_json(const Json& j);

@@ -229,9 +229,10 @@ Task synthesize_meeting(uint64_t seed, int d) {
     Table t_counter{"counters", {{"name", "TEXT"}, {"next", "INTEGER"}}, {}};
     t_counter.add({"booking", next_booking});
     JsonArray tables;
-    for (const Table* tb : {&t_people, &t_busy, &t_rooms, &t_book, &t_att, &t_counter})
-        tables.push_back(tb->to_json());
-    t.env = Json::object({{"domain", "meeting"}, {"tables", Json(std::move(tables))}});
+    for (Table* tb : {&t_people, &t_busy, &t_rooms, &t_book, &t_att, &t_counter})
+        tables.push_back(tb->take_json());
+    t.env = Json::object({{"domain", "meeting"}});
+    t.env.set("tables", Json(std::move(tables)));
     JsonArray required;
     for (int i = 0; i < n_att; ++i) required.emplace_back(people[static_cast<size_t>(i)].email);
     t.verifier = Json::object({{"type", "meeting"}, {"date", date}, {"title", title}, {"duration", dur},
@@ -270,9 +271,7 @@ Task synthesize_meeting(uint64_t seed, int d) {
                                    {"turns", script_to_json(script_for(att, small, new_id))}}));
     probes.push_back(Json::object({{"name", "other_request_other_attendees"}, {"expect_pass", false},
                                    {"turns", script_to_json(script_for(other_att, room, new_id))}}));
-    t.reference = Json::object({{"turns", script_to_json(script)},
-                                {"answer", Json::object({{"booking_id", new_id}})},
-                                {"probes", Json(std::move(probes))}});
+    t.reference = reference_json(script_to_json(script), Json::object({{"booking_id", new_id}}), std::move(probes));
     t.limits.max_turns = 12 + 3 * d;
     t.limits.max_tool_calls = 40 + 10 * d;
     t.finalize();

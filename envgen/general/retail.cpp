@@ -279,9 +279,10 @@ Task synthesize_retail(uint64_t seed, int d) {
     for (const auto& s : req.sentences) t.prompt += " " + s;
     t.tools = retail_tools(d);
     JsonArray tables;
-    for (const Table* tb : {&w.customers, &products, &w.orders, &w.items, &w.returns, &meta})
-        tables.push_back(tb->to_json());
-    t.env = Json::object({{"domain", "retail"}, {"tables", Json(std::move(tables))}});
+    for (Table* tb : {&w.customers, &products, &w.orders, &w.items, &w.returns, &meta})
+        tables.push_back(tb->take_json());
+    t.env = Json::object({{"domain", "retail"}});
+    t.env.set("tables", Json(std::move(tables)));
     JsonArray cancel;
     for (int64_t id : req.cancel) cancel.emplace_back(id);
     Json purchase = req.buy_product ? Json::object({{"product_id", req.buy_product}, {"qty", req.buy_qty}}) : Json();
@@ -299,9 +300,7 @@ Task synthesize_retail(uint64_t seed, int d) {
                                    {"turns", script_to_json(broken)}}));
     probes.push_back(Json::object({{"name", "other_request_other_customer"}, {"expect_pass", false},
                                    {"turns", script_to_json(request_script(other, new_id))}}));
-    t.reference = Json::object({{"turns", script_to_json(script)},
-                                {"answer", script.back().calls[0].arguments},
-                                {"probes", Json(std::move(probes))}});
+    t.reference = reference_json(script_to_json(script), script.back().calls[0].arguments, std::move(probes));
     t.limits.max_turns = 12 + 3 * d;
     t.limits.max_tool_calls = 40 + 10 * d;
     t.finalize();

@@ -328,9 +328,10 @@ Task synthesize_trip(uint64_t seed, int d) {
     t.prompt = prompt_text(origin, dates[0], r);
     t.tools = trip_tools(d, r.days);
     JsonArray tables;
-    for (const Table* tb : {&t_cities, &t_hotels, &t_rest, &t_attr, &t_trans, &t_weather, &t_local})
-        tables.push_back(tb->to_json());
-    t.env = Json::object({{"domain", "trip"}, {"tables", Json(std::move(tables))}});
+    for (Table* tb : {&t_cities, &t_hotels, &t_rest, &t_attr, &t_trans, &t_weather, &t_local})
+        tables.push_back(tb->take_json());
+    t.env = Json::object({{"domain", "trip"}});
+    t.env.set("tables", Json(std::move(tables)));
     JsonArray date_list;
     for (const auto& ds : dates) date_list.emplace_back(ds);
     t.verifier = Json::object({{"type", "trip"}, {"origin", origin}, {"days", r.days},
@@ -391,8 +392,7 @@ Task synthesize_trip(uint64_t seed, int d) {
                                    {"turns", with_submit(plan_json(broken))}}));
     probes.push_back(Json::object({{"name", "other_request_shorter_trip"}, {"expect_pass", false},
                                    {"turns", with_submit(plan_json(shorter))}}));
-    t.reference = Json::object({{"turns", script_to_json(script)}, {"answer", answer},
-                                {"probes", Json(std::move(probes))}});
+    t.reference = reference_json(script_to_json(script), answer, std::move(probes));
     t.limits.max_turns = 12 + 4 * d;
     t.limits.max_tool_calls = 60 + 20 * d;
     t.finalize();

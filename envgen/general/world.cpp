@@ -4,10 +4,20 @@
 
 namespace envforge::general {
 
-Json Table::to_json() const {
+Json Table::take_json() {
     JsonArray cols;
     for (const auto& [n, t] : columns) cols.push_back(Json(JsonArray{Json(n), Json(t)}));
-    return Json::object({{"name", name}, {"columns", Json(std::move(cols))}, {"rows", Json(rows)}});
+    Json j = Json::object({{"name", name}, {"columns", Json(std::move(cols))}});
+    j.set("rows", Json(std::move(rows)));
+    return j;
+}
+
+Json reference_json(Json turns, Json answer, JsonArray probes) {
+    Json r = Json::object();
+    r.set("turns", std::move(turns));
+    r.set("answer", std::move(answer));
+    r.set("probes", Json(std::move(probes)));
+    return r;
 }
 
 std::vector<Json> table_objects(const Task& task, std::string_view table) {

@@ -20,8 +20,11 @@ struct Table {
     JsonArray rows;                                             // each row: array in column order
 
     void add(JsonArray row) { rows.emplace_back(std::move(row)); }
-    Json to_json() const;
+    Json take_json();  // moves the rows out
 };
+
+// The task's `reference`: gold turns, the expected answer and the validation probes (moved in).
+Json reference_json(Json turns, Json answer, JsonArray probes);
 
 // Rows of `table` in a task's env as objects keyed by column name.
 std::vector<Json> table_objects(const Task& task, std::string_view table);

@@ -31,6 +31,16 @@ for domain in trip retail meeting; do
   done
 done
 
+# Task ids are the SHA-256 of the canonical JSON (sorted keys, no id): checkable by anyone.
+python3 - <<'PY'
+import hashlib, json
+for line in open("a.jsonl"):
+    t = json.loads(line)
+    tid = t.pop("id")
+    canon = json.dumps(t, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert tid == "t" + hashlib.sha256(canon.encode()).hexdigest()[:24], tid
+PY
+
 # Validation: every probe on every task, JUnit written and well-formed.
 "$ENVFORGE" validate --db a.db --junit junit.xml --json >validate.json 2>/dev/null || fail "validate failed: $(cat validate.json)"
 grep -q '"tasks":300,"probes":1200,"failed_probes":0' validate.json || fail "validate: $(cat validate.json)"

@@ -39,9 +39,8 @@ std::unique_ptr<Policy> make_policy(const std::string& name) {
     throw InvalidInput("--policy '" + name + "': expected reference, null, embedded or openai");
 }
 
-Task synth_one(const std::string& kind, uint64_t base_seed, size_t index,
-               std::pair<int, int> difficulty, const Json& options) {
-    const EnvKind& k = require_kind(kind);
+SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty,
+                           const Json& options) {
     SynthRequest req;
     // Seeds stay below 2^53 so every JSON consumer reads them exactly.
     req.seed = mix_seed(base_seed, index) & ((uint64_t{1} << 53) - 1);
@@ -49,7 +48,7 @@ Task synth_one(const std::string& kind, uint64_t base_seed, size_t index,
     req.difficulty = difficulty.first + static_cast<int>((index / 3) % span);
     req.index = index;
     req.options = options;
-    return k.synthesize(req);
+    return req;
 }
 
 Json SynthSummary::to_json() const {
@@ -62,20 +61,20 @@ Json SynthSummary::to_json() const {
 SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed,
                         std::pair<int, int> difficulty, const Json& options, bool quiet,
                         std::vector<Task>* keep) {
-    require_kind(kind);
+    const EnvKind& k = require_kind(kind);
     Progress progress("synth " + kind, static_cast<int64_t>(count), quiet);
     SynthSummary s;
-    std::vector<Task> batch;
-    for (size_t i = 0; i < count; ++i) {
-        batch.push_back(synth_one(kind, seed, i, difficulty, options));
-        progress.tick();
-        if (batch.size() == 256 || i + 1 == count) {
-            s.added += store.add_tasks(batch);
-            s.made += batch.size();
-            if (keep)
-                for (auto& t : batch) keep->push_back(std::move(t));
-            batch.clear();
-        }
+    constexpr size_t kBatch = 512;
+    for (size_t begin = 0; begin < count; begin += kBatch) {
+        std::vector<SynthRequest> reqs;
+        for (size_t i = begin; i < std::min(count, begin + kBatch); ++i)
+            reqs.push_back(synth_request(seed, i, difficulty, options));
+        std::vector<Task> batch = synthesize_many(k, reqs);
+        s.added += store.add_tasks(batch);
+        s.made += batch.size();
+        progress.tick(static_cast<int64_t>(batch.size()));
+        if (keep)
+            for (auto& t : batch) keep->push_back(std::move(t));
     }
     progress.finish();
     s.seconds = progress.elapsed();

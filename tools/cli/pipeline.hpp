@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "datasets/store.hpp"
+#include "envgen/kind.hpp"
 #include "tasks/environment.hpp"
 
 namespace envforge::cli {
@@ -26,8 +27,10 @@ struct SynthSummary {
 SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed,
                         std::pair<int, int> difficulty, const Json& options, bool quiet,
                         std::vector<Task>* keep = nullptr);
-Task synth_one(const std::string& kind, uint64_t base_seed, size_t index,
-               std::pair<int, int> difficulty, const Json& options);
+// The request for task `index` of a batch: seed mixed from the base seed, difficulty cycling
+// through the range every three tasks (so round-robin sub-domains see every difficulty).
+SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty,
+                           const Json& options);
 
 struct ValidateSummary {
     size_t tasks = 0, probes = 0, failed_probes = 0;
