@@ -33,6 +33,20 @@ private:
     std::string path_;
 };
 
+// BEGIN IMMEDIATE on construction; ROLLBACK unless commit() was called.
+class SqliteTransaction {
+public:
+    explicit SqliteTransaction(SqliteDb& db);
+    ~SqliteTransaction();
+    SqliteTransaction(const SqliteTransaction&) = delete;
+    SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+    void commit();
+
+private:
+    SqliteDb& db_;
+    bool done_ = false;
+};
+
 class SqliteStmt {
 public:
     SqliteStmt(const SqliteDb& db, std::string_view sql);

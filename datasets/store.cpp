@@ -148,40 +148,32 @@ void Store::migrate() {
                       " is newer than this envforge understands (" +
                       std::to_string(kStoreSchemaVersion) + ")");
     if (version == kStoreSchemaVersion) return;
-    db_->exec("BEGIN IMMEDIATE");
-    try {
+    SqliteTransaction tx(*db_);
+    {
         // Re-read inside the write lock: another process may have migrated meanwhile.
         SqliteStmt again(*db_, "PRAGMA user_version");
         again.step();
         version = again.int64(0);
-        for (int64_t i = version; i < kStoreSchemaVersion; ++i) db_->exec(kMigrations[i]);
-        db_->exec("PRAGMA user_version=" + std::to_string(kStoreSchemaVersion));
-        db_->exec("COMMIT");
-    } catch (...) {
-        sqlite3_exec(db_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
     }
+    for (int64_t i = version; i < kStoreSchemaVersion; ++i) db_->exec(kMigrations[i]);
+    db_->exec("PRAGMA user_version=" + std::to_string(kStoreSchemaVersion));
+    tx.commit();
 }
 
 size_t Store::add_tasks(const std::vector<Task>& tasks) {
     size_t added = 0;
-    db_->exec("BEGIN IMMEDIATE");
-    try {
-        SqliteStmt ins(*db_,
-                       "INSERT OR IGNORE INTO tasks(id,kind,seed,difficulty,generator,json) "
-                       "VALUES(?,?,?,?,?,?)");
-        for (const auto& t : tasks) {
-            ins.bind(1, t.id).bind(2, t.kind).bind(3, static_cast<int64_t>(t.seed));
-            ins.bind(4, t.difficulty).bind(5, t.generator_name + "@" + t.generator_version);
-            ins.bind(6, t.dump());
-            ins.run();
-            added += static_cast<size_t>(db_->changes());
-        }
-        db_->exec("COMMIT");
-    } catch (...) {
-        sqlite3_exec(db_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
+    SqliteTransaction tx(*db_);
+    SqliteStmt ins(*db_,
+                   "INSERT OR IGNORE INTO tasks(id,kind,seed,difficulty,generator,json) "
+                   "VALUES(?,?,?,?,?,?)");
+    for (const auto& t : tasks) {
+        ins.bind(1, t.id).bind(2, t.kind).bind(3, static_cast<int64_t>(t.seed));
+        ins.bind(4, t.difficulty).bind(5, t.generator_name + "@" + t.generator_version);
+        ins.bind(6, t.dump());
+        ins.run();
+        added += static_cast<size_t>(db_->changes());
     }
+    tx.commit();
     return added;
 }
 
@@ -271,71 +263,66 @@ void Store::flush() {
 }
 
 void Store::write_batch() {
-    db_->exec("BEGIN IMMEDIATE");
-    try {
-        // INSERT OR IGNORE: a (run, task, rollout) already finished is never duplicated.
-        SqliteStmt ep_ins(*db_,
-            "INSERT OR IGNORE INTO episodes(run_id,task_id,rollout,status,reward,passed,verdict,"
-            "final_answer,turns,tool_calls,prompt_tokens,completion_tokens,seconds,error) "
-            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-        SqliteStmt msg_ins(*db_,
-            "INSERT INTO messages(episode_id,idx,role,content,reasoning,tool_calls,tool_call_id,"
-            "name,is_error,prompt_ids,completion_ids) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-        std::string buf;
-        for (const auto& [run_id, ep] : pending_) {
-            ep_ins.bind(1, run_id).bind(2, ep.task_id).bind(3, ep.rollout);
-            ep_ins.bind(4, episode_status_name(ep.status)).bind(5, ep.verdict.reward);
-            ep_ins.bind(6, ep.verdict.passed ? 1 : 0);
-            ep_ins.bind(7, ep.verdict.to_json().dump());
-            if (ep.final_answer.is_null()) ep_ins.bind_null(8);
-            else ep_ins.bind(8, ep.final_answer.dump());
-            ep_ins.bind(9, ep.turns).bind(10, ep.tool_calls);
-            ep_ins.bind(11, ep.prompt_tokens).bind(12, ep.completion_tokens);
-            ep_ins.bind(13, ep.seconds);
-            if (ep.error.empty()) ep_ins.bind_null(14);
-            else ep_ins.bind(14, ep.error);
-            ep_ins.run();
-            if (db_->changes() == 0) continue;
-            int64_t id = db_->last_insert_rowid();
-            for (size_t i = 0; i < ep.transcript.size(); ++i) {
-                const Message& m = ep.transcript[i];
-                msg_ins.bind(1, id).bind(2, static_cast<int64_t>(i)).bind_ref(3, role_name(m.role));
-                if (m.content) msg_ins.bind_ref(4, *m.content);
-                else msg_ins.bind_null(4);
-                if (m.reasoning) msg_ins.bind_ref(5, *m.reasoning);
-                else msg_ins.bind_null(5);
-                if (!m.tool_calls.empty()) {
-                    buf.clear();
-                    JsonArray calls;
-                    for (const auto& c : m.tool_calls) calls.push_back(c.to_json());
-                    Json(std::move(calls)).dump_to(buf);
-                    msg_ins.bind_ref(6, buf);
-                } else {
-                    msg_ins.bind_null(6);
-                }
-                if (m.role == Role::Tool) msg_ins.bind_ref(7, m.tool_call_id).bind_ref(8, m.name);
-                else msg_ins.bind_null(7).bind_null(8);
-                msg_ins.bind(9, m.is_error ? 1 : 0);
-                if (!m.prompt_ids.empty()) {
-                    std::string b = pack_ids(m.prompt_ids);
-                    msg_ins.bind_blob(10, b.data(), b.size());
-                } else {
-                    msg_ins.bind_null(10);
-                }
-                if (!m.completion_ids.empty()) {
-                    std::string b = pack_ids(m.completion_ids);
-                    msg_ins.bind_blob(11, b.data(), b.size());
-                } else {
-                    msg_ins.bind_null(11);
-                }
-                msg_ins.run();
+    SqliteTransaction tx(*db_);
+    // INSERT OR IGNORE: a (run, task, rollout) already finished is never duplicated.
+    SqliteStmt ep_ins(*db_,
+        "INSERT OR IGNORE INTO episodes(run_id,task_id,rollout,status,reward,passed,verdict,"
+        "final_answer,turns,tool_calls,prompt_tokens,completion_tokens,seconds,error) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    SqliteStmt msg_ins(*db_,
+        "INSERT INTO messages(episode_id,idx,role,content,reasoning,tool_calls,tool_call_id,"
+        "name,is_error,prompt_ids,completion_ids) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+    std::string buf;
+    for (const auto& [run_id, ep] : pending_) {
+        ep_ins.bind(1, run_id).bind(2, ep.task_id).bind(3, ep.rollout);
+        ep_ins.bind(4, episode_status_name(ep.status)).bind(5, ep.verdict.reward);
+        ep_ins.bind(6, ep.verdict.passed ? 1 : 0);
+        ep_ins.bind(7, ep.verdict.to_json().dump());
+        if (ep.final_answer.is_null()) ep_ins.bind_null(8);
+        else ep_ins.bind(8, ep.final_answer.dump());
+        ep_ins.bind(9, ep.turns).bind(10, ep.tool_calls);
+        ep_ins.bind(11, ep.prompt_tokens).bind(12, ep.completion_tokens);
+        ep_ins.bind(13, ep.seconds);
+        if (ep.error.empty()) ep_ins.bind_null(14);
+        else ep_ins.bind(14, ep.error);
+        ep_ins.run();
+        if (db_->changes() == 0) continue;
+        int64_t id = db_->last_insert_rowid();
+        for (size_t i = 0; i < ep.transcript.size(); ++i) {
+            const Message& m = ep.transcript[i];
+            msg_ins.bind(1, id).bind(2, static_cast<int64_t>(i)).bind_ref(3, role_name(m.role));
+            if (m.content) msg_ins.bind_ref(4, *m.content);
+            else msg_ins.bind_null(4);
+            if (m.reasoning) msg_ins.bind_ref(5, *m.reasoning);
+            else msg_ins.bind_null(5);
+            if (!m.tool_calls.empty()) {
+                buf.clear();
+                JsonArray calls;
+                for (const auto& c : m.tool_calls) calls.push_back(c.to_json());
+                Json(std::move(calls)).dump_to(buf);
+                msg_ins.bind_ref(6, buf);
+            } else {
+                msg_ins.bind_null(6);
             }
+            if (m.role == Role::Tool) msg_ins.bind_ref(7, m.tool_call_id).bind_ref(8, m.name);
+            else msg_ins.bind_null(7).bind_null(8);
+            msg_ins.bind(9, m.is_error ? 1 : 0);
+            if (!m.prompt_ids.empty()) {
+                std::string b = pack_ids(m.prompt_ids);
+                msg_ins.bind_blob(10, b.data(), b.size());
+            } else {
+                msg_ins.bind_null(10);
+            }
+            if (!m.completion_ids.empty()) {
+                std::string b = pack_ids(m.completion_ids);
+                msg_ins.bind_blob(11, b.data(), b.size());
+            } else {
+                msg_ins.bind_null(11);
+            }
+            msg_ins.run();
         }
-        db_->exec("COMMIT");
-    } catch (...) {
-        sqlite3_exec(db_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
     }
+    tx.commit();
 }
 
 std::vector<EpisodeRow> Store::episodes(const std::string& run_name, int64_t episode_id,
@@ -397,22 +384,17 @@ std::vector<Message> Store::messages(int64_t episode_id) const {
 }
 
 void Store::put_validations(const std::vector<ValidationRow>& rows) {
-    db_->exec("BEGIN IMMEDIATE");
-    try {
-        SqliteStmt ins(*db_,
-            "INSERT OR REPLACE INTO validations(task_id,probe,expect_pass,passed,reward,ok,details)"
-            " VALUES(?,?,?,?,?,?,?)");
-        for (const auto& r : rows) {
-            ins.bind(1, r.task_id).bind(2, r.probe).bind(3, r.expect_pass ? 1 : 0);
-            ins.bind(4, r.passed ? 1 : 0).bind(5, r.reward).bind(6, r.ok ? 1 : 0);
-            ins.bind(7, r.details.dump());
-            ins.run();
-        }
-        db_->exec("COMMIT");
-    } catch (...) {
-        sqlite3_exec(db_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
+    SqliteTransaction tx(*db_);
+    SqliteStmt ins(*db_,
+        "INSERT OR REPLACE INTO validations(task_id,probe,expect_pass,passed,reward,ok,details)"
+        " VALUES(?,?,?,?,?,?,?)");
+    for (const auto& r : rows) {
+        ins.bind(1, r.task_id).bind(2, r.probe).bind(3, r.expect_pass ? 1 : 0);
+        ins.bind(4, r.passed ? 1 : 0).bind(5, r.reward).bind(6, r.ok ? 1 : 0);
+        ins.bind(7, r.details.dump());
+        ins.run();
     }
+    tx.commit();
 }
 
 }  // namespace envforge

@@ -29,10 +29,7 @@ int cmd_export(int argc, char** argv) {
             {"kind", "K", "tasks format: only this kind", nullptr},
             {"out", "FILE", "output file, '-' for stdout (also -o)", "-"}},
            argc, argv);
-    if (a.help()) {
-        std::fputs(a.usage().c_str(), stdout);
-        return 0;
-    }
+    if (a.print_help_if_asked()) return 0;
     const std::string format = a.get("format");
     if (format != "sft" && format != "rl" && format != "tasks")
         throw InvalidInput("--format '" + format + "': expected sft, rl or tasks");

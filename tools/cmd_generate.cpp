@@ -26,10 +26,7 @@ int cmd_generate(int argc, char** argv) {
             {"no-validate", nullptr, "skip validation", nullptr},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
-    if (a.help()) {
-        std::fputs(a.usage().c_str(), stdout);
-        return 0;
-    }
+    if (a.print_help_if_asked()) return 0;
     std::vector<std::string> kinds;
     std::stringstream ss(a.get("kinds"));
     for (std::string k; std::getline(ss, k, ',');)

@@ -17,10 +17,7 @@ int cmd_import(int argc, char** argv) {
             {"tasks", "FILE", "JSONL file of tasks", nullptr},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
-    if (a.help()) {
-        std::fputs(a.usage().c_str(), stdout);
-        return 0;
-    }
+    if (a.print_help_if_asked()) return 0;
     if (!a.has("tasks")) throw InvalidInput("envforge import: --tasks FILE is required (see --help)");
     const std::string path = a.get("tasks");
     std::ifstream in(path);

@@ -109,10 +109,7 @@ int cmd_replay(int argc, char** argv) {
             {"input", "FILE", "replay an exported SFT JSONL file instead of stored episodes", nullptr},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
-    if (a.help()) {
-        std::fputs(a.usage().c_str(), stdout);
-        return 0;
-    }
+    if (a.print_help_if_asked()) return 0;
     Store store(a.get("db"));
     std::vector<Recorded> items = a.has("input")
         ? from_file(a.get("input"))

@@ -22,10 +22,7 @@ int cmd_run(int argc, char** argv) {
             {"seed", "S", "sampling seed", "0"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
-    if (a.help()) {
-        std::fputs(a.usage().c_str(), stdout);
-        return 0;
-    }
+    if (a.print_help_if_asked()) return 0;
     RunConfig cfg;
     cfg.policy = a.get("policy");
     make_policy(cfg.policy);  // reject unknown policies before touching the store

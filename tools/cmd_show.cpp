@@ -11,10 +11,7 @@ namespace envforge::cli {
 int cmd_show(int argc, char** argv) {
     Args a("show", "Print one episode (by id; see `envforge stats` and the episodes table).",
            {{"db", "FILE", "store", "envforge.db"}, {"json", nullptr, "print JSON", nullptr}}, argc, argv, true);
-    if (a.help()) {
-        std::fputs(a.usage().c_str(), stdout);
-        return 0;
-    }
+    if (a.print_help_if_asked()) return 0;
     if (a.positional().size() != 1) throw InvalidInput("envforge show: expected one episode id (see --help)");
     const std::string& arg = a.positional()[0];
     char* end = nullptr;

@@ -11,10 +11,7 @@ namespace envforge::cli {
 int cmd_stats(int argc, char** argv) {
     Args a("stats", "Summarise the store.",
            {{"db", "FILE", "store", "envforge.db"}, {"json", nullptr, "print JSON", nullptr}}, argc, argv);
-    if (a.help()) {
-        std::fputs(a.usage().c_str(), stdout);
-        return 0;
-    }
+    if (a.print_help_if_asked()) return 0;
     Store store(a.get("db"), true);
     SqliteDb& db = store.db();
     Json tasks = Json::array();

@@ -18,10 +18,7 @@ int cmd_synth(int argc, char** argv) {
             {"db", "FILE", "store", "envforge.db"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
-    if (a.help()) {
-        std::fputs(a.usage().c_str(), stdout);
-        return 0;
-    }
+    if (a.print_help_if_asked()) return 0;
     if (!a.has("kind")) throw InvalidInput("envforge synth: --kind is required (see --help)");
     const auto count = static_cast<size_t>(a.get_int("count", 1, 10'000'000));
     const auto seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));

@@ -18,10 +18,7 @@ int cmd_validate(int argc, char** argv) {
             {"junit", "FILE", "also write JUnit XML", nullptr},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
-    if (a.help()) {
-        std::fputs(a.usage().c_str(), stdout);
-        return 0;
-    }
+    if (a.print_help_if_asked()) return 0;
     Store store(a.get("db"));
     TaskFilter f;
     f.kind = a.get("kind");

@@ -210,12 +210,7 @@ Task synthesize_meeting(uint64_t seed, int d) {
     for (int i = 0; i < n_att; ++i)
         who += (i == 0 ? "" : i + 1 == n_att ? " and " : ", ") + people[static_cast<size_t>(i)].name;
 
-    Task t;
-    t.kind = "general";
-    t.seed = seed;
-    t.difficulty = d;
-    t.generator_name = "general.meeting";
-    t.generator_version = "1";
+    Task t = general_task("meeting", seed, d);
     t.system = "You are a scheduling assistant. Use the tools to check people's time zones, working "
                "hours, busy blocks and bookings, and the rooms. Book exactly one meeting, then call "
                "submit_result with its booking id.";

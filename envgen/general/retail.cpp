@@ -267,12 +267,7 @@ Task synthesize_retail(uint64_t seed, int d) {
     Table meta{"meta", {{"key", "TEXT"}, {"value", "TEXT"}}, {}};
     meta.add({"today", kToday});
 
-    Task t;
-    t.kind = "general";
-    t.seed = seed;
-    t.difficulty = d;
-    t.generator_name = "general.retail";
-    t.generator_version = "1";
+    Task t = general_task("retail", seed, d);
     t.system = "You are a customer-support agent for an online shop. Act only through the tools, "
                "change nothing the customer did not ask for, and call submit_result when done.";
     t.prompt = "Hi, this is " + req.email + ".";

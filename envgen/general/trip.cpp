@@ -316,12 +316,7 @@ Task synthesize_trip(uint64_t seed, int d) {
             t_weather.add({cities[c], dates[k], cond, rng.range(8, 31)});
         }
 
-    Task t;
-    t.kind = "general";
-    t.seed = seed;
-    t.difficulty = d;
-    t.generator_name = "general.trip";
-    t.generator_version = "1";
+    Task t = general_task("trip", seed, d);
     t.system = "You are a travel-planning agent. Use the tools to look up cities, hotels, "
                "restaurants, attractions, transport and weather; never guess names or prices. "
                "When the plan satisfies every requirement, call submit_result once.";

@@ -12,6 +12,16 @@ Json Table::take_json() {
     return j;
 }
 
+Task general_task(const char* domain, uint64_t seed, int difficulty) {
+    Task t;
+    t.kind = "general";
+    t.seed = seed;
+    t.difficulty = difficulty;
+    t.generator_name = std::string("general.") + domain;
+    t.generator_version = "1";
+    return t;
+}
+
 Json reference_json(Json turns, Json answer, JsonArray probes) {
     Json r = Json::object();
     r.set("turns", std::move(turns));

@@ -23,6 +23,9 @@ struct Table {
     Json take_json();  // moves the rows out
 };
 
+// A general task's header: kind, seed, difficulty and generator "general.<domain>" version 1.
+Task general_task(const char* domain, uint64_t seed, int difficulty);
+
 // The task's `reference`: gold turns, the expected answer and the validation probes (moved in).
 Json reference_json(Json turns, Json answer, JsonArray probes);
 

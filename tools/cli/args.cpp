@@ -1,6 +1,7 @@
 #include "tools/cli/args.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 #include "tasks/errors.hpp"
 
@@ -65,6 +66,11 @@ int64_t Args::get_int(const std::string& name, int64_t lo, int64_t hi) const {
                            "': expected an integer in " + std::to_string(lo) + ".." +
                            std::to_string(hi));
     return out;
+}
+
+bool Args::print_help_if_asked() const {
+    if (help_) std::fputs(usage().c_str(), stdout);
+    return help_;
 }
 
 std::string Args::usage() const {

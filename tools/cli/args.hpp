@@ -23,6 +23,8 @@ public:
          char** argv, bool positional_allowed = false);
 
     bool help() const { return help_; }
+    // Prints the usage to stdout when --help was given; the command then returns 0.
+    bool print_help_if_asked() const;
     std::string usage() const;
 
     bool has(const std::string& name) const { return values_.count(name) > 0; }
