@@ -131,23 +131,6 @@ ToolResult run_sql_tool(SqliteDb& db, const Json& impl, const Json& args) {
     return {Json(std::move(rows)).dump(), false, false, Json()};
 }
 
-void Checks::add(std::string name, bool ok, std::string why) {
-    Json item = Json::object({{"check", std::move(name)}, {"ok", ok}});
-    if (!why.empty()) item.set("why", std::move(why));
-    items_.push_back(std::move(item));
-    if (!ok) ++failed_;
-}
-
-Verdict Checks::verdict() const {
-    Verdict v;
-    v.passed = failed_ == 0 && !items_.empty();
-    v.reward = v.passed ? 1.0 : 0.0;
-    const double n = static_cast<double>(items_.size());
-    v.details = Json::object({{"checks", Json(items_)},
-                              {"score", n > 0 ? (n - failed_) / n : 0.0}});
-    return v;
-}
-
 boost::asio::awaitable<void> GeneralEnvironment::start(const Task& task) {
     task_ = &task;
     const std::string domain = task.env.get_string("domain");

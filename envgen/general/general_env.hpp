@@ -9,6 +9,7 @@
 
 #include "datasets/sqlite.hpp"
 #include "tasks/environment.hpp"
+#include "tasks/synth_util.hpp"
 
 namespace envforge::general {
 
@@ -34,18 +35,6 @@ ToolResult run_sql_tool(SqliteDb& db, const Json& impl, const Json& args);
 
 // Rows of an SQL query as JSON objects (used by verifiers).
 std::vector<Json> query_objects(SqliteDb& db, std::string_view sql);
-
-// Accumulates named checks into a binary-reward verdict with per-check details.
-class Checks {
-public:
-    void add(std::string name, bool ok, std::string why = "");
-    bool all_ok() const { return failed_ == 0; }
-    Verdict verdict() const;
-
-private:
-    JsonArray items_;
-    int failed_ = 0;
-};
 
 class GeneralEnvironment : public Environment {
 public:

@@ -142,7 +142,7 @@ TEST_CASE("general: trip verifier checks every rule and explains failures") {
 }
 
 TEST_CASE("general: world helpers") {
-    CHECK(general::date_string(general::day_number(2026, 2, 28) + 1) == "2026-03-01");
-    CHECK(general::date_string(general::day_number(2024, 2, 28) + 1) == "2024-02-29");
-    CHECK(general::date_string(0) == "1970-01-01");
+    CHECK(envforge::date_string(envforge::day_number(2026, 2, 28) + 1) == "2026-03-01");
+    CHECK(envforge::date_string(envforge::day_number(2024, 2, 28) + 1) == "2024-02-29");
+    CHECK(envforge::date_string(0) == "1970-01-01");
 }
