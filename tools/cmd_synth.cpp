@@ -1,5 +1,8 @@
 // envforge synth: synthesize tasks of one kind into the store.
 #include <cstdio>
+#include <map>
+
+#include "envgen/search/search_kind.hpp"
 
 #include "tasks/errors.hpp"
 #include "tools/cli/args.hpp"
@@ -10,27 +13,61 @@ namespace envforge::cli {
 
 int cmd_synth(int argc, char** argv) {
     Args a("synth", "Synthesize tasks (deterministic in kind, seed, difficulty and generator version).",
-           {{"kind", "K", "environment kind (general)", nullptr},
+           {{"kind", "K", "environment kind: general | search (or give it as the first argument)", nullptr},
             {"count", "N", "number of tasks", "10"},
             {"seed", "S", "base seed", "1"},
             {"difficulty", "D|A-B", "difficulty or range; tasks cycle through it", "1-5"},
             {"domain", "NAME", "general only: trip, retail or meeting (default: all, round-robin)", nullptr},
+            {"world-seed", "S", "search only: seed of the synthetic world", "1"},
+            {"world-size", "N", "search only: people in the synthetic world (about 10 documents each)", "400"},
+            {"corpus", "FILE", "search only: your documents, JSONL of {id, title, text}", nullptr},
+            {"facts", "FILE", "search only: JSONL of {subject, relation, object, doc_id} to ask about", nullptr},
             {"db", "FILE", "store", "envforge.db"},
             {"json", nullptr, "print a JSON summary", nullptr}},
-           argc, argv);
+           argc, argv, true);
     if (a.print_help_if_asked()) return 0;
-    if (!a.has("kind")) throw InvalidInput("envforge synth: --kind is required (see --help)");
+    // `envforge synth search ...` is the same as `envforge synth --kind search ...`.
+    std::string kind = a.get("kind");
+    if (kind.empty() && a.positional().size() == 1) kind = a.positional()[0];
+    else if (!a.positional().empty())
+        throw InvalidInput("envforge synth: unexpected argument '" + a.positional().back() + "' (see --help)");
+    if (kind.empty()) throw InvalidInput("envforge synth: --kind is required (see --help)");
     const auto count = static_cast<size_t>(a.get_int("count", 1, 10'000'000));
     const auto seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
     const auto diff = parse_difficulty(a.get("difficulty"));
     Json options = Json::object();
     if (a.has("domain")) options.set("domain", a.get("domain"));
+    if (kind == "search") {
+        options.set("world_seed", a.get_int("world-seed", 0, (int64_t{1} << 53) - 1));
+        options.set("world_size", a.get_int("world-size", 40, 2'000'000));
+        if (a.has("corpus")) options.set("corpus", a.get("corpus"));
+        if (a.has("facts")) options.set("facts", a.get("facts"));
+    }
     Store store(a.get("db"));
-    SynthSummary s = synth_into(store, a.get("kind"), count, seed, diff, options, a.flag("json"));
-    if (a.flag("json")) std::printf("%s\n", s.to_json().dump().c_str());
+    std::vector<Task> tasks;
+    SynthSummary s = synth_into(store, kind, count, seed, diff, options, a.flag("json"), &tasks);
+    Json summary = s.to_json();
+    if (kind == "search") {
+        // How often the question itself, as a query, finds the answer document first.
+        std::map<int, std::pair<int, int>> per_difficulty;  // hits, tasks
+        for (const auto& t : tasks) {
+            auto& [hits, n] = per_difficulty[t.difficulty];
+            hits += search::verbatim_top_hit(t);
+            ++n;
+        }
+        Json shares = Json::object();
+        for (const auto& [d, hn] : per_difficulty) {
+            const double share = static_cast<double>(hn.first) / hn.second;
+            shares.set(std::to_string(d), share);
+            if (!a.flag("json")) std::printf("difficulty %d: answer document is the top hit for the verbatim question in %.1f%% of %d tasks\n",
+                                              d, 100.0 * share, hn.second);
+        }
+        summary.set("verbatim_top_hit_share", shares);
+    }
+    if (a.flag("json")) std::printf("%s\n", summary.dump().c_str());
     else
         std::printf("synthesized %zu %s tasks (%zu new) in %.2fs (%.0f tasks/s) into %s\n", s.made,
-                    a.get("kind").c_str(), s.added, s.seconds,
+                    kind.c_str(), s.added, s.seconds,
                     s.seconds > 0 ? static_cast<double>(s.made) / s.seconds : 0.0, a.get("db").c_str());
     return 0;
 }

@@ -1,0 +1,209 @@
+#include "envgen/search/world.hpp"
+
+#include <map>
+#include <set>
+
+#include "tasks/synth_util.hpp"
+#include "tasks/rng.hpp"
+
+namespace envforge::search {
+
+const char* etype_name(EType t) {
+    switch (t) {
+        case EType::Person: return "person";
+        case EType::Org: return "organisation";
+        case EType::Place: return "city";
+        case EType::Work: return "work";
+        case EType::Event: return "event";
+    }
+    return "?";
+}
+
+EType rel_subject(Rel r) {
+    switch (r) {
+        case Rel::BornIn: case Rel::WorksFor: return EType::Person;
+        case Rel::BasedIn: case Rel::FoundedBy: return EType::Org;
+        case Rel::CreatedBy: case Rel::PublishedBy: return EType::Work;
+        default: return EType::Event;
+    }
+}
+
+EType rel_object(Rel r) {
+    switch (r) {
+        case Rel::BornIn: case Rel::BasedIn: case Rel::HeldIn: return EType::Place;
+        case Rel::WorksFor: case Rel::PublishedBy: return EType::Org;
+        default: return EType::Person;
+    }
+}
+
+namespace {
+
+const char* const kOccupations[] = {"painter", "chemist", "architect", "novelist", "engineer",
+                                    "composer", "botanist", "cartographer", "sculptor", "physician"};
+const char* const kOrgTypes[] = {"publishing house", "research institute", "design studio",
+                                 "engineering firm", "record label", "botanical society"};
+const char* const kOrgWords[][2] = {{"Press", "Printing House"}, {"Institute", "Research Centre"},
+                                    {"Studio", "Atelier"}, {"Works", "Engineering"},
+                                    {"Records", "Sound Company"}, {"Society", "Botanical Circle"}};
+const char* const kRegions[] = {"coastal", "mountain", "river", "desert", "lake", "island"};
+const char* const kCountries[] = {"Varnesia", "Ostrelland", "Quillmark", "Sorvania", "Tremont Isles"};
+const char* const kWorkTypes[] = {"novel", "painting", "symphony", "atlas", "bridge design", "monograph"};
+const char* const kEventTypes[] = {"prize", "festival", "expedition", "exhibition"};
+const char* const kAdjectives[] = {"Glass", "Silent", "Amber", "Northern", "Hollow", "Gilded",
+                                   "Seventh", "Crimson", "Drifting", "Quiet", "Iron", "Paper"};
+const char* const kNouns[] = {"Harbour", "Orchard", "Lantern", "Meridian", "Archive", "Cartographer",
+                              "Tide", "Garden", "Clockwork", "Compass", "Winter", "Lighthouse"};
+
+}  // namespace
+
+World generate_world(uint64_t seed, int size) {
+    Rng rng(mix_seed(seed, "search.world/1"));
+    World w;
+    w.seed = seed;
+    w.size = size;
+    w.by_type.resize(5);
+    std::set<std::string> taken;
+    auto add = [&](EType t) -> Entity& {
+        Entity e;
+        e.id = static_cast<int>(w.entities.size());
+        e.type = t;
+        w.by_type[static_cast<size_t>(t)].push_back(e.id);
+        w.entities.push_back(std::move(e));
+        return w.entities.back();
+    };
+    const int n_places = std::max(8, size / 8), n_orgs = std::max(6, size / 4);
+    const int n_works = size, n_events = std::max(4, size / 6);
+
+    // Places, some with a similar-named twin ("New X", "X Minor").
+    for (int i = 0; i < n_places; ++i) {
+        Entity& p = add(EType::Place);
+        p.name = unique_name(rng, taken, place_name);
+        p.category = rng.pick(kRegions);
+        p.year = static_cast<int>(rng.range(900, 1850));
+        p.number = static_cast<int>(rng.range(8, 2400)) * 1000;
+        p.disambiguation = rng.pick(kCountries);
+        if (rng.chance(35) && i + 1 < n_places) {
+            const int first = p.id;
+            Entity& t = add(EType::Place);
+            const std::string base = w.entities[static_cast<size_t>(first)].name;
+            t.name = rng.chance(50) ? "New " + base : base + " Minor";
+            taken.insert(t.name);
+            t.category = rng.pick(kRegions);
+            t.year = static_cast<int>(rng.range(1500, 1900));
+            t.number = static_cast<int>(rng.range(2, 300)) * 1000;
+            t.disambiguation = rng.pick(kCountries);
+            t.twin = first;
+            w.entities[static_cast<size_t>(first)].twin = t.id;
+            ++i;
+        }
+    }
+    const auto& places = w.by_type[static_cast<size_t>(EType::Place)];
+
+    // People in families; a few share a full name with someone born decades apart.
+    std::vector<std::string> families;
+    for (int i = 0; i < std::max(4, size * 2 / 5); ++i)
+        families.push_back(unique_name(rng, taken, brand_name) + "ard");
+    for (int i = 0; i < size; ++i) {
+        const size_t f = rng.below(families.size());
+        Entity& p = add(EType::Person);
+        p.family = families[f];
+        p.name = std::string(rng.pick({std::string("Alder"), std::string("Brisa"), std::string("Caius"),
+                                       std::string("Delphine"), std::string("Ezra"), std::string("Fenna"),
+                                       std::string("Galen"), std::string("Hesper"), std::string("Ilse"),
+                                       std::string("Jory"), std::string("Kestrel"), std::string("Liora"),
+                                       std::string("Maelis"), std::string("Nevin"), std::string("Orla"),
+                                       std::string("Perrin"), std::string("Quilla"), std::string("Rowan"),
+                                       std::string("Sable"), std::string("Tamsin"), std::string("Ulric"),
+                                       std::string("Vesna"), std::string("Wren"), std::string("Yara")})) +
+                 " " + p.family;
+        p.category = rng.pick(kOccupations);
+        p.year = static_cast<int>(rng.range(1900, 1995));
+        p.rel[static_cast<size_t>(Rel::BornIn)] = places[rng.below(places.size())];
+    }
+    // Planted same-name pairs: copy a name onto a relative-free slot with a distant birth year.
+    const auto& people = w.by_type[static_cast<size_t>(EType::Person)];
+    for (size_t i = 0; i + 1 < people.size(); i += 13) {
+        Entity& a = w.entities[static_cast<size_t>(people[i])];
+        Entity& b = w.entities[static_cast<size_t>(people[i + 1])];
+        b.name = a.name;
+        a.namesake = b.id;
+        b.namesake = a.id;
+        b.family = a.family;
+        if (std::abs(a.year - b.year) < 12) b.year = a.year <= 1950 ? a.year + static_cast<int>(rng.range(20, 40)) : a.year - static_cast<int>(rng.range(20, 40));
+        a.disambiguation = std::string(a.category) + ", born " + std::to_string(a.year);
+        b.disambiguation = std::string(b.category) + ", born " + std::to_string(b.year);
+    }
+    // Near-twin of a person: another member of the same family (different given name).
+    std::map<std::string, std::vector<int>> by_family;
+    for (int id : people) by_family[w.at(id).family].push_back(id);
+    for (int id : people) {
+        Entity& p = w.entities[static_cast<size_t>(id)];
+        for (int other : by_family[p.family])
+            if (other != id && w.at(other).name != p.name) {
+                p.twin = other;
+                break;
+            }
+    }
+
+    // Organisations; some have a similar-named sibling in the same city.
+    for (int i = 0; i < n_orgs; ++i) {
+        const size_t kind = rng.below(std::size(kOrgTypes));
+        Entity& o = add(EType::Org);
+        const std::string stem = unique_name(rng, taken, place_name);
+        o.name = stem + " " + kOrgWords[kind][0];
+        o.category = kOrgTypes[kind];
+        o.year = static_cast<int>(rng.range(1890, 2015));
+        o.number = static_cast<int>(rng.range(4, 900));
+        o.rel[static_cast<size_t>(Rel::BasedIn)] = places[rng.below(places.size())];
+        o.rel[static_cast<size_t>(Rel::FoundedBy)] = people[rng.below(people.size())];
+        if (rng.chance(30) && i + 1 < n_orgs) {
+            const int first = o.id;
+            Entity& t = add(EType::Org);
+            const Entity& f = w.at(first);
+            t.name = stem + " " + kOrgWords[kind][1];
+            t.category = f.category;
+            t.year = static_cast<int>(rng.range(1890, 2015));
+            t.number = static_cast<int>(rng.range(4, 900));
+            t.rel[static_cast<size_t>(Rel::BasedIn)] = f.get(Rel::BasedIn);
+            t.rel[static_cast<size_t>(Rel::FoundedBy)] = people[rng.below(people.size())];
+            t.twin = first;
+            w.entities[static_cast<size_t>(first)].twin = t.id;
+            ++i;
+        }
+    }
+    const auto& orgs = w.by_type[static_cast<size_t>(EType::Org)];
+    for (int id : people) w.entities[static_cast<size_t>(id)].rel[static_cast<size_t>(Rel::WorksFor)] = orgs[rng.below(orgs.size())];
+
+    // Works: unique titles; a few with near-identical titles by other creators.
+    for (int i = 0; i < n_works; ++i) {
+        Entity& wk = add(EType::Work);
+        std::string title;
+        do {
+            title = std::string("The ") + rng.pick(kAdjectives) + " " + rng.pick(kNouns) +
+                    (rng.chance(50) ? "" : " of " + place_name(rng));
+        } while (!taken.insert(title).second);
+        wk.name = title;
+        wk.category = rng.pick(kWorkTypes);
+        wk.year = static_cast<int>(rng.range(1925, 2024));
+        wk.number = static_cast<int>(rng.range(40, 900));
+        wk.rel[static_cast<size_t>(Rel::CreatedBy)] = people[rng.below(people.size())];
+        wk.rel[static_cast<size_t>(Rel::PublishedBy)] = orgs[rng.below(orgs.size())];
+    }
+    for (int i = 0; i < n_events; ++i) {
+        Entity& ev = add(EType::Event);
+        const std::string type = rng.pick(kEventTypes);
+        std::string n;
+        do {
+            n = place_name(rng) + " " + type + " of " + std::to_string(rng.range(1950, 2024));
+        } while (!taken.insert(n).second);
+        ev.name = n;
+        ev.category = type;
+        ev.year = std::stoi(n.substr(n.size() - 4));
+        ev.number = static_cast<int>(rng.range(12, 4000));
+        ev.rel[static_cast<size_t>(Rel::HeldIn)] = places[rng.below(places.size())];
+        ev.rel[static_cast<size_t>(Rel::WonBy)] = people[rng.below(people.size())];
+    }
+    return w;
+}
+
+}  // namespace envforge::search
