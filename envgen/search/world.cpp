@@ -38,6 +38,9 @@ EType rel_object(Rel r) {
 
 namespace {
 
+const char* const kGiven[] = {"Alder", "Brisa", "Caius", "Delphine", "Ezra", "Fenna", "Galen", "Hesper",
+                              "Ilse", "Jory", "Kestrel", "Liora", "Maelis", "Nevin", "Orla", "Perrin",
+                              "Quilla", "Rowan", "Sable", "Tamsin", "Ulric", "Vesna", "Wren", "Yara"};
 const char* const kOccupations[] = {"painter", "chemist", "architect", "novelist", "engineer",
                                     "composer", "botanist", "cartographer", "sculptor", "physician"};
 const char* const kOrgTypes[] = {"publishing house", "research institute", "design studio",
@@ -107,15 +110,12 @@ World generate_world(uint64_t seed, int size) {
         const size_t f = rng.below(families.size());
         Entity& p = add(EType::Person);
         p.family = families[f];
-        p.name = std::string(rng.pick({std::string("Alder"), std::string("Brisa"), std::string("Caius"),
-                                       std::string("Delphine"), std::string("Ezra"), std::string("Fenna"),
-                                       std::string("Galen"), std::string("Hesper"), std::string("Ilse"),
-                                       std::string("Jory"), std::string("Kestrel"), std::string("Liora"),
-                                       std::string("Maelis"), std::string("Nevin"), std::string("Orla"),
-                                       std::string("Perrin"), std::string("Quilla"), std::string("Rowan"),
-                                       std::string("Sable"), std::string("Tamsin"), std::string("Ulric"),
-                                       std::string("Vesna"), std::string("Wren"), std::string("Yara")})) +
-                 " " + p.family;
+        // Full names are unique; the only shared names are the namesakes planted below.
+        for (int attempt = 0;; ++attempt) {
+            p.name = std::string(rng.pick(kGiven)) + " " +
+                     (attempt < 8 ? "" : std::string(1, static_cast<char>('A' + rng.below(26))) + ". ") + p.family;
+            if (taken.insert(p.name).second) break;
+        }
         p.category = rng.pick(kOccupations);
         p.year = static_cast<int>(rng.range(1900, 1995));
         p.rel[static_cast<size_t>(Rel::BornIn)] = places[rng.below(places.size())];

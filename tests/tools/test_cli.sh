@@ -98,10 +98,44 @@ grep -q "PASSED" show.txt || fail "show: $(head -3 show.txt)"
 "$ENVFORGE" import --db c.db --tasks a.jsonl >import.txt
 grep -q "imported 300 tasks (300 new)" import.txt || fail "import: $(cat import.txt)"
 
+# Search: deterministic, validated, reference 100%, replay clean, verbatim-query share falls.
+"$ENVFORGE" synth search --count 300 --db s1.db --json >search-synth.json 2>/dev/null
+"$ENVFORGE" synth --kind search --count 300 --db s2.db >/dev/null 2>&1
+"$ENVFORGE" export --db s1.db --format tasks -o s1.jsonl 2>/dev/null
+"$ENVFORGE" export --db s2.db --format tasks -o s2.jsonl 2>/dev/null
+cmp -s s1.jsonl s2.jsonl || fail "search synth is not deterministic"
+python3 - <<'PY'
+import json
+share = json.load(open("search-synth.json"))["verbatim_top_hit_share"]
+assert share["1"] > share["3"], share
+assert all(share[d] < 0.10 for d in ("3", "4", "5")), share
+PY
+"$ENVFORGE" validate --db s1.db --json >search-validate.json 2>/dev/null || fail "search validate: $(cat search-validate.json)"
+grep -q '"tasks":300,"probes":1200,"failed_probes":0' search-validate.json || fail "$(cat search-validate.json)"
+"$ENVFORGE" run --db s1.db --json >search-run.json 2>/dev/null
+grep -q '"episodes":300,"passed":300' search-run.json || fail "search run: $(cat search-run.json)"
+"$ENVFORGE" export --db s1.db -o search-sft.jsonl 2>/dev/null
+"$ENVFORGE" replay --db s1.db --input search-sft.jsonl >/dev/null 2>&1 || fail "search replay"
+# One index per world, shared by all its tasks.
+[ "$(sqlite3 s1.db "SELECT count(DISTINCT json_extract(json, '$.env.index')) FROM tasks")" = 1 ] || fail "tasks do not share one index"
+# Users' corpora: with facts it synthesizes; without facts it says so and stops.
+cat >docs.jsonl <<'J'
+{"id":"a","title":"Ada Quill","text":"Ada Quill was born in Porthmere and founded Quill Works."}
+{"id":"b","title":"Porthmere","text":"Porthmere is a harbour town in the county of Welmsfold."}
+J
+cat >facts.jsonl <<'J'
+{"subject":"Ada Quill","relation":"birthplace","object":"Porthmere","doc_id":"a"}
+{"subject":"Porthmere","relation":"county","object":"Welmsfold","doc_id":"b"}
+J
+"$ENVFORGE" synth search --corpus docs.jsonl --facts facts.jsonl --count 4 --db user.db >/dev/null 2>&1 || fail "user corpus synth"
+"$ENVFORGE" run --db user.db --json >user-run.json 2>/dev/null
+grep -q '"episodes":4,"passed":4' user-run.json || fail "user corpus run: $(cat user-run.json)"
+expect_error "without --facts there is nothing to ask" "$ENVFORGE" synth search --corpus docs.jsonl --db user.db
+
 # The main job on its defaults.
 "$ENVFORGE" generate --db gen.db >gen.txt 2>&1 || fail "generate: $(cat gen.txt)"
-grep -q "validated 30 tasks: 120 probes, 0 failed" gen.txt || fail "generate: $(cat gen.txt)"
-grep -q "30 episodes (0 already recorded), 30 passed" gen.txt || fail "generate: $(cat gen.txt)"
+grep -q "validated 60 tasks: 240 probes, 0 failed" gen.txt || fail "generate: $(cat gen.txt)"
+grep -q "60 episodes (0 already recorded), 60 passed" gen.txt || fail "generate: $(cat gen.txt)"
 
 # Bad input: one line, exit 2, nothing lost.
 before=$(sqlite3 a.db "SELECT count(*) FROM episodes")
