@@ -30,8 +30,12 @@ struct Hit {
     std::string doc_id, title, snippet;
 };
 
-// BM25 top-k for free text: every word of the query is a term, OR-combined; ties by doc order.
+// BM25 top-k for free text: every word of the query is a term, OR-combined (title weighted 4x);
+// ties by document order.
 std::vector<Hit> search_index(SqliteDb& db, const std::string& query, int k);
+// Words in `text` as the index tokenizes them.
+size_t token_count(std::string_view text);
+
 // FTS5 query for free text ("" when the text has no words).
 std::string fts_query(const std::string& text);
 

@@ -9,7 +9,8 @@
 namespace envforge::search {
 
 std::string corpus_key(const std::vector<Doc>& docs) {
-    std::string all;
+    // The index layout is part of the key: a new layout never reuses an old file.
+    std::string all = "search-index/2\x1e";
     for (const auto& d : docs) {
         all += d.id;
         all.push_back('\x1f');

@@ -13,7 +13,7 @@ namespace envforge::search {
 struct WorldBundle {
     World world;
     Corpus corpus;
-    std::string key;  // SHA-256 (hex, 24 chars) of the corpus documents
+    std::string key;  // SHA-256 (hex, 24 chars) of the index layout version and the documents
     // The most frequent answer per entity type (most often the object of a relation) and the
     // most frequent year per type: guessable answers that tasks must not have.
     std::array<int, 5> frequent_entity{};
