@@ -94,6 +94,7 @@ const char* rel_keyword(Rel r) {
 
 struct Draft {
     std::string question, answer, answer_type, frequent, twin;
+    std::vector<std::string> aliases;  // other accepted spellings of the answer
     int answer_doc = -1;
     std::vector<ScriptTurn> script;
     std::string shape;
@@ -250,6 +251,8 @@ private:
             q.question = "What is the name of " + desc + "?";
             q.answer = target.name;
             q.answer_type = etype_name(target.type);
+            if (target.type == EType::Place) q.aliases.push_back(target.name + ", " + target.disambiguation);
+            if (target.namesake >= 0) q.aliases.push_back(display_name(target));
             q.answer_doc = b_.corpus.rel_doc[static_cast<size_t>(path[path.size() - 2]->id)][static_cast<size_t>(rels.back())];
             const int freq = b_.frequent_entity[static_cast<size_t>(target.type)];
             if (freq < 0 || freq == target.id || w_.at(freq).name == target.name || target.twin < 0) return std::nullopt;
@@ -410,6 +413,7 @@ Task synthesize_question(const WorldBundle& b, uint64_t seed, int d) {
                           {"index", b.key}});
     JsonArray aliases;
     aliases.emplace_back(q->answer);
+    for (const auto& a : q->aliases) aliases.emplace_back(a);
     t.verifier = Json::object({{"type", "search"}, {"answer", q->answer}, {"aliases", Json(std::move(aliases))},
                                {"answer_type", q->answer_type}, {"answer_doc", b.corpus.docs[static_cast<size_t>(q->answer_doc)].id},
                                {"shape", q->shape}, {"hops", q->hops}});

@@ -143,6 +143,24 @@ TEST_CASE("search: difficulty makes the verbatim question a worse query") {
     for (int d = 3; d <= 5; ++d) CHECK(hits[d] * 10 < n[d]);  // under 10%
 }
 
+TEST_CASE("search: aliases are accepted, twins are not") {
+    int checked = 0;
+    for (uint64_t seed = 1; seed <= 80 && checked < 5; ++seed) {
+        Task t = synth(1, seed);
+        const auto& aliases = t.verifier.at("aliases").as_array();
+        if (aliases.size() < 2) continue;
+        ++checked;
+        auto base = t.reference_turns();
+        base.pop_back();
+        for (const auto& alias : aliases) {
+            auto s = base;
+            s.push_back({"", {{"submit", Json::object({{"answer", alias.as_string() + "."}})}}});
+            CHECK(play(t, s).verdict.passed);
+        }
+    }
+    CHECK(checked > 0);
+}
+
 TEST_CASE("search: normalised answers") {
     CHECK(normalize_answer("  The Glass Harbour. ") == "glass harbour");
     CHECK(normalize_answer("Sosford-Printing House") == "sosford printing house");
