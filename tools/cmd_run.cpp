@@ -33,11 +33,8 @@ int cmd_run(int argc, char** argv) {
     cfg.seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
     cfg.quiet = a.flag("json");
     Store store(a.get("db"));
-    TaskFilter f;
-    f.kind = a.get("kind");
-    if (a.has("limit")) f.limit = a.get_int("limit", 1, INT64_MAX);
-    auto tasks = store.load_tasks(f);
-    if (tasks.empty()) throw InvalidInput("database '" + a.get("db") + "': no tasks to run (run synth first)");
+    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"),
+                                    a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "run");
     install_stop_handlers();
     RunSummary s = run_tasks(store, tasks, cfg);
     if (a.flag("json")) {

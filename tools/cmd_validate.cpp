@@ -20,11 +20,8 @@ int cmd_validate(int argc, char** argv) {
            argc, argv);
     if (a.print_help_if_asked()) return 0;
     Store store(a.get("db"));
-    TaskFilter f;
-    f.kind = a.get("kind");
-    if (a.has("limit")) f.limit = a.get_int("limit", 1, INT64_MAX);
-    auto tasks = store.load_tasks(f);
-    if (tasks.empty()) throw InvalidInput("database '" + a.get("db") + "': no tasks to validate (run synth first)");
+    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"),
+                                    a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "validate");
     ValidateSummary s = validate_tasks(store, tasks, static_cast<int>(a.get_int("repeat", 1, 100)),
                                        static_cast<int>(a.get_int("jobs", 1, 4096)), a.flag("json"));
     if (a.has("junit")) write_junit(a.get("junit"), s, tasks);

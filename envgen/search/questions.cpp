@@ -45,6 +45,20 @@ std::vector<ToolSpec> search_tools() {
     return t;
 }
 
+Task search_task(const char* generator, uint64_t seed, int difficulty) {
+    Task t;
+    t.kind = "search";
+    t.seed = seed;
+    t.difficulty = difficulty;
+    t.generator_name = generator;
+    t.generator_version = "1";
+    t.system = search_system_prompt();
+    t.tools = search_tools();
+    t.limits.max_turns = 16 + 6 * difficulty;
+    t.limits.max_tool_calls = 30 + 12 * difficulty;
+    return t;
+}
+
 std::string search_system_prompt() {
     return "You answer questions by searching an encyclopedia with the search and open tools. The "
            "answer is always stated in some document; verify it there, then call submit with just "
@@ -398,15 +412,8 @@ Task synthesize_question(const WorldBundle& b, uint64_t seed, int d) {
     std::optional<Draft> q;
     for (int attempt = 0; attempt < 2000 && !q; ++attempt) q = synth.attempt();
     if (!q) throw std::runtime_error("search: no question found for seed " + std::to_string(seed));
-    Task t;
-    t.kind = "search";
-    t.seed = seed;
-    t.difficulty = d;
-    t.generator_name = "search.synthetic";
-    t.generator_version = "1";
-    t.system = search_system_prompt();
+    Task t = search_task("search.synthetic", seed, d);
     t.prompt = fix_articles(" " + q->question).substr(1) + " Answer with just the name or number.";
-    t.tools = search_tools();
     t.env = Json::object({{"corpus", Json::object({{"type", "synthetic"},
                                                    {"world_seed", static_cast<int64_t>(b.world.seed)},
                                                    {"world_size", b.world.size}})},
@@ -427,8 +434,6 @@ Task synthesize_question(const WorldBundle& b, uint64_t seed, int d) {
     guess("most_frequent_answer", q->frequent);
     guess("near_twin", q->twin);
     t.reference = reference_json(script_to_json(script), Json::object({{"answer", q->answer}}), std::move(probes));
-    t.limits.max_turns = 16 + 6 * d;
-    t.limits.max_tool_calls = 30 + 12 * d;
     t.finalize();
     return t;
 }

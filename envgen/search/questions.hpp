@@ -17,6 +17,10 @@ Task synthesize_question(const WorldBundle& bundle, uint64_t seed, int difficult
 // collapsed. Number answers compare by their first integer.
 std::string normalize_answer(std::string_view s);
 
+// A search task with the shared tools and system prompt; the caller fills prompt, env,
+// verifier, reference and limits.
+Task search_task(const char* generator, uint64_t seed, int difficulty);
+
 // The search tools and prompts shared by synthetic and user corpora.
 std::vector<ToolSpec> search_tools();
 std::string search_system_prompt();

@@ -132,15 +132,8 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
         if (!answer.empty() && normalize_answer(answer) != normalize_answer(last.object))
             probes.push_back(Json::object({{"name", name}, {"expect_pass", false},
                                            {"turns", script_to_json({ScriptTurn{"", {{"submit", Json::object({{"answer", answer}})}}}})}}));
-    Task t;
-    t.kind = "search";
-    t.seed = seed;
-    t.difficulty = d;
-    t.generator_name = "search.facts";
-    t.generator_version = "1";
-    t.system = search_system_prompt();
+    Task t = search_task("search.facts", seed, d);
     t.prompt = "What is " + desc + "? Answer with just the name or number.";
-    t.tools = search_tools();
     t.env = Json::object({{"corpus", Json::object({{"type", "jsonl"}, {"path", c.docs_path}})}, {"index", c.key}});
     JsonArray aliases;
     aliases.emplace_back(last.object);
@@ -148,8 +141,6 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
                                {"answer_type", "text"}, {"answer_doc", c.docs[static_cast<size_t>(last.doc)].id},
                                {"shape", "chain"}, {"hops", static_cast<int64_t>(best.size())}});
     t.reference = reference_json(script_to_json(script), Json::object({{"answer", last.object}}), std::move(probes));
-    t.limits.max_turns = 16 + 6 * d;
-    t.limits.max_tool_calls = 30 + 12 * d;
     t.finalize();
     return t;
 }

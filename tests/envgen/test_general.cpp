@@ -2,15 +2,12 @@
 // and answers other than the reference that satisfy the request also pass.
 #include <doctest/doctest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include "envgen/general/general_env.hpp"
 #include "envgen/general/world.hpp"
 #include "envgen/kind.hpp"
 #include "tasks/episode_runner.hpp"
 #include "tasks/scripted_policy.hpp"
+#include "tests/play_script.hpp"
 
 using namespace envforge;
 
@@ -24,14 +21,7 @@ Task synth(const char* domain, int d, uint64_t seed) {
     return require_kind("general").synthesize(req);
 }
 
-Episode play(const Task& task, const std::vector<ScriptTurn>& script) {
-    ScriptedPolicy p("script", [&](const Task&, int) { return script; });
-    boost::asio::io_context io;
-    auto env = require_kind(task.kind).make_environment(task);
-    auto fut = boost::asio::co_spawn(io, run_episode(task, *env, p, 0, EpisodeOptions{}), boost::asio::use_future);
-    io.run();
-    return fut.get();
-}
+using envforge::testing::play;
 
 }  // namespace
 

@@ -6,10 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include "envgen/kind.hpp"
 #include "envgen/search/questions.hpp"
 #include "envgen/search/search_index.hpp"
@@ -18,6 +14,7 @@
 #include "tasks/episode_runner.hpp"
 #include "tasks/errors.hpp"
 #include "tasks/scripted_policy.hpp"
+#include "tests/play_script.hpp"
 
 using namespace envforge;
 using namespace envforge::search;
@@ -32,14 +29,7 @@ Task synth(int d, uint64_t seed, Json options = Json::object()) {
     return require_kind("search").synthesize(req);
 }
 
-Episode play(const Task& task, const std::vector<ScriptTurn>& script) {
-    ScriptedPolicy p("script", [&](const Task&, int) { return script; });
-    boost::asio::io_context io;
-    auto env = require_kind(task.kind).make_environment(task);
-    auto fut = boost::asio::co_spawn(io, run_episode(task, *env, p, 0, EpisodeOptions{}), boost::asio::use_future);
-    io.run();
-    return fut.get();
-}
+using envforge::testing::play;
 
 }  // namespace
 

@@ -39,6 +39,18 @@ std::unique_ptr<Policy> make_policy(const std::string& name) {
     throw InvalidInput("--policy '" + name + "': expected reference, null, embedded or openai");
 }
 
+std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path,
+                                     const std::string& kind, int64_t limit, const char* verb) {
+    TaskFilter f;
+    f.kind = kind;
+    f.limit = limit;
+    auto tasks = store.load_tasks(f);
+    if (tasks.empty())
+        throw InvalidInput("database '" + db_path + "': no " + (kind.empty() ? "" : kind + " ") +
+                           "tasks to " + verb + " (run synth first)");
+    return tasks;
+}
+
 SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty,
                            const Json& options) {
     SynthRequest req;

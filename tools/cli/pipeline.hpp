@@ -19,6 +19,11 @@ void install_stop_handlers();
 
 std::unique_ptr<Policy> make_policy(const std::string& name);  // throws InvalidInput
 
+// Stored tasks of `kind` (all when empty), at most `limit` (-1: all); an empty result is an
+// InvalidInput that says to synthesize first (`verb` names what the caller wanted to do).
+std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path,
+                                     const std::string& kind, int64_t limit, const char* verb);
+
 struct SynthSummary {
     size_t made = 0, added = 0;
     double seconds = 0;

@@ -1,0 +1,23 @@
+// Test helper: plays a fixed script through the real runner and environment of a task.
+#pragma once
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "envgen/kind.hpp"
+#include "tasks/episode_runner.hpp"
+#include "tasks/scripted_policy.hpp"
+
+namespace envforge::testing {
+
+inline Episode play(const Task& task, const std::vector<ScriptTurn>& script) {
+    ScriptedPolicy p("script", [&](const Task&, int) { return script; });
+    boost::asio::io_context io;
+    auto env = require_kind(task.kind).make_environment(task);
+    auto fut = boost::asio::co_spawn(io, run_episode(task, *env, p, 0, EpisodeOptions{}), boost::asio::use_future);
+    io.run();
+    return fut.get();
+}
+
+}  // namespace envforge::testing
