@@ -23,6 +23,7 @@ const Command kCommands[] = {
     {"replay", envforge::cli::cmd_replay, "re-execute recorded tool calls and report differences"},
     {"export", envforge::cli::cmd_export, "write SFT/RL JSONL or task specs"},
     {"import", envforge::cli::cmd_import, "load task specs (JSONL) into the store"},
+    {"sandbox", envforge::cli::cmd_sandbox, "check host isolation support; run a command in the sandbox"},
     {"stats", envforge::cli::cmd_stats, "summarise tasks, runs and validations"},
     {"show", envforge::cli::cmd_show, "print one episode's transcript"},
 };

@@ -1,0 +1,29 @@
+// What the supervisor tells the launcher (on fd 3), as "key value" lines with escaped values,
+// and the launcher's status lines (on fd 4).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace envforge::sandbox {
+
+// Descriptors the launcher inherits besides stdin/stdout/stderr.
+inline constexpr int kConfigFd = 3;
+inline constexpr int kStatusFd = 4;
+
+struct LaunchConfig {
+    std::string mode;  // "native" or "bwrap"
+    std::vector<std::string> argv, env;
+    std::string workdir, cwd = "/workspace";
+    int64_t uid = -1, gid = -1;  // per-slot host ids to switch to (root only)
+    std::vector<std::string> cgroups;  // cgroup v1 directories to join before dropping root
+    double cpu_seconds = 10;
+    int64_t memory_bytes = 0;  // RLIMIT_DATA when no memory cgroup (0: none)
+    int64_t nproc = 64, file_bytes = 64ll << 20, open_files = 256, tmp_bytes = 64ll << 20;
+
+    std::string serialize() const;
+    static LaunchConfig parse(const std::string& text);  // throws std::invalid_argument
+};
+
+}  // namespace envforge::sandbox

@@ -1,0 +1,102 @@
+// Isolated execution of untrusted programs: the request, the limits and the structured result,
+// and the Sandbox facade that runs requests on an Asio io_context with one of two launchers:
+//   native  the project's own launcher: user, pid, mount, net, ipc, uts and cgroup namespaces,
+//           tmpfs root with read-only system binds, pivot_root, seccomp deny-list, caps dropped
+//   bwrap   Debian's bubblewrap with hardened flags, limits applied by a wrapper before exec
+// Both run the program as a per-slot host uid, never host uid 0. Uses nothing else of envforge.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace envforge::sandbox {
+
+struct Limits {
+    double wall_seconds = 10;
+    double cpu_seconds = 10;
+    int64_t memory_bytes = 512ll << 20;  // memcg when available, else RLIMIT_DATA
+    int processes = 64;                  // pids cgroup when available, else RLIMIT_NPROC (per slot uid)
+    int64_t file_bytes = 64ll << 20;     // RLIMIT_FSIZE
+    int open_files = 256;                // RLIMIT_NOFILE
+    int64_t tmp_bytes = 64ll << 20;      // size of /tmp and /dev/shm
+    size_t output_bytes = 64 << 10;      // kept per stream: half head, half tail
+    size_t output_kill_bytes = 16 << 20; // a stream past this is killed (reason output_cap)
+};
+
+enum class Reason : uint8_t { Exit, Signal, TimeoutWall, TimeoutCpu, Oom, Pids, OutputCap, SetupError };
+const char* reason_name(Reason r);
+
+// One output stream: the first and last bytes, the total count, whether bytes were dropped.
+struct Captured {
+    std::string head, tail;
+    size_t total = 0;
+    bool truncated = false;
+    std::string text() const;  // head, a marker with the dropped count, tail
+};
+
+struct Result {
+    Reason reason = Reason::SetupError;
+    int exit_code = -1;  // with Reason::Exit (and others, when the program exited)
+    int signal = 0;      // the terminating signal, when killed
+    Captured out, err;
+    double wall_seconds = 0, cpu_seconds = 0;
+    int64_t peak_memory_bytes = 0;
+    std::string setup_error;  // with Reason::SetupError: what is missing or failed
+    std::string backend;
+};
+
+struct Request {
+    std::vector<std::string> argv;  // argv[0] is resolved against PATH inside the sandbox
+    std::vector<std::string> env;   // KEY=VALUE; nothing from the host is inherited
+    std::string workdir;            // host directory, mounted read-write at /workspace ("" = none)
+    std::string cwd = "/workspace";
+    std::string stdin_data;
+    Limits limits;
+};
+
+enum class Backend : uint8_t { Native, Bwrap, None };
+const char* backend_name(Backend b);
+Backend parse_backend(const std::string& name);  // throws std::invalid_argument
+
+// What this host supports; `envforge sandbox check` prints it.
+struct HostSupport {
+    bool root = false;
+    bool user_namespaces = false;
+    bool cgroup_v1_memory = false, cgroup_v1_pids = false, cgroup_v1_cpu = false;
+    bool seccomp = false;
+    bool bwrap = false;
+    std::string launcher;  // path of envforge-sandbox-launch, "" when not found
+    std::vector<std::string> notes;
+    // Empty when `b` can run here, else what is missing (fail closed).
+    std::string missing_for(Backend b) const;
+};
+HostSupport probe_host();
+
+class Sandbox {
+public:
+    // Throws std::runtime_error naming what is missing when `backend` cannot isolate here
+    // (Backend::None runs without isolation and must be asked for explicitly).
+    Sandbox(boost::asio::io_context& io, Backend backend, int slots = 64);
+    ~Sandbox();
+    Sandbox(const Sandbox&) = delete;
+    Sandbox& operator=(const Sandbox&) = delete;
+
+    Backend backend() const;
+    // Runs one request; waits for a free slot when all are busy. Never throws for the
+    // program's behaviour: failures are in Result::reason.
+    boost::asio::awaitable<Result> run(Request request);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace envforge::sandbox

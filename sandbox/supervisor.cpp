@@ -1,0 +1,378 @@
+// The supervisor side: slots (host uid + cgroups), spawning the launcher with posix_spawn,
+// reading capped output and the status asynchronously, the wall-clock watchdog, and turning it
+// all into a structured Result.
+#include "sandbox/sandbox.hpp"
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sstream>
+#include <ftw.h>
+#include <spawn.h>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "sandbox/cgroups.hpp"
+#include "sandbox/launch_config.hpp"
+
+namespace envforge::sandbox {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using Clock = std::chrono::steady_clock;
+
+const char* reason_name(Reason r) {
+    switch (r) {
+        case Reason::Exit: return "exit";
+        case Reason::Signal: return "signal";
+        case Reason::TimeoutWall: return "timeout_wall";
+        case Reason::TimeoutCpu: return "timeout_cpu";
+        case Reason::Oom: return "oom";
+        case Reason::Pids: return "pids";
+        case Reason::OutputCap: return "output_cap";
+        case Reason::SetupError: return "setup_error";
+    }
+    return "?";
+}
+
+const char* backend_name(Backend b) {
+    switch (b) {
+        case Backend::Native: return "native";
+        case Backend::Bwrap: return "bwrap";
+        case Backend::None: return "none";
+    }
+    return "?";
+}
+
+Backend parse_backend(const std::string& n) {
+    if (n == "native") return Backend::Native;
+    if (n == "bwrap") return Backend::Bwrap;
+    if (n == "none") return Backend::None;
+    throw std::invalid_argument("sandbox backend '" + n + "': expected native, bwrap or none");
+}
+
+std::string Captured::text() const {
+    if (!truncated) return head + tail;
+    return head + "\n[... " + std::to_string(total - head.size() - tail.size()) + " bytes dropped ...]\n" + tail;
+}
+
+namespace {
+
+// Keeps the first and last `cap / 2` bytes of a stream and counts the rest.
+struct Capture {
+    Captured c;
+    size_t cap;
+    explicit Capture(size_t limit) : cap(limit) {}
+    void add(const char* p, size_t n) {
+        c.total += n;
+        const size_t half = cap / 2;
+        size_t take = std::min(n, half > c.head.size() ? half - c.head.size() : 0);
+        c.head.append(p, take);
+        p += take;
+        n -= take;
+        if (n == 0) return;
+        c.tail.append(p, n);
+        if (c.tail.size() > 2 * (cap - half)) c.tail.erase(0, c.tail.size() - (cap - half));
+    }
+    Captured finish() {
+        const size_t keep = cap - cap / 2;
+        if (c.tail.size() > keep) c.tail.erase(0, c.tail.size() - keep);
+        c.truncated = c.total > c.head.size() + c.tail.size();
+        return std::move(c);
+    }
+};
+
+// Gives the slot uid a workdir to write in, without following any symlink inside it.
+void adopt_tree(const std::string& dir, uid_t uid, gid_t gid) {
+    struct stat st {};
+    if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw std::runtime_error("workdir '" + dir + "' is not a directory");
+    static thread_local uid_t t_uid;
+    static thread_local gid_t t_gid;
+    t_uid = uid;
+    t_gid = gid;
+    nftw(dir.c_str(), [](const char* path, const struct stat* s, int, struct FTW*) {
+        if (s->st_uid != t_uid || s->st_gid != t_gid) lchown(path, t_uid, t_gid);
+        return 0;
+    }, 32, FTW_PHYS | FTW_MOUNT);
+}
+
+std::string find_launcher() {
+    if (const char* env = std::getenv("ENVFORGE_SANDBOX_LAUNCHER"); env && *env)
+        return access(env, X_OK) == 0 ? env : "";
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return "";
+    // Installed side by side; in a build tree the launcher is in build/sandbox/.
+    const auto here = self.parent_path();
+    for (auto dir : {here, here.parent_path() / "sandbox", here.parent_path().parent_path() / "sandbox"}) {
+        auto p = dir / "envforge-sandbox-launch";
+        if (std::filesystem::exists(p)) return p.string();
+    }
+    return "";
+}
+
+}  // namespace
+
+std::string HostSupport::missing_for(Backend b) const {
+    if (launcher.empty()) return "envforge-sandbox-launch not found (set ENVFORGE_SANDBOX_LAUNCHER)";
+    if (b == Backend::None) return "";
+    if (!user_namespaces) return "user namespaces are not available (unshare(CLONE_NEWUSER) failed)";
+    if (!seccomp) return "seccomp is not available";
+    if (b == Backend::Bwrap && !bwrap) return "bwrap is not installed (Debian package bubblewrap)";
+    return "";
+}
+
+HostSupport probe_host() {
+    HostSupport h;
+    h.root = geteuid() == 0;
+    h.launcher = find_launcher();
+    pid_t pid = fork();
+    if (pid == 0) _exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+    int st = 0;
+    if (pid > 0 && waitpid(pid, &st, 0) == pid) h.user_namespaces = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    h.seccomp = access("/proc/self/status", R_OK) == 0 && std::filesystem::exists("/proc/sys/kernel/seccomp/actions_avail");
+    h.bwrap = std::system("command -v bwrap >/dev/null 2>&1") == 0;
+    if (h.root) {
+        h.cgroup_v1_memory = cgroup_v1_writable("memory");
+        h.cgroup_v1_pids = cgroup_v1_writable("pids");
+        h.cgroup_v1_cpu = cgroup_v1_writable("cpuacct");
+    }
+    if (!h.root) h.notes.push_back("not root: one uid for all slots; process limits are shared (RLIMIT_NPROC)");
+    if (!h.cgroup_v1_memory) h.notes.push_back("no writable memory cgroup: memory is limited by RLIMIT_DATA");
+    if (!h.cgroup_v1_pids) h.notes.push_back("no writable pids cgroup: processes are limited by RLIMIT_NPROC");
+    return h;
+}
+
+struct Sandbox::Impl {
+    asio::io_context& io;
+    Backend backend;
+    HostSupport host;
+    std::vector<bool> busy;
+    std::vector<std::unique_ptr<SlotCgroups>> cgroups;
+    uid_t uid_base = 0;
+
+    Impl(asio::io_context& ctx, Backend b, int slots) : io(ctx), backend(b), host(probe_host()) {
+        if (auto missing = host.missing_for(b); !missing.empty())
+            throw std::runtime_error("sandbox " + std::string(backend_name(b)) + ": " + missing);
+        busy.assign(static_cast<size_t>(std::max(1, slots)), false);
+        cgroups.resize(busy.size());
+        // Per-slot host uids, far from real users, distinct per supervisor process.
+        uid_base = static_cast<uid_t>(2'000'000 + (getpid() % 4000) * 256);
+    }
+
+    asio::awaitable<size_t> acquire() {
+        for (;;) {
+            for (size_t i = 0; i < busy.size(); ++i)
+                if (!busy[i]) {
+                    busy[i] = true;
+                    co_return i;
+                }
+            asio::steady_timer t(io, std::chrono::milliseconds(1));
+            co_await t.async_wait(asio::use_awaitable);
+        }
+    }
+
+    asio::awaitable<Result> run(Request req);
+};
+
+Sandbox::Sandbox(asio::io_context& io, Backend backend, int slots)
+    : impl_(std::make_unique<Impl>(io, backend, slots)) {}
+Sandbox::~Sandbox() = default;
+Backend Sandbox::backend() const { return impl_->backend; }
+asio::awaitable<Result> Sandbox::run(Request request) { return impl_->run(std::move(request)); }
+
+namespace {
+
+struct Pipe {
+    int r = -1, w = -1;
+    Pipe() {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+        r = fds[0];
+        w = fds[1];
+    }
+    ~Pipe() {
+        if (r >= 0) close(r);
+        if (w >= 0) close(w);
+    }
+};
+
+}  // namespace
+
+asio::awaitable<Result> Sandbox::Impl::run(Request req) {
+    Result res;
+    res.backend = backend_name(backend);
+    const size_t slot = co_await acquire();
+    struct Release {
+        std::vector<bool>& busy;
+        size_t slot;
+        ~Release() { busy[slot] = false; }
+    } release{busy, slot};
+    const Limits& L = req.limits;
+    LaunchConfig cfg;
+    cfg.mode = backend_name(backend);
+    cfg.argv = req.argv;
+    cfg.env = req.env;
+    cfg.workdir = req.workdir;
+    cfg.cwd = req.cwd;
+    cfg.cpu_seconds = L.cpu_seconds;
+    cfg.nproc = L.processes;
+    cfg.file_bytes = L.file_bytes;
+    cfg.open_files = L.open_files;
+    cfg.tmp_bytes = L.tmp_bytes;
+    CgroupStats before;
+    SlotCgroups* cg = nullptr;
+    if (host.root && backend != Backend::None) {
+        cfg.uid = cfg.gid = static_cast<int64_t>(uid_base + slot);
+        if (!cgroups[slot]) cgroups[slot] = std::make_unique<SlotCgroups>(std::to_string(getpid()) + "-" + std::to_string(slot));
+        cg = cgroups[slot].get();
+        before = cg->prepare(L.memory_bytes, L.processes);
+        cfg.cgroups = cg->dirs();
+        if (!req.workdir.empty()) {
+            try {
+                adopt_tree(req.workdir, static_cast<uid_t>(cfg.uid), static_cast<gid_t>(cfg.gid));
+            } catch (const std::exception& e) {
+                res.setup_error = e.what();
+                co_return res;
+            }
+        }
+    }
+    if (!cg || !cg->has_memory()) cfg.memory_bytes = L.memory_bytes;
+    if (cg && cg->has_pids()) cfg.nproc = std::max<int64_t>(cfg.nproc, 4096);  // pids.max governs instead
+
+    Pipe config, status, out, err, in;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in.r, 0);
+    posix_spawn_file_actions_adddup2(&fa, out.w, 1);
+    posix_spawn_file_actions_adddup2(&fa, err.w, 2);
+    posix_spawn_file_actions_adddup2(&fa, config.r, kConfigFd);
+    posix_spawn_file_actions_adddup2(&fa, status.w, kStatusFd);
+    posix_spawn_file_actions_addclosefrom_np(&fa, kStatusFd + 1);
+    std::string path = host.launcher;
+    char* argv[] = {path.data(), nullptr};
+    char* envp[] = {nullptr};
+    pid_t pid = -1;
+    const auto t0 = Clock::now();
+    int rc = posix_spawn(&pid, path.c_str(), &fa, nullptr, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        res.setup_error = "spawn " + path + ": " + std::strerror(rc);
+        co_return res;
+    }
+    for (int* fd : {&in.r, &out.w, &err.w, &config.r, &status.w}) {
+        close(*fd);
+        *fd = -1;
+    }
+    const std::string text = cfg.serialize();
+    (void)!write(config.w, text.data(), text.size());  // small; the launcher reads it at once
+    close(config.w);
+    config.w = -1;
+
+    asio::posix::stream_descriptor out_s(io, std::exchange(out.r, -1)), err_s(io, std::exchange(err.r, -1)),
+        status_s(io, std::exchange(status.r, -1)), in_s(io, std::exchange(in.w, -1));
+    Capture out_c(L.output_bytes), err_c(L.output_bytes);
+    std::string status_text;
+    bool killed_wall = false, killed_output = false, finished = false;
+    auto kill_launcher = [&] { ::kill(pid, SIGKILL); };
+    auto drain = [&](asio::posix::stream_descriptor& s, Capture* cap, std::string* plain) -> asio::awaitable<void> {
+        std::array<char, 65536> buf;
+        for (;;) {
+            auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+            if (n > 0) {
+                if (cap) {
+                    cap->add(buf.data(), n);
+                    if (cap->c.total > L.output_kill_bytes && !killed_output) {
+                        killed_output = true;
+                        kill_launcher();
+                    }
+                } else if (plain->size() < 65536) {
+                    plain->append(buf.data(), n);
+                }
+            }
+            if (ec) co_return;
+        }
+    };
+    auto feed = [&]() -> asio::awaitable<void> {
+        if (!req.stdin_data.empty())
+            co_await asio::async_write(in_s, asio::buffer(req.stdin_data), asio::as_tuple(asio::use_awaitable));
+        in_s.close();
+    };
+    asio::steady_timer watchdog(io, std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(L.wall_seconds)));
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        auto [ec] = co_await watchdog.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!ec && !finished) {
+            killed_wall = true;
+            kill_launcher();
+        }
+    }, asio::detached);
+    co_await (feed() && drain(out_s, &out_c, nullptr) && drain(err_s, &err_c, nullptr) && drain(status_s, nullptr, &status_text));
+    finished = true;
+    watchdog.cancel();
+    int wst = 0;
+    while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {}
+    res.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (cg) cg->kill_leftovers();
+    res.out = out_c.finish();
+    res.err = err_c.finish();
+
+    // Status lines: "exit N" | "signal S" | "rusage U S MAXRSS_KB" | "error MSG".
+    bool have_status = false;
+    double ru_cpu = 0;
+    int64_t ru_maxrss = 0;
+    std::istringstream lines(status_text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("error ", 0) == 0) res.setup_error = line.substr(6);
+        else if (line.rfind("exit ", 0) == 0) {
+            res.exit_code = std::atoi(line.c_str() + 5);
+            res.reason = Reason::Exit;
+            have_status = true;
+        } else if (line.rfind("signal ", 0) == 0) {
+            res.signal = std::atoi(line.c_str() + 7);
+            res.reason = Reason::Signal;
+            have_status = true;
+        } else if (line.rfind("rusage ", 0) == 0) {
+            double u = 0, s = 0;
+            long rss = 0;
+            std::sscanf(line.c_str() + 7, "%lf %lf %ld", &u, &s, &rss);
+            ru_cpu = u + s;
+            ru_maxrss = static_cast<int64_t>(rss) * 1024;
+        }
+    }
+    CgroupStats after = cg ? cg->read() : CgroupStats{};
+    res.cpu_seconds = cg && after.cpu_ns > 0 ? static_cast<double>(after.cpu_ns) / 1e9 : ru_cpu;
+    res.peak_memory_bytes = cg && after.peak_memory > 0 ? after.peak_memory : ru_maxrss;
+    if (!res.setup_error.empty()) res.reason = Reason::SetupError;
+    else if (killed_output) res.reason = Reason::OutputCap;
+    else if (killed_wall) res.reason = Reason::TimeoutWall;
+    else if (!have_status) {
+        res.reason = Reason::SetupError;
+        res.setup_error = "the launcher ended without a status (exit status " + std::to_string(wst) + ")";
+    } else if (cg && after.oom_kills > before.oom_kills) {
+        res.reason = Reason::Oom;
+    } else if (res.reason == Reason::Signal &&
+               (res.signal == SIGXCPU || (res.signal == SIGKILL && res.cpu_seconds >= L.cpu_seconds * 0.95))) {
+        res.reason = Reason::TimeoutCpu;
+    } else if (cg && after.pids_max_hits > before.pids_max_hits && !(res.reason == Reason::Exit && res.exit_code == 0)) {
+        res.reason = Reason::Pids;
+    }
+    co_return res;
+}
+
+}  // namespace envforge::sandbox
