@@ -5,6 +5,7 @@
 #include "sandbox/launcher.hpp"
 
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -113,9 +114,10 @@ unsigned long locked_flags(const char* path) {
     return f;
 }
 
-void bind(const std::string& src, const std::string& dst, bool read_only) {
+void bind(const std::string& src, const std::string& dst, bool read_only, bool device = false) {
     if (mount(src.c_str(), dst.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) fail("bind " + src);
-    unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | locked_flags(dst.c_str()) | (read_only ? MS_RDONLY : 0);
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID | (device ? 0 : MS_NODEV) | locked_flags(dst.c_str()) |
+                          (read_only ? MS_RDONLY : 0);
     if (mount(nullptr, dst.c_str(), nullptr, flags, nullptr) != 0) fail("remount " + dst);
 }
 
@@ -151,9 +153,21 @@ void tmpfs(const std::string& dst, int64_t bytes, const char* mode) {
 
 // The new root: tmpfs with read-only system paths, a synthesized /etc, a minimal /dev,
 // size-limited /tmp and /dev/shm, the workdir at /workspace, and a fresh /proc.
-void build_root(const LaunchConfig& c, int workfd) {
+void build_root(const LaunchConfig& c, const std::string& workdir) {
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail("make / private");
-    const std::string root = "/tmp";  // hidden by the new root in this mount namespace only
+    // The new root is a tmpfs over an existing directory (hidden in this mount namespace only)
+    // that must not contain the workdir, which is bound from its host path afterwards.
+    std::string root;
+    for (const char* candidate : {"/tmp", "/mnt", "/media", "/srv", "/opt", "/run"}) {
+        const std::string cand = candidate;
+        struct stat st {};
+        if (stat(candidate, &st) == 0 && S_ISDIR(st.st_mode) &&
+            !(workdir.rfind(cand + "/", 0) == 0 || workdir == cand)) {
+            root = cand;
+            break;
+        }
+    }
+    if (root.empty()) fail("no directory to build the sandbox root on", ENOENT);
     tmpfs(root, 8 << 20, "0755");
     for (const char* d : {"/etc", "/dev", "/proc", "/tmp", "/workspace", "/.old", "/root"})
         if (mkdir((root + d).c_str(), 0755) != 0) fail(std::string("mkdir ") + d);
@@ -164,10 +178,10 @@ void build_root(const LaunchConfig& c, int workfd) {
     make_file(root + "/etc/hosts", kHosts);
     make_file(root + "/etc/nsswitch.conf", kNsswitch);
     make_file(root + "/etc/hostname", "sandbox\n");
-    tmpfs(root + "/dev", 64 << 10, "0755");
+    if (mount("tmpfs", (root + "/dev").c_str(), "tmpfs", MS_NOSUID, "size=65536,mode=0755") != 0) fail("mount /dev");
     for (const char* d : {"null", "zero", "full", "random", "urandom", "tty"}) {
         make_file(root + "/dev/" + d, "");
-        bind(std::string("/dev/") + d, root + "/dev/" + d, false);
+        bind(std::string("/dev/") + d, root + "/dev/" + d, false, true);
     }
     for (auto [name, target] : {std::pair{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
                                 {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}})
@@ -175,7 +189,7 @@ void build_root(const LaunchConfig& c, int workfd) {
     if (mkdir((root + "/dev/shm").c_str(), 01777) != 0) fail("mkdir /dev/shm");
     tmpfs(root + "/dev/shm", c.tmp_bytes, "1777");
     tmpfs(root + "/tmp", c.tmp_bytes, "1777");
-    if (workfd >= 0) bind("/proc/self/fd/" + std::to_string(workfd), root + "/workspace", false);
+    if (!workdir.empty()) bind(workdir, root + "/workspace", false);
     if (chdir(root.c_str()) != 0) fail("chdir new root");
     if (syscall(SYS_pivot_root, ".", ".old") != 0) fail("pivot_root");
     if (chdir("/") != 0) fail("chdir /");
@@ -240,10 +254,9 @@ void report_usage(const struct rusage& ru) {
 
 // pid 1 of the sandbox's pid namespace: runs the program, reaps everything, and exits when the
 // program does; the kernel then kills whatever the program left behind.
-[[noreturn]] void init_main(LaunchConfig& c, int workfd) {
+[[noreturn]] void init_main(LaunchConfig& c, const std::string& workdir) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    build_root(c, workfd);
-    if (workfd >= 0) close(workfd);
+    build_root(c, workdir);
     loopback_up();
     sethostname("sandbox", 7);
     pid_t child = fork();
@@ -264,9 +277,12 @@ void report_usage(const struct rusage& ru) {
 }
 
 int run_native(LaunchConfig& c) {
-    int workfd = -1;
-    if (!c.workdir.empty() && (workfd = open(c.workdir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-        fail("open workdir " + c.workdir);
+    std::string workdir;
+    if (!c.workdir.empty()) {
+        char resolved[PATH_MAX];
+        if (!realpath(c.workdir.c_str(), resolved)) fail("workdir " + c.workdir);
+        workdir = resolved;
+    }
     common_limits(c);
     become_slot(c);
     const uid_t uid = geteuid();
@@ -280,7 +296,10 @@ int run_native(LaunchConfig& c) {
         fail("unshare(namespaces)");
     pid_t init = fork();
     if (init < 0) fail("fork init");
-    if (init == 0) init_main(c, workfd);
+    if (init == 0) init_main(c, workdir);
+    // The supervisor stops a call by killing this pid; the pid namespace then dies with it and
+    // this launcher still reaps it and reports.
+    dprintf(kStatusFd, "pid %d\n", init);
     int status = 0;
     struct rusage ru {};
     while (wait4(init, &status, 0, &ru) < 0 && errno == EINTR) {}
@@ -298,6 +317,9 @@ int memfd_with(const char* name, const std::string& content) {
 int run_bwrap(LaunchConfig& c) {
     common_limits(c);
     become_slot(c);
+    // bwrap's own helpers outlive it briefly; adopt them so they are reaped here, not left as
+    // zombies under a host init that may not reap.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     int status_pipe[2];
     if (pipe2(status_pipe, O_CLOEXEC) != 0) fail("pipe");
     int seccomp_fd = memfd_create("seccomp", 0);
@@ -342,6 +364,7 @@ int run_bwrap(LaunchConfig& c) {
         _exit(127);
     }
     close(status_pipe[1]);
+    dprintf(kStatusFd, "pid %d\n", pid);
     std::string json;
     char buf[512];
     for (ssize_t n; (n = read(status_pipe[0], buf, sizeof buf)) != 0;) {
@@ -352,6 +375,7 @@ int run_bwrap(LaunchConfig& c) {
     int status = 0;
     struct rusage ru {};
     while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {}
+    while (waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {}
     report_usage(ru);
     // bwrap reports {"exit-code": N}; its init turns a fatal signal S into 128 + S.
     auto at = json.find("\"exit-code\"");
@@ -375,6 +399,7 @@ int run_unsandboxed(LaunchConfig& c) {
         close(kStatusFd);
         exec_program(c, false);
     }
+    dprintf(kStatusFd, "pid %d\n", pid);
     int status = 0;
     struct rusage ru {};
     while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {}

@@ -290,7 +290,14 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     Capture out_c(L.output_bytes), err_c(L.output_bytes);
     std::string status_text;
     bool killed_wall = false, killed_output = false, finished = false;
-    auto kill_launcher = [&] { ::kill(pid, SIGKILL); };
+    // Stop the sandbox by killing the launcher's child (reported as "pid N"), so the launcher
+    // reaps it and nothing is orphaned; before that pid is known, kill the launcher itself.
+    auto kill_launcher = [&] {
+        pid_t target = pid;
+        if (auto at = status_text.find("pid "); at != std::string::npos && (at == 0 || status_text[at - 1] == '\n'))
+            target = static_cast<pid_t>(std::atoi(status_text.c_str() + at + 4));
+        ::kill(target > 0 ? target : pid, SIGKILL);
+    };
     auto drain = [&](asio::posix::stream_descriptor& s, Capture* cap, std::string* plain) -> asio::awaitable<void> {
         std::array<char, 65536> buf;
         for (;;) {
@@ -358,9 +365,10 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     CgroupStats after = cg ? cg->read() : CgroupStats{};
     res.cpu_seconds = cg && after.cpu_ns > 0 ? static_cast<double>(after.cpu_ns) / 1e9 : ru_cpu;
     res.peak_memory_bytes = cg && after.peak_memory > 0 ? after.peak_memory : ru_maxrss;
-    if (!res.setup_error.empty()) res.reason = Reason::SetupError;
-    else if (killed_output) res.reason = Reason::OutputCap;
-    else if (killed_wall) res.reason = Reason::TimeoutWall;
+    // A call we stopped may also leave the launcher's "could not set up" message: ours wins.
+    if (killed_output) res.reason = Reason::OutputCap, res.setup_error.clear();
+    else if (killed_wall) res.reason = Reason::TimeoutWall, res.setup_error.clear();
+    else if (!res.setup_error.empty()) res.reason = Reason::SetupError;
     else if (!have_status) {
         res.reason = Reason::SetupError;
         res.setup_error = "the launcher ended without a status (exit status " + std::to_string(wst) + ")";

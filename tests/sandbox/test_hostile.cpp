@@ -1,0 +1,327 @@
+// The hostile suite of reference/sandbox.md §6, run against both launchers. Every case asserts
+// the structured result, that nothing is left running, that the supervisor (this process) is
+// alive, and where it applies that the host is unchanged.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <dirent.h>
+#include <filesystem>
+#include <fstream>
+#include <netinet/in.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "sandbox/sandbox.hpp"
+
+using namespace envforge::sandbox;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<Backend> backends() {
+    std::vector<Backend> out;
+    HostSupport h = probe_host();
+    for (Backend b : {Backend::Native, Backend::Bwrap})
+        if (h.missing_for(b).empty()) out.push_back(b);
+    return out;
+}
+
+// Processes running as a sandbox slot uid (2,000,000 and up) anywhere on the host.
+int leftovers() {
+    int n = 0;
+    DIR* d = opendir("/proc");
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        std::ifstream f(std::string("/proc/") + e->d_name + "/status");
+        for (std::string line; std::getline(f, line);)
+            if (line.rfind("Uid:", 0) == 0) {
+                long uid = std::stol(line.substr(5));
+                if (uid >= 2'000'000 && uid < 3'100'000) ++n;
+                break;
+            }
+    }
+    closedir(d);
+    return n;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+struct Box {
+    boost::asio::io_context io;
+    Sandbox sandbox;
+    explicit Box(Backend b) : sandbox(io, b, 8) {}
+    Result run(Request r) {
+        auto fut = boost::asio::co_spawn(io, sandbox.run(std::move(r)), boost::asio::use_future);
+        io.restart();
+        io.run();
+        return fut.get();
+    }
+};
+
+Request sh(const std::string& script, double wall = 10) {
+    Request r;
+    r.argv = {"/bin/sh", "-c", script};
+    r.env = {"PATH=/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8"};
+    r.cwd = "/tmp";
+    r.limits.wall_seconds = wall;
+    return r;
+}
+
+Request py(const std::string& code, double wall = 10) {
+    Request r = sh("", wall);
+    r.argv = {"/usr/bin/python3", "-c", code};
+    return r;
+}
+
+// Runs `req` on every backend and applies `check`, then the common assertions.
+template <class Check>
+void on_all(const char* name, const Request& req, Check check) {
+    for (Backend b : backends()) {
+        INFO(name << " on " << backend_name(b));
+        Box box(b);
+        Result r = box.run(req);
+        INFO("reason " << reason_name(r.reason) << " exit " << r.exit_code << " signal " << r.signal << " setup '"
+                       << r.setup_error << "' stdout '" << r.out.text().substr(0, 300) << "' stderr '"
+                       << r.err.text().substr(0, 300) << "'");
+        check(r);
+        CHECK(leftovers() == 0);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("sandbox: the basics on both backends") {
+    REQUIRE(!backends().empty());
+    on_all("echo", sh("echo hello; echo err >&2; exit 3"), [](const Result& r) {
+        CHECK(r.reason == Reason::Exit);
+        CHECK(r.exit_code == 3);
+        CHECK(r.out.text() == "hello\n");
+        CHECK(r.err.text() == "err\n");
+    });
+    Request in = sh("cat");
+    in.stdin_data = "from stdin";
+    on_all("stdin", in, [](const Result& r) { CHECK(r.out.text() == "from stdin"); });
+    on_all("identity", sh("id -u; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status"), [](const Result& r) {
+        CHECK(r.out.text().rfind("1000\n", 0) == 0);
+        CHECK(r.out.text().find("CapEff:\t0000000000000000") != std::string::npos);
+        CHECK(r.out.text().find("CapBnd:\t0000000000000000") != std::string::npos);
+        CHECK(r.out.text().find("NoNewPrivs:\t1") != std::string::npos);
+        CHECK(r.out.text().find("Seccomp:\t2") != std::string::npos);
+    });
+    on_all("missing program", sh("exec /no/such/program"), [](const Result& r) {
+        CHECK(r.reason == Reason::Exit);
+        CHECK(r.exit_code != 0);
+    });
+}
+
+TEST_CASE("hostile 1: fork bomb stops at the process limit") {
+    Request r = py("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        os._exit(3)\n", 20);
+    r.limits.processes = 32;
+    on_all("fork bomb", r, [](const Result& res) {
+        CHECK((res.reason == Reason::Pids || (res.reason == Reason::Exit && res.exit_code == 3)));
+    });
+}
+
+TEST_CASE("hostile 2: memory balloon is OOM-killed or refused") {
+    Request r = py("b = bytearray(300 * 1024 * 1024)\nprint('allocated')");
+    r.limits.memory_bytes = 96ll << 20;
+    on_all("balloon", r, [](const Result& res) {
+        CHECK(res.out.text().find("allocated") == std::string::npos);
+        CHECK((res.reason == Reason::Oom || (res.reason == Reason::Exit && res.err.text().find("MemoryError") != std::string::npos)));
+    });
+}
+
+TEST_CASE("hostile 3-4: tmpfs and file size limits") {
+    Request t = sh("dd if=/dev/zero of=/tmp/fill bs=1M count=100 2>&1; echo rc=$?");
+    t.limits.tmp_bytes = 16ll << 20;
+    on_all("tmpfs full", t, [](const Result& res) { CHECK(res.out.text().find("No space left") != std::string::npos); });
+    Request f = py("f = open('/tmp/big', 'wb')\nf.write(b'x' * (32 << 20))\n");
+    f.limits.file_bytes = 8ll << 20;
+    on_all("file size", f, [](const Result& res) {
+        CHECK(((res.reason == Reason::Signal && res.signal == SIGXFSZ) || res.err.text().find("File too large") != std::string::npos));
+    });
+}
+
+TEST_CASE("hostile 5: endless output is capped, head and tail kept") {
+    Request r = sh("yes");
+    r.limits.output_bytes = 4096;
+    r.limits.output_kill_bytes = 4 << 20;
+    on_all("yes", r, [](const Result& res) {
+        CHECK(res.reason == Reason::OutputCap);
+        CHECK(res.out.truncated);
+        CHECK(res.out.total >= (4u << 20));
+        CHECK(res.out.head.size() == 2048);
+        CHECK(res.out.tail.size() == 2048);
+        CHECK(res.out.head.rfind("y\ny\n", 0) == 0);
+    });
+    on_all("binary output", sh("head -c 100000 /dev/urandom"), [](const Result& res) {
+        CHECK(res.reason == Reason::Exit);
+        CHECK(res.out.total == 100000);
+    });
+}
+
+TEST_CASE("hostile 6, 10, 11: background children, daemons and zombies end with the call") {
+    on_all("background holds stdout", sh("sleep 1000 & echo started"), [](const Result& res) {
+        CHECK(res.reason == Reason::Exit);
+        CHECK(res.wall_seconds < 5);
+    });
+    on_all("daemonize", sh("setsid sleep 1000 </dev/null >/dev/null 2>&1 & nohup sleep 1000 >/dev/null 2>&1 & echo ok"),
+           [](const Result& res) { CHECK(res.out.text() == "ok\n"); });
+    on_all("zombies", py("import os\nfor i in range(40):\n    if os.fork() == 0:\n        os._exit(0)\nprint('done')"),
+           [](const Result& res) { CHECK(res.out.text() == "done\n"); });
+}
+
+TEST_CASE("hostile 7-8: CPU and wall-clock limits") {
+    Request busy = py("while True: pass", 20);
+    busy.limits.cpu_seconds = 1;
+    on_all("busy loop", busy, [](const Result& res) {
+        CHECK(res.reason == Reason::TimeoutCpu);
+        CHECK(res.wall_seconds < 10);
+    });
+    Request sleepy = sh("sleep 3600", 1);
+    on_all("sleep", sleepy, [](const Result& res) {
+        CHECK(res.reason == Reason::TimeoutWall);
+        CHECK(res.wall_seconds < 5);
+        CHECK(res.cpu_seconds < 1);
+    });
+    Request partial = sh("echo before; sleep 3600", 1);
+    on_all("partial output on timeout", partial, [](const Result& res) { CHECK(res.out.text() == "before\n"); });
+}
+
+TEST_CASE("hostile 12: only the standard descriptors are open") {
+    on_all("fds", py("import os\nprint(sorted(os.listdir('/proc/self/fd')))\nprint(os.getcwd())"), [](const Result& res) {
+        CHECK(res.out.text().rfind("['0', '1', '2', '3']\n", 0) == 0);  // 3 is listdir's own
+        CHECK(res.out.text().find("/tmp") != std::string::npos);
+    });
+}
+
+TEST_CASE("hostile 14-15, 18: no network beyond the sandbox's own loopback") {
+    on_all("outbound", py("import socket\ns = socket.socket()\ns.settimeout(5)\ntry:\n    s.connect(('1.1.1.1', 80))\n    print('connected')\nexcept OSError as e:\n    print('blocked', e.errno)"),
+           [](const Result& res) {
+               CHECK(res.out.text().rfind("blocked", 0) == 0);
+               CHECK(res.wall_seconds < 4);
+           });
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(listen(listener, 4) == 0);
+    socklen_t len = sizeof addr;
+    getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    const int port = ntohs(addr.sin_port);
+    on_all("host loopback", py("import socket\ntry:\n    socket.create_connection(('127.0.0.1', " + std::to_string(port) + "), 2)\n    print('connected')\nexcept OSError as e:\n    print('refused', e.errno)"),
+           [](const Result& res) { CHECK(res.out.text().rfind("refused", 0) == 0); });
+    close(listener);
+    on_all("own loopback works", py("import socket\ns = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\nc = socket.create_connection(s.getsockname())\nprint('ok')"),
+           [](const Result& res) { CHECK(res.out.text() == "ok\n"); });
+    on_all("packet socket", py("import socket\ntry:\n    socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n    print('open')\nexcept OSError as e:\n    print('blocked', e.errno)"),
+           [](const Result& res) { CHECK(res.out.text().rfind("blocked", 0) == 0); });
+}
+
+TEST_CASE("hostile 19-20, 28, 31: the host filesystem is read-only and secrets are absent") {
+    const std::string passwd = slurp("/etc/passwd");
+    on_all("writes", sh("echo x >> /etc/passwd; echo x > /usr/bin/python3; echo x > /proc/sys/kernel/hostname; "
+                        "echo x > /newfile; echo x > /proc/1/exe; echo done"),
+           [](const Result& res) {
+               CHECK(res.out.text() == "done\n");
+               CHECK(res.err.text().find("Read-only") != std::string::npos);
+           });
+    CHECK(slurp("/etc/passwd") == passwd);
+    on_all("secrets", sh("cat /etc/shadow; ls /root/.ssh; cat /proc/1/environ | tr '\\0' '\\n'; env; echo end"),
+           [](const Result& res) {
+               CHECK(res.out.text().find("root:") == std::string::npos);
+               CHECK(res.out.text().find("ENVFORGE") == std::string::npos);
+               CHECK(res.out.text().find("PATH=/usr/bin:/bin") != std::string::npos);
+               CHECK(res.out.text().find("end") != std::string::npos);
+           });
+    on_all("host root files are not ours", sh("stat -c %u /usr/bin/python3"),
+           [](const Result& res) { CHECK(res.out.text() != "1000\n"); });
+    on_all("devices", sh("ls /dev/vda /dev/mem /dev/kmsg 2>&1; mknod /tmp/blk b 8 0 2>&1; echo end"),
+           [](const Result& res) {
+               CHECK(res.out.text().find("No such file") != std::string::npos);
+               CHECK(!fs::exists("/tmp/blk"));
+               CHECK(res.out.text().find("end") != std::string::npos);
+           });
+}
+
+TEST_CASE("hostile 24-27, 29-30: privileged and kernel-surface calls are refused") {
+    on_all("syscalls", py(
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "for name, nr in [('ptrace', 101), ('keyctl', 250), ('perf_event_open', 298), ('bpf', 321),\n"
+        "                 ('userfaultfd', 323), ('io_uring_setup', 425), ('unshare', 272), ('mount', 165),\n"
+        "                 ('pivot_root', 155), ('chroot', 161), ('setns', 308), ('open_by_handle_at', 304)]:\n"
+        "    rc = libc.syscall(nr, 0, 0, 0, 0, 0)\n    print(name, rc, ctypes.get_errno())\n"),
+           [](const Result& res) {
+               std::istringstream in(res.out.text());
+               int lines = 0;
+               for (std::string name, rc, err; in >> name >> rc >> err; ++lines) {
+                   INFO(name);
+                   CHECK(rc == "-1");
+               }
+               CHECK(lines == 12);
+           });
+    on_all("setuid", py("import os\ntry:\n    os.setuid(0)\n    print('root')\nexcept OSError:\n    print('denied')"),
+           [](const Result& res) { CHECK(res.out.text() == "denied\n"); });
+    on_all("nested namespaces", sh("unshare -r true && echo escaped || echo denied"),
+           [](const Result& res) { CHECK(res.out.text().find("denied") != std::string::npos); });
+    on_all("TIOCSTI", py("import fcntl, termios\ntry:\n    fcntl.ioctl(0, termios.TIOCSTI, b'x')\n    print('injected')\nexcept OSError as e:\n    print('blocked', e.errno)"),
+           [](const Result& res) { CHECK(res.out.text().rfind("blocked", 0) == 0); });
+    on_all("kill everything", sh("kill -9 -1; echo survived"), [](const Result& res) { CHECK(res.reason != Reason::SetupError); });
+    CHECK(::kill(getpid(), 0) == 0);  // the supervisor is alive
+}
+
+TEST_CASE("hostile 21: a symlinked workdir entry never exposes host files") {
+    const fs::path dir = fs::temp_directory_path() / ("envforge-hostile-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    Request r = sh("ln -sf /etc/shadow /workspace/out.txt; cat /workspace/out.txt 2>&1; echo x > /workspace/made; echo end");
+    r.workdir = dir.string();
+    r.cwd = "/workspace";
+    on_all("symlink", r, [&](const Result& res) {
+        CHECK(res.out.text().find("root:") == std::string::npos);
+        CHECK(fs::is_symlink(dir / "out.txt"));
+        CHECK(fs::exists(dir / "made"));
+    });
+    fs::remove_all(dir);
+}
+
+TEST_CASE("hostile 36: fail closed when isolation cannot be set up") {
+    setenv("ENVFORGE_SANDBOX_LAUNCHER", "/nonexistent/launcher", 1);
+    boost::asio::io_context io;
+    CHECK_THROWS_AS(Sandbox(io, Backend::Native), std::runtime_error);
+    CHECK(!probe_host().missing_for(Backend::Native).empty());
+    unsetenv("ENVFORGE_SANDBOX_LAUNCHER");
+}
+
+TEST_CASE("hostile 13, 38: many concurrent calls, no cross-talk, no descriptor growth") {
+    for (Backend b : backends()) {
+        boost::asio::io_context io;
+        Sandbox box(io, b, 8);
+        auto fds = [] { return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{}); };
+        // The first call creates Asio's reactor descriptors; count from after it.
+        boost::asio::co_spawn(io, box.run(sh("true")), boost::asio::detached);
+        io.run();
+        io.restart();
+        const auto fds_before = fds();
+        std::vector<std::future<Result>> futs;
+        for (int i = 0; i < 48; ++i)
+            futs.push_back(boost::asio::co_spawn(io, box.run(sh("echo call-" + std::to_string(i) + "; sleep 0.0" + std::to_string(i % 10))),
+                                                 boost::asio::use_future));
+        io.run();
+        for (int i = 0; i < 48; ++i) CHECK(futs[static_cast<size_t>(i)].get().out.text() == "call-" + std::to_string(i) + "\n");
+        CHECK(fds() == fds_before);
+        CHECK(leftovers() == 0);
+    }
+}
