@@ -11,6 +11,8 @@ namespace envforge::sandbox {
 // Descriptors the launcher inherits besides stdin/stdout/stderr.
 inline constexpr int kConfigFd = 3;
 inline constexpr int kStatusFd = 4;
+// With a session, the supervisor's socket; the program gets it as fd 3.
+inline constexpr int kSessionFd = 5;
 
 struct LaunchConfig {
     std::string mode;  // "native" or "bwrap"
@@ -20,6 +22,7 @@ struct LaunchConfig {
     std::vector<std::string> cgroups;  // cgroup v1 directories to join before dropping root
     double cpu_seconds = 10;
     int64_t memory_bytes = 0;  // RLIMIT_DATA when no memory cgroup (0: none)
+    bool session = false;
     int64_t nproc = 64, file_bytes = 64ll << 20, open_files = 256, tmp_bytes = 64ll << 20;
 
     std::string serialize() const;

@@ -232,7 +232,13 @@ void drop_capabilities() {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("PR_SET_NO_NEW_PRIVS");
         if (int rc = install_seccomp(); rc != 0) fail("seccomp", -rc);
     }
-    syscall(SYS_close_range, 3u, ~0u, 0u);
+    if (c.session) {
+        // The session socket becomes fd 3, the only descriptor besides stdin, stdout, stderr.
+        if (dup2(kSessionFd, 3) != 3) fail("dup2 session");
+        syscall(SYS_close_range, 4u, ~0u, 0u);
+    } else {
+        syscall(SYS_close_range, 3u, ~0u, 0u);
+    }
     auto argv = cstrings(c.argv);
     auto envp = cstrings(c.env);
     environ = envp.data();  // execvp searches this environment's PATH
@@ -262,6 +268,7 @@ void report_usage(const struct rusage& ru) {
     pid_t child = fork();
     if (child < 0) fail("fork program");
     if (child == 0) exec_program(c, true);
+    if (c.session) close(kSessionFd);  // only the program holds the session open
     int status = 0;
     for (;;) {
         int st = 0;
@@ -297,6 +304,7 @@ int run_native(LaunchConfig& c) {
     pid_t init = fork();
     if (init < 0) fail("fork init");
     if (init == 0) init_main(c, workdir);
+    if (c.session) close(kSessionFd);
     // The supervisor stops a call by killing this pid; the pid namespace then dies with it and
     // this launcher still reaps it and reports.
     dprintf(kStatusFd, "pid %d\n", init);
@@ -358,12 +366,17 @@ int run_bwrap(LaunchConfig& c) {
         // The descriptors bwrap reads must survive exec; everything else is close-on-exec.
         for (int fd : {status_pipe[1], seccomp_fd}) fcntl(fd, F_SETFD, 0);
         close(kStatusFd);
+        if (c.session) {
+            if (dup2(kSessionFd, 3) != 3) _exit(127);  // bwrap passes fd 3 through to the program
+            close(kSessionFd);
+        }
         auto argv = cstrings(a);
         execvp("bwrap", argv.data());
         dprintf(2, "envforge-sandbox: exec bwrap: %s\n", std::strerror(errno));
         _exit(127);
     }
     close(status_pipe[1]);
+    if (c.session) close(kSessionFd);
     dprintf(kStatusFd, "pid %d\n", pid);
     std::string json;
     char buf[512];
@@ -399,6 +412,7 @@ int run_unsandboxed(LaunchConfig& c) {
         close(kStatusFd);
         exec_program(c, false);
     }
+    if (c.session) close(kSessionFd);
     dprintf(kStatusFd, "pid %d\n", pid);
     int status = 0;
     struct rusage ru {};

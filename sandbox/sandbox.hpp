@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,16 @@ struct Result {
     std::string backend;
 };
 
+// Lets the caller stop a running call (a session that missed its deadline).
+struct CancelToken {
+    bool cancelled = false;
+    std::function<void()> kill;  // set by the supervisor while the call runs
+    void cancel() {
+        cancelled = true;
+        if (kill) kill();
+    }
+};
+
 struct Request {
     std::vector<std::string> argv;  // argv[0] is resolved against PATH inside the sandbox
     std::vector<std::string> env;   // KEY=VALUE; nothing from the host is inherited
@@ -60,6 +71,8 @@ struct Request {
     std::string cwd = "/workspace";
     std::string stdin_data;
     Limits limits;
+    int session_fd = -1;  // a socket handed to the program as fd 3; run() takes ownership (closes it)
+    std::shared_ptr<CancelToken> cancel;
 };
 
 enum class Backend : uint8_t { Native, Bwrap, None };

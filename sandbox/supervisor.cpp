@@ -219,6 +219,13 @@ struct Pipe {
 asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     Result res;
     res.backend = backend_name(backend);
+    // The session socket belongs to this call from here on: closed once the launcher has it.
+    struct CloseFd {
+        int fd;
+        ~CloseFd() {
+            if (fd >= 0) ::close(fd);
+        }
+    } session_fd{req.session_fd};
     const size_t slot = co_await acquire();
     struct Release {
         std::vector<bool>& busy;
@@ -237,6 +244,7 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     cfg.file_bytes = L.file_bytes;
     cfg.open_files = L.open_files;
     cfg.tmp_bytes = L.tmp_bytes;
+    cfg.session = req.session_fd >= 0;
     CgroupStats before;
     SlotCgroups* cg = nullptr;
     if (host.root && backend != Backend::None) {
@@ -258,6 +266,14 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     if (cg && cg->has_pids()) cfg.nproc = std::max<int64_t>(cfg.nproc, 4096);  // pids.max governs instead
 
     Pipe config, status, out, err, in;
+    // posix_spawn applies the dup2s in order, so no source may sit on a target number (0..5):
+    // move every source above them first.
+    for (int* fd : {&in.r, &out.w, &err.w, &config.r, &status.w, &session_fd.fd}) {
+        if (*fd < 0 || *fd > kSessionFd) continue;
+        int moved = fcntl(*fd, F_DUPFD_CLOEXEC, kSessionFd + 1);
+        ::close(*fd);
+        *fd = moved;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in.r, 0);
@@ -265,7 +281,8 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     posix_spawn_file_actions_adddup2(&fa, err.w, 2);
     posix_spawn_file_actions_adddup2(&fa, config.r, kConfigFd);
     posix_spawn_file_actions_adddup2(&fa, status.w, kStatusFd);
-    posix_spawn_file_actions_addclosefrom_np(&fa, kStatusFd + 1);
+    if (cfg.session) posix_spawn_file_actions_adddup2(&fa, session_fd.fd, kSessionFd);
+    posix_spawn_file_actions_addclosefrom_np(&fa, (cfg.session ? kSessionFd : kStatusFd) + 1);
     std::string path = host.launcher;
     char* argv[] = {path.data(), nullptr};
     char* envp[] = {nullptr};
@@ -277,8 +294,8 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
         res.setup_error = "spawn " + path + ": " + std::strerror(rc);
         co_return res;
     }
-    for (int* fd : {&in.r, &out.w, &err.w, &config.r, &status.w}) {
-        close(*fd);
+    for (int* fd : {&in.r, &out.w, &err.w, &config.r, &status.w, &session_fd.fd}) {
+        if (*fd >= 0) close(*fd);
         *fd = -1;
     }
     const std::string text = cfg.serialize();
@@ -322,6 +339,14 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
             co_await asio::async_write(in_s, asio::buffer(req.stdin_data), asio::as_tuple(asio::use_awaitable));
         in_s.close();
     };
+    bool cancelled = false;
+    if (req.cancel) {
+        if (req.cancel->cancelled) kill_launcher();
+        req.cancel->kill = [&] {
+            cancelled = true;
+            if (!finished) kill_launcher();
+        };
+    }
     asio::steady_timer watchdog(io, std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(L.wall_seconds)));
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
         auto [ec] = co_await watchdog.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -333,6 +358,7 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     co_await (feed() && drain(out_s, &out_c, nullptr) && drain(err_s, &err_c, nullptr) && drain(status_s, nullptr, &status_text));
     finished = true;
     watchdog.cancel();
+    if (req.cancel) req.cancel->kill = nullptr;
     int wst = 0;
     while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {}
     res.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -368,7 +394,7 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     res.peak_memory_bytes = cg && after.peak_memory > 0 ? after.peak_memory : ru_maxrss;
     // A call we stopped may also leave the launcher's "could not set up" message: ours wins.
     if (killed_output) res.reason = Reason::OutputCap, res.setup_error.clear();
-    else if (killed_wall) res.reason = Reason::TimeoutWall, res.setup_error.clear();
+    else if (killed_wall || cancelled) res.reason = Reason::TimeoutWall, res.setup_error.clear();
     else if (!res.setup_error.empty()) res.reason = Reason::SetupError;
     else if (!have_status) {
         res.reason = Reason::SetupError;

@@ -1,0 +1,217 @@
+#include "sandbox/session.hpp"
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "sandbox/session_agent.hpp"
+
+namespace envforge::sandbox {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using Fields = std::vector<std::pair<std::string, std::string>>;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void put_u32(std::string& s, uint32_t v) {
+    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint32_t get_u32(const char* p) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+    return v;
+}
+
+std::string encode(const Fields& fields) {
+    std::string body;
+    for (const auto& [k, v] : fields) {
+        put_u32(body, static_cast<uint32_t>(k.size()));
+        body += k;
+        put_u32(body, static_cast<uint32_t>(v.size()));
+        body += v;
+    }
+    std::string frame;
+    put_u32(frame, static_cast<uint32_t>(body.size()));
+    return frame + body;
+}
+
+Fields decode(const std::string& body) {
+    Fields out;
+    size_t i = 0;
+    while (i + 4 <= body.size()) {
+        uint32_t kl = get_u32(body.data() + i);
+        i += 4;
+        if (i + kl + 4 > body.size()) break;
+        std::string k = body.substr(i, kl);
+        i += kl;
+        uint32_t vl = get_u32(body.data() + i);
+        i += 4;
+        if (i + vl > body.size()) break;
+        out.emplace_back(std::move(k), body.substr(i, vl));
+        i += vl;
+    }
+    return out;
+}
+
+std::string field(const Fields& f, const std::string& key) {
+    for (const auto& [k, v] : f)
+        if (k == key) return v;
+    return "";
+}
+
+}  // namespace
+
+struct Session::Impl {
+    asio::io_context& io;
+    asio::local::stream_protocol::socket sock;
+    std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();
+    bool done = false, lost = false;
+    Result result;
+    std::shared_ptr<asio::steady_timer> finished;  // fires when the sandbox call returns
+
+    explicit Impl(asio::io_context& ctx) : io(ctx), sock(ctx) {}
+
+    // Reads one frame; nullopt on EOF or error.
+    asio::awaitable<std::optional<Fields>> read_frame() {
+        std::array<char, 4> len{};  // (a plain array in a coroutine frame trips GCC 12)
+        auto [ec, n] = co_await asio::async_read(sock, asio::buffer(len), asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return std::nullopt;
+        std::string body(get_u32(len.data()), '\0');
+        auto [ec2, n2] = co_await asio::async_read(sock, asio::buffer(body), asio::as_tuple(asio::use_awaitable));
+        if (ec2) co_return std::nullopt;
+        co_return decode(body);
+    }
+
+    // Sends a request and waits for the reply until `deadline`; then the session is killed.
+    asio::awaitable<std::optional<Fields>> call(const Fields& req, std::chrono::milliseconds deadline) {
+        const std::string frame = encode(req);
+        auto [ec, n] = co_await asio::async_write(sock, asio::buffer(frame), asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return std::nullopt;
+        asio::steady_timer timer(io, deadline);
+        auto outcome = co_await (read_frame() || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+        if (outcome.index() == 0) co_return std::get<0>(outcome);
+        // Escalation: the agent did not answer even after its KeyboardInterrupt.
+        lost = true;
+        cancel->cancel();
+        sock.close();
+        co_return std::nullopt;
+    }
+
+    asio::awaitable<CellResult> run_cell(const char* op, std::string code, double timeout) {
+        CellResult r;
+        const auto t0 = Clock::now();
+        if (done || lost) {
+            r.session_lost = true;
+            r.exception = "session_lost: the session is no longer running";
+            co_return r;
+        }
+        auto grace = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000) + 2000);
+        Fields req;  // built first: a braced list inside co_await trips GCC 12
+        req.emplace_back("op", op);
+        req.emplace_back("code", std::move(code));
+        req.emplace_back("timeout", std::to_string(timeout));
+        auto reply = co_await call(req, grace);
+        r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (!reply) {
+            lost = true;
+            r.session_lost = true;
+            r.timed_out = true;
+            r.exception = "session_lost: the session did not respond within its time limit and was killed";
+            co_return r;
+        }
+        r.out = field(*reply, "stdout");
+        r.err = field(*reply, "stderr");
+        r.exception = field(*reply, "exception");
+        r.exit_code = std::atoi(field(*reply, "exit_code").c_str());
+        r.timed_out = field(*reply, "timed_out") == "1";
+        r.truncated = field(*reply, "truncated") == "1";
+        r.cwd = field(*reply, "cwd");
+        co_return r;
+    }
+};
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Session::~Session() {
+    if (impl_ && !impl_->done) impl_->cancel->cancel();
+}
+
+asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::string workdir, Limits limits,
+                                                         std::vector<std::string> env) {
+    auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("session: socketpair failed");
+    auto impl = std::make_unique<Impl>(io);
+    impl->sock.assign(asio::local::stream_protocol(), fds[0]);
+    Request req;
+    req.argv = {"/usr/bin/python3", "-I", "-c", kSessionAgent};
+    req.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/workspace", "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1",
+               "GIT_TERMINAL_PROMPT=0", "DEBIAN_FRONTEND=noninteractive"};
+    for (auto& e : env) req.env.push_back(std::move(e));
+    req.workdir = std::move(workdir);
+    req.cwd = req.workdir.empty() ? "/tmp" : "/workspace";
+    req.limits = limits;
+    req.session_fd = fds[1];
+    req.cancel = impl->cancel;
+    impl->finished = std::make_shared<asio::steady_timer>(io, Clock::time_point::max());
+    Impl* raw = impl.get();
+    auto finished = impl->finished;
+    asio::co_spawn(io, sandbox.run(std::move(req)), [raw, finished](std::exception_ptr, Result r) {
+        raw->result = std::move(r);
+        raw->done = true;
+        finished->cancel();
+    });
+    std::unique_ptr<Session> s(new Session(std::move(impl)));
+    asio::steady_timer timer(io, std::chrono::seconds(20));
+    auto ready = co_await (s->impl_->read_frame() || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (ready.index() != 0 || !std::get<0>(ready) || field(*std::get<0>(ready), "ready") != "1") {
+        s->impl_->cancel->cancel();
+        // Wait for the sandbox call to end so its setup error can be reported.
+        co_await s->impl_->finished->async_wait(asio::as_tuple(asio::use_awaitable));
+        throw std::runtime_error("session: the agent did not start (" + std::string(reason_name(s->impl_->result.reason)) +
+                                 (s->impl_->result.setup_error.empty() ? "" : ": " + s->impl_->result.setup_error) + ") " +
+                                 s->impl_->result.err.text().substr(0, 300));
+    }
+    co_return s;
+}
+
+asio::awaitable<CellResult> Session::python(std::string code, double timeout_seconds) {
+    return impl_->run_cell("python", std::move(code), timeout_seconds);
+}
+
+asio::awaitable<CellResult> Session::shell(std::string command, double timeout_seconds) {
+    return impl_->run_cell("shell", std::move(command), timeout_seconds);
+}
+
+bool Session::alive() const { return !impl_->done && !impl_->lost; }
+
+asio::awaitable<Result> Session::close() {
+    boost::system::error_code ec;
+    impl_->sock.shutdown(asio::socket_base::shutdown_send, ec);
+    if (!impl_->done) {
+        asio::steady_timer grace(impl_->io, std::chrono::seconds(2));
+        auto outcome = co_await (impl_->finished->async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                                 grace.async_wait(asio::as_tuple(asio::use_awaitable)));
+        if (outcome.index() == 1 && !impl_->done) {
+            impl_->cancel->cancel();
+            co_await impl_->finished->async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+    }
+    co_return impl_->result;
+}
+
+}  // namespace envforge::sandbox
