@@ -2,6 +2,7 @@
 //   per call  /bin/true via plain posix_spawn (no isolation) vs the native and bwrap launchers
 //   parallel  calls per second with 1 and 64 calls in flight (native)
 // Usage: bench_sandbox [--calls N]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -14,7 +15,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "sandbox/sandbox.hpp"
+#include "sandbox/session.hpp"
 
 using namespace envforge::sandbox;
 using Clock = std::chrono::steady_clock;
@@ -49,6 +50,50 @@ static double run(Backend b, int calls, int inflight) {
     return bad ? -1 : s;
 }
 
+// Median seconds of `cells` round trips in one warm session, and the total rate over
+// `sessions` sessions running at once.
+struct Warm {
+    double py_median = 0, sh_median = 0, rate = 0;
+};
+static Warm warm(int sessions, int cells) {
+    boost::asio::io_context io;
+    Sandbox box(io, Backend::Native, sessions);
+    Limits limits;
+    limits.wall_seconds = 600;
+    limits.cpu_seconds = 600;
+    std::vector<double> py, sh;
+    int done = 0;
+    auto worker = [&](bool measure) -> boost::asio::awaitable<void> {
+        auto s = co_await Session::start(box, "", limits);
+        for (int i = 0; i < cells; ++i) {
+            auto t0 = Clock::now();
+            auto r = co_await s->python("x = " + std::to_string(i), 10);
+            if (measure) py.push_back(secs(t0));
+            done += r.exception.empty();
+        }
+        if (measure)
+            for (int i = 0; i < 50; ++i) {
+                auto t0 = Clock::now();
+                co_await s->shell("true", 10);
+                sh.push_back(secs(t0));
+            }
+        co_await s->close();
+    };
+    for (int i = 0; i < sessions; ++i) boost::asio::co_spawn(io, worker(sessions == 1), boost::asio::detached);
+    auto t0 = Clock::now();
+    io.run();
+    Warm w;
+    w.rate = done / secs(t0);
+    auto median = [](std::vector<double> v) {
+        if (v.empty()) return 0.0;
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    w.py_median = median(py);
+    w.sh_median = median(sh);
+    return w;
+}
+
 int main(int argc, char** argv) {
     int calls = 300;
     for (int i = 1; i + 1 < argc; i += 2)
@@ -69,5 +114,11 @@ int main(int argc, char** argv) {
         double s = run(Backend::Native, calls, inflight);
         std::printf("native, %d in flight: %.0f calls/s\n", inflight, calls / s);
     }
+    Warm one = warm(1, 2000);
+    std::printf("warm session (native): Python cell round trip median %.3f ms, shell call median %.2f ms\n",
+                one.py_median * 1e3, one.sh_median * 1e3);
+    Warm many = warm(64, 100);
+    std::printf("warm Python cells per second: 1 session %.0f/s, 64 sessions %.0f/s (includes starting the 64 sessions)\n",
+                one.rate, many.rate);
     return 0;
 }
