@@ -144,7 +144,7 @@ struct Session::Impl {
     }
 };
 
-Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::Session(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Session::~Session() {
     if (impl_ && !impl_->done) impl_->cancel->cancel();
@@ -155,7 +155,7 @@ asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::
     auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
     int fds[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("session: socketpair failed");
-    auto impl = std::make_unique<Impl>(io);
+    auto impl = std::make_shared<Impl>(io);
     impl->sock.assign(asio::local::stream_protocol(), fds[0]);
     Request req;
     req.argv = {"/usr/bin/python3", "-I", "-c", kSessionAgent};
@@ -168,14 +168,12 @@ asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::
     req.session_fd = fds[1];
     req.cancel = impl->cancel;
     impl->finished = std::make_shared<asio::steady_timer>(io, Clock::time_point::max());
-    Impl* raw = impl.get();
-    auto finished = impl->finished;
-    asio::co_spawn(io, sandbox.run(std::move(req)), [raw, finished](std::exception_ptr, Result r) {
-        raw->result = std::move(r);
-        raw->done = true;
-        finished->cancel();
+    asio::co_spawn(io, sandbox.run(std::move(req)), [impl](std::exception_ptr, Result r) {
+        impl->result = std::move(r);
+        impl->done = true;
+        impl->finished->cancel();
     });
-    std::unique_ptr<Session> s(new Session(std::move(impl)));
+    std::unique_ptr<Session> s(new Session(impl));
     asio::steady_timer timer(io, std::chrono::seconds(20));
     auto ready = co_await (s->impl_->read_frame() || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
     if (ready.index() != 0 || !std::get<0>(ready) || field(*std::get<0>(ready), "ready") != "1") {

@@ -41,8 +41,8 @@ public:
     struct Impl;
 
 private:
-    explicit Session(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    explicit Session(std::shared_ptr<Impl> impl);
+    std::shared_ptr<Impl> impl_;  // shared with the sandbox call, which may finish after us
 };
 
 }  // namespace envforge::sandbox

@@ -15,10 +15,25 @@ boost::asio::awaitable<Message> ScriptedPolicy::next(const PolicyRequest& reques
     }
     const ScriptTurn& turn = script[static_cast<size_t>(request.turn)];
     if (!turn.reasoning.empty()) m.reasoning = turn.reasoning;
+    // A script may answer with what a tool printed: "{{last_output}}" stands for the last line
+    // of the latest tool result, as an agent would read it.
+    std::string last_output;
+    for (auto it = request.prompt.rbegin(); it != request.prompt.rend(); ++it)
+        if (it->role == Role::Tool) {
+            std::string text = it->content.value_or("");
+            while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+            last_output = text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+            break;
+        }
     int k = 0;
-    for (const auto& c : turn.calls)
+    for (const auto& c : turn.calls) {
+        Json args = c.arguments;
+        if (args.is_object())
+            for (auto& member : args.as_object())
+                if (member.value.is_string() && member.value.as_string() == kLastOutput) member.value = Json(last_output);
         m.tool_calls.push_back({"call_" + std::to_string(request.turn) + "_" + std::to_string(k++),
-                                c.name, c.arguments.dump()});
+                                c.name, args.dump()});
+    }
     co_return m;
 }
 

@@ -10,6 +10,9 @@
 
 namespace envforge {
 
+// In a script's arguments, stands for the last line of the latest tool result.
+inline constexpr const char* kLastOutput = "{{last_output}}";
+
 // Plays the turns returned by `script_for(task, rollout)`; afterwards answers with no tool calls.
 class ScriptedPolicy : public Policy {
 public:
@@ -18,7 +21,7 @@ public:
     ScriptedPolicy(std::string name, ScriptFn script_for)
         : name_(std::move(name)), script_for_(std::move(script_for)) {}
     std::string name() const override { return name_; }
-    bool needs_prompt() const override { return false; }
+    bool needs_prompt() const override { return true; }  // for {{last_output}}
     boost::asio::awaitable<Message> next(const PolicyRequest& request) override;
 
 private:

@@ -14,7 +14,7 @@ namespace envforge::cli {
 int cmd_generate(int argc, char** argv) {
     Args a("generate", "Synthesize, validate and run: the whole pipeline on sensible defaults.",
            {{"db", "FILE", "store", "envforge.db"},
-            {"kinds", "LIST", "comma-separated kinds", "general,search"},
+            {"kinds", "LIST", "comma-separated kinds", "general,search,interp"},
             {"count", "N", "tasks per kind", "30"},
             {"seed", "S", "base seed", "1"},
             {"difficulty", "D|A-B", "difficulty or range", "1-5"},
@@ -24,9 +24,11 @@ int cmd_generate(int argc, char** argv) {
             {"jobs", "J", "episodes in flight", "8"},
             {"context", "C", "context policy: v32 | keep-all | drop-all", "v32"},
             {"no-validate", nullptr, "skip validation", nullptr},
+            {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
+    apply_sandbox_option(a.get("sandbox"));
     std::vector<std::string> kinds;
     std::stringstream ss(a.get("kinds"));
     for (std::string k; std::getline(ss, k, ',');)

@@ -20,9 +20,11 @@ int cmd_run(int argc, char** argv) {
             {"kind", "K", "only tasks of this kind", nullptr},
             {"limit", "N", "at most N tasks", nullptr},
             {"seed", "S", "sampling seed", "0"},
+            {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
+    apply_sandbox_option(a.get("sandbox"));
     RunConfig cfg;
     cfg.policy = a.get("policy");
     make_policy(cfg.policy);  // reject unknown policies before touching the store

@@ -16,9 +16,11 @@ int cmd_validate(int argc, char** argv) {
             {"repeat", "N", "times the reference must pass", "1"},
             {"jobs", "J", "probes in flight", "8"},
             {"junit", "FILE", "also write JUnit XML", nullptr},
+            {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
+    apply_sandbox_option(a.get("sandbox"));
     Store store(a.get("db"));
     auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"),
                                     a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "validate");

@@ -132,10 +132,25 @@ J
 grep -q '"episodes":4,"passed":4' user-run.json || fail "user corpus run: $(cat user-run.json)"
 expect_error "without --facts there is nothing to ask" "$ENVFORGE" synth search --corpus docs.jsonl --db user.db
 
+# Code interpreter: deterministic, validated (the Python reference must print the C++ answer),
+# reference 100%, replay clean; every python call ran in the sandbox.
+"$ENVFORGE" synth --kind interp --count 200 --db i1.db >/dev/null 2>&1
+"$ENVFORGE" synth --kind interp --count 200 --db i2.db >/dev/null 2>&1
+"$ENVFORGE" export --db i1.db --format tasks -o i1.jsonl 2>/dev/null
+"$ENVFORGE" export --db i2.db --format tasks -o i2.jsonl 2>/dev/null
+cmp -s i1.jsonl i2.jsonl || fail "interp synth is not deterministic"
+"$ENVFORGE" validate --db i1.db --jobs 8 --json >interp-validate.json 2>/dev/null || fail "interp validate: $(cat interp-validate.json)"
+grep -q '"tasks":200,"probes":800,"failed_probes":0' interp-validate.json || fail "$(cat interp-validate.json)"
+"$ENVFORGE" run --db i1.db --jobs 8 --json >interp-run.json 2>/dev/null
+grep -q '"episodes":200,"passed":200' interp-run.json || fail "interp run: $(cat interp-run.json)"
+"$ENVFORGE" export --db i1.db -o interp-sft.jsonl 2>/dev/null
+"$ENVFORGE" replay --db i1.db --input interp-sft.jsonl >/dev/null 2>&1 || fail "interp replay"
+expect_error "sandbox backend 'docker'" "$ENVFORGE" run --db i1.db --sandbox docker
+
 # The main job on its defaults.
 "$ENVFORGE" generate --db gen.db >gen.txt 2>&1 || fail "generate: $(cat gen.txt)"
-grep -q "validated 60 tasks: 240 probes, 0 failed" gen.txt || fail "generate: $(cat gen.txt)"
-grep -q "60 episodes (0 already recorded), 60 passed" gen.txt || fail "generate: $(cat gen.txt)"
+grep -q "validated 90 tasks: 360 probes, 0 failed" gen.txt || fail "generate: $(cat gen.txt)"
+grep -q "90 episodes (0 already recorded), 90 passed" gen.txt || fail "generate: $(cat gen.txt)"
 
 # Bad input: one line, exit 2, nothing lost.
 before=$(sqlite3 a.db "SELECT count(*) FROM episodes")

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "envgen/interp/interp_kind.hpp"
 #include "envgen/kind.hpp"
 #include "tasks/errors.hpp"
 #include "tasks/rng.hpp"
@@ -28,6 +29,14 @@ void install_stop_handlers() {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+}
+
+void apply_sandbox_option(const std::string& name) {
+    try {
+        set_sandbox_backend(sandbox::parse_backend(name));
+    } catch (const std::invalid_argument& e) {
+        throw InvalidInput(std::string("--sandbox: ") + e.what());
+    }
 }
 
 std::unique_ptr<Policy> make_policy(const std::string& name) {

@@ -19,6 +19,9 @@ void install_stop_handlers();
 
 std::unique_ptr<Policy> make_policy(const std::string& name);  // throws InvalidInput
 
+// --sandbox native|bwrap|none for environments that run programs; throws InvalidInput.
+void apply_sandbox_option(const std::string& name);
+
 // Stored tasks of `kind` (all when empty), at most `limit` (-1: all); an empty result is an
 // InvalidInput that says to synthesize first (`verb` names what the caller wanted to do).
 std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path,
