@@ -41,7 +41,7 @@ std::string LaunchConfig::serialize() const {
     for (const auto& c : cgroups) o << "cgroup " << escape(c) << "\n";
     o << "workdir " << escape(workdir) << "\ncwd " << escape(cwd) << "\nuid " << uid << "\ngid " << gid
       << "\ncpu " << cpu_seconds << "\nmemory " << memory_bytes << "\nnproc " << nproc << "\nfsize "
-      << file_bytes << "\nnofile " << open_files << "\ntmp " << tmp_bytes << "\nsession " << (session ? 1 : 0) << "\n";
+      << file_bytes << "\nnofile " << open_files << "\ntmp " << tmp_bytes << "\nsession " << (session ? 1 : 0) << "\nnetns " << (netns ? 1 : 0) << "\n";
     return o.str();
 }
 
@@ -67,6 +67,7 @@ LaunchConfig LaunchConfig::parse(const std::string& text) {
         else if (key == "nofile") c.open_files = std::stoll(value);
         else if (key == "tmp") c.tmp_bytes = std::stoll(value);
         else if (key == "session") c.session = value == "1";
+        else if (key == "netns") c.netns = value == "1";
         else if (!key.empty()) throw std::invalid_argument("launch config: unknown key '" + key + "'");
     }
     if (c.mode != "native" && c.mode != "bwrap" && c.mode != "none") throw std::invalid_argument("launch config: mode '" + c.mode + "'");

@@ -13,6 +13,8 @@ inline constexpr int kConfigFd = 3;
 inline constexpr int kStatusFd = 4;
 // With a session, the supervisor's socket; the program gets it as fd 3.
 inline constexpr int kSessionFd = 5;
+// With a prepared network namespace (root only), its descriptor.
+inline constexpr int kNetnsFd = 6;
 
 struct LaunchConfig {
     std::string mode;  // "native" or "bwrap"
@@ -23,6 +25,7 @@ struct LaunchConfig {
     double cpu_seconds = 10;
     int64_t memory_bytes = 0;  // RLIMIT_DATA when no memory cgroup (0: none)
     bool session = false;
+    bool netns = false;  // join the namespace on kNetnsFd instead of creating one
     int64_t nproc = 64, file_bytes = 64ll << 20, open_files = 256, tmp_bytes = 64ll << 20;
 
     std::string serialize() const;

@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <sstream>
 #include <ftw.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <spawn.h>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -160,12 +163,56 @@ HostSupport probe_host() {
     return h;
 }
 
+namespace {
+
+// A network namespace with loopback up, kept alive by the returned descriptor (-1 on failure).
+int make_netns() {
+    int up[2], down[2];  // child -> parent: ready; parent -> child: done (EOF)
+    if (pipe2(up, O_CLOEXEC) != 0) return -1;
+    if (pipe2(down, O_CLOEXEC) != 0) {
+        ::close(up[0]);
+        ::close(up[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        ::close(up[0]);
+        ::close(down[1]);
+        bool ok = unshare(CLONE_NEWNET) == 0;
+        if (ok) {
+            int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            struct ifreq ifr {};
+            std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+            ok = s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
+            ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+            ok = ok && ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
+        }
+        char c = ok ? 'y' : 'n';
+        (void)!write(up[1], &c, 1);
+        char wait;
+        (void)!read(down[0], &wait, 1);  // EOF once the parent has opened our namespace
+        _exit(0);
+    }
+    ::close(up[1]);
+    ::close(down[0]);
+    char c = 'n';
+    if (pid > 0 && read(up[0], &c, 1) != 1) c = 'n';
+    int fd = c == 'y' ? open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC) : -1;
+    ::close(up[0]);
+    ::close(down[1]);
+    if (pid > 0) waitpid(pid, nullptr, 0);
+    return fd;
+}
+
+}  // namespace
+
 struct Sandbox::Impl {
     asio::io_context& io;
     Backend backend;
     HostSupport host;
     std::vector<bool> busy;
     std::vector<std::unique_ptr<SlotCgroups>> cgroups;
+    std::vector<int> netns;  // per slot, -1 until made
     uid_t uid_base = 0;
 
     Impl(asio::io_context& ctx, Backend b, int slots) : io(ctx), backend(b), host(probe_host()) {
@@ -173,6 +220,7 @@ struct Sandbox::Impl {
             throw std::runtime_error("sandbox " + std::string(backend_name(b)) + ": " + missing);
         busy.assign(static_cast<size_t>(std::max(1, slots)), false);
         cgroups.resize(busy.size());
+        netns.assign(busy.size(), -1);
         // Per-slot host uids, far from real users, distinct per supervisor process.
         uid_base = static_cast<uid_t>(2'000'000 + (getpid() % 4000) * 256);
     }
@@ -190,6 +238,11 @@ struct Sandbox::Impl {
     }
 
     asio::awaitable<Result> run(Request req);
+
+    ~Impl() {
+        for (int fd : netns)
+            if (fd >= 0) ::close(fd);
+    }
 };
 
 Sandbox::Sandbox(asio::io_context& io, Backend backend, int slots)
@@ -253,6 +306,10 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
         cg = cgroups[slot].get();
         before = cg->prepare(L.memory_bytes, L.processes);
         cfg.cgroups = cg->dirs();
+        if (backend == Backend::Native) {
+            if (netns[slot] < 0) netns[slot] = make_netns();
+            cfg.netns = netns[slot] >= 0;
+        }
         if (!req.workdir.empty()) {
             try {
                 adopt_tree(req.workdir, static_cast<uid_t>(cfg.uid), static_cast<gid_t>(cfg.gid));
@@ -268,9 +325,9 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     Pipe config, status, out, err, in;
     // posix_spawn applies the dup2s in order, so no source may sit on a target number (0..5):
     // move every source above them first.
-    for (int* fd : {&in.r, &out.w, &err.w, &config.r, &status.w, &session_fd.fd}) {
-        if (*fd < 0 || *fd > kSessionFd) continue;
-        int moved = fcntl(*fd, F_DUPFD_CLOEXEC, kSessionFd + 1);
+    for (int* fd : {&in.r, &out.w, &err.w, &config.r, &status.w, &session_fd.fd, &netns[slot]}) {
+        if (*fd < 0 || *fd > kNetnsFd) continue;
+        int moved = fcntl(*fd, F_DUPFD_CLOEXEC, kNetnsFd + 1);
         ::close(*fd);
         *fd = moved;
     }
@@ -282,7 +339,8 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     posix_spawn_file_actions_adddup2(&fa, config.r, kConfigFd);
     posix_spawn_file_actions_adddup2(&fa, status.w, kStatusFd);
     if (cfg.session) posix_spawn_file_actions_adddup2(&fa, session_fd.fd, kSessionFd);
-    posix_spawn_file_actions_addclosefrom_np(&fa, (cfg.session ? kSessionFd : kStatusFd) + 1);
+    if (cfg.netns) posix_spawn_file_actions_adddup2(&fa, netns[slot], kNetnsFd);
+    posix_spawn_file_actions_addclosefrom_np(&fa, kNetnsFd + 1);
     std::string path = host.launcher;
     char* argv[] = {path.data(), nullptr};
     char* envp[] = {nullptr};
