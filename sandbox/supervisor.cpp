@@ -3,9 +3,12 @@
 // all into a structured Result.
 #include "sandbox/sandbox.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -105,6 +108,17 @@ struct Capture {
 void adopt_tree(const std::string& dir, uid_t uid, gid_t gid) {
     struct stat st {};
     if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw std::runtime_error("workdir '" + dir + "' is not a directory");
+    // The walk below changes owners: never let a caller point it at a shared or system tree
+    // (a workdir of "/tmp" once re-owned everything in /tmp). Only a private directory at least
+    // two levels deep that is not itself a well-known system location qualifies.
+    char resolved[PATH_MAX];
+    if (!realpath(dir.c_str(), resolved)) throw std::runtime_error("workdir '" + dir + "': cannot resolve");
+    const std::string real = resolved;
+    const size_t depth = static_cast<size_t>(std::count(real.begin(), real.end(), '/'));
+    for (const char* sys : {"/", "/tmp", "/var/tmp", "/home", "/root", "/etc", "/usr", "/var", "/opt", "/srv", "/run",
+                            "/dev", "/proc", "/sys", "/boot", "/mnt", "/media", "/work"})
+        if (real == sys) throw std::runtime_error("workdir '" + dir + "' is a shared system directory; use a private one");
+    if (depth < 2) throw std::runtime_error("workdir '" + dir + "' is too close to the root; use a private directory");
     static thread_local uid_t t_uid;
     static thread_local gid_t t_gid;
     t_uid = uid;
@@ -267,11 +281,35 @@ struct Pipe {
     }
 };
 
+// Why a request cannot be run as given ("" when it can). Checked before anything is touched: a
+// NUL would silently cut a path short on its way through the C interfaces (a workdir of
+// "/tmp\0/x" becomes "/tmp"), and relative paths mean something different inside the sandbox.
+std::string request_problem(const Request& req) {
+    auto has_nul = [](const std::string& s) { return s.find('\0') != std::string::npos; };
+    if (req.argv.empty() || req.argv[0].empty()) return "empty command";
+    for (const std::string& a : req.argv)
+        if (has_nul(a)) return "an argument contains a NUL byte";
+    for (const std::string& e : req.env) {
+        if (has_nul(e)) return "an environment entry contains a NUL byte";
+        const size_t eq = e.find('=');
+        if (eq == std::string::npos || eq == 0) return "environment entry '" + e.substr(0, 40) + "' is not KEY=VALUE";
+    }
+    if (has_nul(req.workdir) || has_nul(req.cwd)) return "a path contains a NUL byte";
+    if (!req.workdir.empty() && req.workdir[0] != '/') return "workdir '" + req.workdir + "' is not an absolute path";
+    if (req.cwd.empty() || req.cwd[0] != '/') return "cwd '" + req.cwd + "' is not an absolute path";
+    return {};
+}
+
 }  // namespace
 
 asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     Result res;
     res.backend = backend_name(backend);
+    if (std::string problem = request_problem(req); !problem.empty()) {
+        if (req.session_fd >= 0) ::close(req.session_fd);
+        res.setup_error = "bad request: " + problem;
+        co_return res;
+    }
     // The session socket belongs to this call from here on: closed once the launcher has it.
     struct CloseFd {
         int fd;

@@ -5,12 +5,17 @@
 
 #include <arpa/inet.h>
 #include <csignal>
-#include <dirent.h>
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
 #include <sstream>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <cstring>
+#include <cstddef>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -19,37 +24,14 @@
 #include <boost/asio/use_future.hpp>
 
 #include "sandbox/sandbox.hpp"
+#include "tests/sandbox/host_backends.hpp"
 
 using namespace envforge::sandbox;
+using envforge::sandbox::testing::backends;
+using envforge::sandbox::testing::leftovers;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<Backend> backends() {
-    std::vector<Backend> out;
-    HostSupport h = probe_host();
-    for (Backend b : {Backend::Native, Backend::Bwrap})
-        if (h.missing_for(b).empty()) out.push_back(b);
-    return out;
-}
-
-// Processes running as a sandbox slot uid (2,000,000 and up) anywhere on the host.
-int leftovers() {
-    int n = 0;
-    DIR* d = opendir("/proc");
-    while (dirent* e = readdir(d)) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        std::ifstream f(std::string("/proc/") + e->d_name + "/status");
-        for (std::string line; std::getline(f, line);)
-            if (line.rfind("Uid:", 0) == 0) {
-                long uid = std::stol(line.substr(5));
-                if (uid >= 2'000'000 && uid < 3'100'000) ++n;
-                break;
-            }
-    }
-    closedir(d);
-    return n;
-}
 
 std::string slurp(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
@@ -323,6 +305,167 @@ TEST_CASE("hostile 13, 38: many concurrent calls, no cross-talk, no descriptor g
         io.run();
         for (int i = 0; i < 48; ++i) CHECK(futs[static_cast<size_t>(i)].get().out.text() == "call-" + std::to_string(i) + "\n");
         CHECK(fds() == fds_before);
+        CHECK(leftovers() == 0);
+    }
+}
+
+TEST_CASE("hostile 9: many workers each under the CPU limit are stopped by the wall clock") {
+    Request r = py("import os\nfor i in range(6):\n    if os.fork() == 0:\n        while True: pass\nos.wait()\n", 2);
+    r.limits.cpu_seconds = 30;
+    on_all("cpu workers", r, [](const Result& res) {
+        CHECK(res.reason == Reason::TimeoutWall);
+        CHECK(res.wall_seconds < 6);
+    });
+}
+
+TEST_CASE("hostile 16-17: no channel to the host or between two live sandboxes") {
+    // An abstract unix socket on the host.
+    int host = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const std::string name = "envforge-host-" + std::to_string(getpid());
+    std::memcpy(addr.sun_path + 1, name.data(), name.size());
+    const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    REQUIRE(bind(host, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    REQUIRE(listen(host, 1) == 0);
+    on_all("abstract socket", py("import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect('\\0" + name +
+                                 "')\n    print('connected')\nexcept OSError as e:\n    print('blocked', e.errno)"),
+           [](const Result& res) { CHECK(res.out.text().rfind("blocked", 0) == 0); });
+    close(host);
+    for (Backend b : backends()) {
+        INFO(backend_name(b));
+        boost::asio::io_context io;
+        Sandbox box(io, b, 4);
+        // A listens on loopback and creates SysV shared memory; B, running at the same time, looks for both.
+        auto fa = boost::asio::co_spawn(io, box.run(py("import socket, time, sys\ns = socket.socket(); s.bind(('127.0.0.1', 47001)); s.listen()\n"
+                                                       "import ctypes\nlibc = ctypes.CDLL(None)\nprint(libc.shmget(4242, 4096, 0o1666))\nsys.stdout.flush()\ntime.sleep(2)")),
+                                        boost::asio::use_future);
+        auto fb = boost::asio::co_spawn(io, box.run(py("import socket, time, ctypes\ntime.sleep(0.8)\nlibc = ctypes.CDLL(None)\n"
+                                                       "print('shm', libc.shmget(4242, 0, 0))\ntry:\n    socket.create_connection(('127.0.0.1', 47001), 1)\n    print('connected')\n"
+                                                       "except OSError:\n    print('refused')")),
+                                        boost::asio::use_future);
+        io.run();
+        Result a = fa.get(), bres = fb.get();
+        CHECK(a.out.text().rfind("-1", 0) != 0);  // A did get its segment
+        CHECK(bres.out.text().find("shm -1") != std::string::npos);
+        CHECK(bres.out.text().find("refused") != std::string::npos);
+        CHECK(leftovers() == 0);
+    }
+}
+
+TEST_CASE("hostile 22: a symlink planted in the workdir never makes the host write outside it") {
+    const fs::path dir = fs::temp_directory_path() / ("envforge-plant-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    const fs::path victim = fs::temp_directory_path() / ("envforge-victim-" + std::to_string(getpid()));
+    std::ofstream(victim) << "host data";
+    struct stat before {};
+    stat(victim.c_str(), &before);
+    Request r = sh("ln -sf " + victim.string() + " /workspace/run.sh; echo planted");
+    r.workdir = dir.string();
+    r.cwd = "/workspace";
+    for (Backend b : backends()) {
+        Box box(b);
+        CHECK(box.run(r).out.text() == "planted\n");
+        // The next call adopts the workdir for its slot's uid: the link must not be followed.
+        Request next = sh("ls /workspace");
+        next.workdir = dir.string();
+        box.run(next);
+        struct stat after {};
+        stat(victim.c_str(), &after);
+        CHECK(after.st_uid == before.st_uid);
+        CHECK(slurp(victim) == "host data");
+    }
+    fs::remove_all(dir);
+    fs::remove(victim);
+}
+
+TEST_CASE("hostile 23: bad paths in requests are rejected cleanly") {
+    for (Backend b : backends()) {
+        Box box(b);
+        Request r = sh("true");
+        r.workdir = "/nonexistent/../../etc";
+        Result res = box.run(r);
+        CHECK(res.reason == Reason::SetupError);
+        CHECK(!res.setup_error.empty());
+        // A NUL would cut the path short in C: point it at a private directory so that a
+        // regression runs the call there (and fails this test) instead of adopting a shared tree.
+        const fs::path priv = fs::temp_directory_path() / ("envforge-nul-" + std::to_string(getpid()));
+        fs::create_directories(priv);
+        Request nul = sh("true");
+        nul.workdir = priv.string() + std::string("\0/x", 3);
+        Result nres = box.run(nul);
+        CHECK(nres.reason == Reason::SetupError);
+        CHECK(nres.setup_error.find("NUL") != std::string::npos);
+        Request rel = sh("true");
+        rel.workdir = "relative/dir";
+        CHECK(box.run(rel).reason == Reason::SetupError);
+        Request env = sh("true");
+        env.env = {"NOEQUALS"};
+        CHECK(box.run(env).setup_error.find("KEY=VALUE") != std::string::npos);
+        Request shared = sh("true");
+        shared.workdir = "/tmp";
+        Result sres = box.run(shared);
+        CHECK(sres.reason == Reason::SetupError);
+        fs::remove_all(priv);
+    }
+}
+
+TEST_CASE("hostile 37: killing the supervisor mid-call leaves nothing running") {
+    const char* exe = std::getenv("ENVFORGE_TEST_ENVFORGE");
+    if (!exe) return;  // set by the build for this test
+    for (const char* backend : {"native", "bwrap"}) {
+        if (!probe_host().missing_for(parse_backend(backend)).empty()) continue;
+        pid_t pid = fork();
+        if (pid == 0) {
+            int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, 1);
+            execl(exe, exe, "sandbox", "exec", "--sandbox", backend, "--wall", "60", "--", "sh", "-c", "sleep 1000 & sleep 1000", nullptr);
+            _exit(127);
+        }
+        usleep(600 * 1000);
+        CHECK(leftovers() > 0);  // the call is running
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        // Everything dies at once (parent-death signals down to the namespace's init); the
+        // launchers' zombies then belong to the host's init, which reaps them in its own time.
+        for (int i = 0; i < 50 && leftovers(true) > 0; ++i) usleep(20 * 1000);
+        CHECK(leftovers(true) == 0);
+    }
+}
+
+TEST_CASE("sandbox: 10,000 calls without zombie, descriptor or memory growth") {
+    auto rss_kb = [] {
+        std::ifstream f("/proc/self/status");
+        for (std::string line; std::getline(f, line);)
+            if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+        return 0L;
+    };
+    auto fds = [] { return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{}); };
+    for (Backend b : backends()) {
+        if (b != Backend::Native) continue;  // the launcher path is the same for both; native is the fast one
+        boost::asio::io_context io;
+        Sandbox box(io, b, 16);
+        int ok = 0;
+        auto batch = [&](int calls) {
+            int next = 0;
+            auto worker = [&]() -> boost::asio::awaitable<void> {
+                while (next < calls) {
+                    ++next;
+                    Result r = co_await box.run(sh("exit 0"));
+                    ok += r.reason == Reason::Exit && r.exit_code == 0;
+                }
+            };
+            for (int i = 0; i < 16; ++i) boost::asio::co_spawn(io, worker(), boost::asio::detached);
+            io.restart();
+            io.run();
+        };
+        batch(500);  // warm-up: slots, namespaces, reactor
+        const auto fds0 = fds();
+        const long rss0 = rss_kb();
+        batch(9500);
+        CHECK(ok == 10000);
+        CHECK(fds() == fds0);
+        CHECK(rss_kb() - rss0 < 8 * 1024);
         CHECK(leftovers() == 0);
     }
 }

@@ -10,19 +10,13 @@
 #include <boost/asio/use_future.hpp>
 
 #include "sandbox/session.hpp"
+#include "tests/sandbox/host_backends.hpp"
 
 using namespace envforge::sandbox;
+using envforge::sandbox::testing::backends;
 namespace asio = boost::asio;
 
 namespace {
-
-std::vector<Backend> backends() {
-    std::vector<Backend> out;
-    HostSupport h = probe_host();
-    for (Backend b : {Backend::Native, Backend::Bwrap})
-        if (h.missing_for(b).empty()) out.push_back(b);
-    return out;
-}
 
 template <class Body>
 void with_session(Backend b, Body body) {

@@ -2,7 +2,7 @@
 """Kills `envforge run` with SIGKILL at random moments (at least 20 times), then resumes to the
 end. After every kill: PRAGMA integrity_check is ok, no (run, task, rollout) is duplicated, every
 recorded episode has its messages, and no finished episode is ever lost."""
-import os, random, signal, sqlite3, subprocess, sys, tempfile, time
+import os, random, shutil, signal, sqlite3, subprocess, sys, tempfile, time
 
 envforge = sys.argv[1]
 kills = int(sys.argv[2]) if len(sys.argv) > 2 else 24
@@ -49,4 +49,5 @@ total = 200 * rollouts
 assert len(final) == total, f"{len(final)} episodes, expected {total}"
 assert passed == total, f"{passed} of {total} passed"
 assert killed_mid_run >= 20, f"only {killed_mid_run} kills landed mid-run"
+shutil.rmtree(work, ignore_errors=True)
 print(f"test_kill_resume: {killed_mid_run} SIGKILLs mid-run, {total} episodes, none lost or duplicated")
