@@ -1,0 +1,18 @@
+#include "kernels/dsa/lightning_indexer.hpp"
+#include "kernels/dtype.hpp"
+
+namespace envforge::kernels {
+
+void lightning_indexer_cpu(const IndexerParams& p) {
+    for (int64_t s = 0; s < p.n_kv; ++s) {
+        double score = 0;
+        for (int64_t h = 0; h < p.n_head; ++h) {
+            double dot = 0;
+            for (int64_t i = 0; i < p.d; ++i) dot += static_cast<double>(p.q[h * p.d + i]) * bf16_to_f32(p.k[s * p.d + i]);
+            if (dot > 0) score += p.w[h] * dot;
+        }
+        p.scores[s] = static_cast<float>(score);
+    }
+}
+
+}  // namespace envforge::kernels

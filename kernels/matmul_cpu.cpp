@@ -1,0 +1,14 @@
+#include "kernels/matmul.hpp"
+
+namespace envforge::kernels {
+
+void matmul_cpu(const MatmulParams& p) {
+    for (int64_t t = 0; t < p.n_tok; ++t)
+        for (int64_t j = 0; j < p.n; ++j) {
+            double acc = 0;
+            for (int64_t i = 0; i < p.k; ++i) acc += static_cast<double>(p.x[t * p.k + i]) * load_as_f32(p.w, p.w_type, j * p.k + i);
+            p.y[t * p.n + j] = static_cast<float>(acc);
+        }
+}
+
+}  // namespace envforge::kernels
