@@ -15,5 +15,6 @@ int cmd_stats(int argc, char** argv);
 int cmd_show(int argc, char** argv);
 int cmd_import(int argc, char** argv);
 int cmd_sandbox(int argc, char** argv);
+int cmd_model(int argc, char** argv);
 
 }  // namespace envforge::cli

@@ -1,0 +1,89 @@
+// The DeepSeek-V3.2 transformer on the CPU: MLA in absorbed MQA form with a latent cache, the
+// lightning indexer with its key cache and top-k selection (DSA), dense and MoE FFNs. Prefill
+// and batched decode share one forward pass over "rows" (token, position, sequence), so a decode
+// step over many sequences streams the weights once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/config.hpp"
+
+namespace envforge::model {
+
+class Checkpoint;
+struct ModelWeights;
+
+// The caches of one sequence: per layer the MLA rows [len, kv_lora + rope] (f32) and the
+// indexer keys [len, index_head_dim] (bf16, as the production cache is low precision).
+class Sequence {
+public:
+    int64_t length() const { return len_; }
+    int64_t cache_bytes() const;
+
+private:
+    friend class Transformer;
+    struct LayerCache {
+        std::vector<float> kv;
+        std::vector<uint16_t> index_k;
+    };
+    std::vector<LayerCache> layers_;
+    int64_t len_ = 0;
+};
+
+struct EngineOptions {
+    bool dense = false;      // full causal attention instead of DSA's selection (same weights)
+    int64_t index_topk = 0;  // overrides config.index_topk when > 0
+    bool reference = false;  // plain-loop kernels (the oracle) instead of the fast paths
+};
+
+class Transformer {
+public:
+    // Loads DIR (config.json + safetensors); throws InvalidInput/IoError with the reason.
+    explicit Transformer(const std::string& dir, EngineOptions options = {});
+    ~Transformer();
+    Transformer(const Transformer&) = delete;
+    Transformer& operator=(const Transformer&) = delete;
+
+    const ModelConfig& config() const { return config_; }
+    const EngineOptions& options() const { return options_; }
+    void set_options(const EngineOptions& o) { options_ = o; }
+    int64_t n_params() const;
+    int64_t weight_bytes() const;
+
+    // Appends tokens to the sequence; returns logits [n, vocab] for every new position when
+    // all_logits, else [1, vocab] for the last. Long prompts run in chunks of `chunk` tokens.
+    std::vector<float> prefill(Sequence& seq, std::span<const int32_t> tokens, bool all_logits = false, int64_t chunk = 256);
+    // One new token for each sequence (all distinct); returns logits [seqs.size(), vocab].
+    std::vector<float> decode(std::span<Sequence* const> seqs, std::span<const int32_t> tokens);
+
+    // Token selections of the last forward pass, for tests: [row][layer] -> attended positions
+    // (empty when the row attended densely). Recorded only when record_selection is set.
+    bool record_selection = false;
+    std::vector<std::vector<std::vector<int32_t>>> last_selection;
+
+    // For benchmarks: extend a sequence's caches to `len` positions of synthetic entries (random
+    // latents and keys), so long-context decode can be timed without a long prefill.
+    void fill_synthetic_cache(Sequence& seq, int64_t len, uint64_t seed);
+
+private:
+    struct Row {
+        Sequence* seq;
+        int32_t token;
+        int64_t pos;
+    };
+    std::vector<float> forward(const std::vector<Row>& rows, const std::vector<int64_t>& logit_rows);
+    void ensure_rope(int64_t max_pos);
+
+    ModelConfig config_;
+    EngineOptions options_;
+    std::unique_ptr<Checkpoint> ckpt_;
+    std::unique_ptr<ModelWeights> w_;
+    struct Ropes;
+    std::unique_ptr<Ropes> rope_;
+};
+
+}  // namespace envforge::model

@@ -1,0 +1,217 @@
+#include "model/weights.hpp"
+
+#include <cstring>
+#include <set>
+
+#include "model/safetensors.hpp"
+#include "tasks/errors.hpp"
+
+namespace envforge::model {
+
+using kernels::DType;
+
+Matrix Matrix::slice_rows(int64_t r0, int64_t n) const {
+    Matrix m = *this;
+    m.data = static_cast<const char*>(data) + r0 * cols * kernels::dtype_size(type);
+    m.rows = n;
+    return m;
+}
+
+std::vector<TensorSpec> expected_tensors(const ModelConfig& c) {
+    std::vector<TensorSpec> out;
+    const int64_t D = c.hidden_size, H = c.num_attention_heads;
+    auto add = [&](std::string name, std::vector<int64_t> shape, bool norm = false) {
+        out.push_back({std::move(name), std::move(shape), norm});
+    };
+    auto mlp = [&](const std::string& p, int64_t inter) {
+        add(p + ".gate_proj.weight", {inter, D});
+        add(p + ".up_proj.weight", {inter, D});
+        add(p + ".down_proj.weight", {D, inter});
+    };
+    add("model.embed_tokens.weight", {c.vocab_size, D});
+    for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
+        const std::string p = "model.layers." + std::to_string(l);
+        add(p + ".input_layernorm.weight", {D}, true);
+        add(p + ".post_attention_layernorm.weight", {D}, true);
+        const std::string a = p + ".self_attn";
+        add(a + ".q_a_proj.weight", {c.q_lora_rank, D});
+        add(a + ".q_a_layernorm.weight", {c.q_lora_rank}, true);
+        add(a + ".q_b_proj.weight", {H * c.qk_head_dim(), c.q_lora_rank});
+        add(a + ".kv_a_proj_with_mqa.weight", {c.kv_lora_rank + c.qk_rope_head_dim, D});
+        add(a + ".kv_a_layernorm.weight", {c.kv_lora_rank}, true);
+        add(a + ".kv_b_proj.weight", {H * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank});
+        add(a + ".o_proj.weight", {D, H * c.v_head_dim});
+        add(a + ".indexer.wq_b.weight", {c.index_n_heads * c.index_head_dim, c.q_lora_rank});
+        add(a + ".indexer.wk.weight", {c.index_head_dim, D});
+        add(a + ".indexer.k_norm.weight", {c.index_head_dim}, true);
+        add(a + ".indexer.k_norm.bias", {c.index_head_dim});
+        add(a + ".indexer.weights_proj.weight", {c.index_n_heads, D});
+        if (c.is_moe_layer(l)) {
+            add(p + ".mlp.gate.weight", {c.n_routed_experts, D});
+            add(p + ".mlp.gate.e_score_correction_bias", {c.n_routed_experts});
+            for (int64_t e = 0; e < c.n_routed_experts; ++e) mlp(p + ".mlp.experts." + std::to_string(e), c.moe_intermediate_size);
+            if (c.n_shared_experts > 0) mlp(p + ".mlp.shared_experts", c.n_shared_experts * c.moe_intermediate_size);
+        } else {
+            mlp(p + ".mlp", c.intermediate_size);
+        }
+    }
+    add("model.norm.weight", {D}, true);
+    if (!c.tie_word_embeddings) add("lm_head.weight", {c.vocab_size, D});
+    return out;
+}
+
+namespace {
+
+struct Binder {
+    const Checkpoint& ckpt;
+    const std::string& dir;
+    ModelWeights& w;
+
+    const TensorRef& get(const std::string& name, const std::vector<int64_t>& shape) {
+        const TensorRef* t = ckpt.find(name);
+        if (!t) throw InvalidInput("checkpoint '" + dir + "': tensor '" + name + "' is missing (expected shape " + shape_string(shape) + ")");
+        if (t->shape != shape)
+            throw InvalidInput("checkpoint '" + dir + "': tensor '" + name + "' has shape " + shape_string(t->shape) + ", expected " +
+                               shape_string(shape));
+        w.n_params += t->numel();
+        return *t;
+    }
+
+    uint8_t* own(size_t bytes) {
+        w.owned.push_back(std::make_unique<uint8_t[]>(bytes));
+        return w.owned.back().get();
+    }
+
+    // bf16 and f32 are used in place when aligned; f16 is widened to f32 once at load.
+    Matrix matrix(const std::string& name, int64_t rows, int64_t cols) {
+        const TensorRef& t = get(name, {rows, cols});
+        Matrix m{t.data, DType::F32, rows, cols};
+        const auto addr = reinterpret_cast<uintptr_t>(t.data);
+        if (t.dtype == TensorDType::BF16) {
+            m.type = DType::BF16;
+            if (addr % 2) {
+                uint8_t* p = own(static_cast<size_t>(t.numel() * 2));
+                std::memcpy(p, t.data, static_cast<size_t>(t.numel() * 2));
+                m.data = p;
+            }
+        } else if (t.dtype == TensorDType::F16 || addr % 4) {
+            std::vector<float> f = vector_of(t);
+            uint8_t* p = own(f.size() * 4);
+            std::memcpy(p, f.data(), f.size() * 4);
+            m.data = p;
+        }
+        return m;
+    }
+
+    static float half_to_float(uint16_t h) {
+        const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+        int32_t exp = (h >> 10) & 0x1f;
+        uint32_t mant = h & 0x3ff;
+        uint32_t bits;
+        if (exp == 0x1f) bits = sign | 0x7f800000u | (mant << 13);
+        else if (exp == 0) {
+            if (mant == 0) bits = sign;
+            else {
+                exp = 1;
+                while (!(mant & 0x400)) mant <<= 1, --exp;
+                bits = sign | static_cast<uint32_t>(exp + 112) << 23 | ((mant & 0x3ff) << 13);
+            }
+        } else bits = sign | static_cast<uint32_t>(exp + 112) << 23 | (mant << 13);
+        float f;
+        std::memcpy(&f, &bits, 4);
+        return f;
+    }
+
+    static std::vector<float> vector_of(const TensorRef& t) {
+        std::vector<float> out(static_cast<size_t>(t.numel()));
+        const auto* b = static_cast<const uint8_t*>(t.data);
+        for (size_t i = 0; i < out.size(); ++i) {
+            if (t.dtype == TensorDType::F32) std::memcpy(&out[i], b + i * 4, 4);
+            else {
+                uint16_t h;
+                std::memcpy(&h, b + i * 2, 2);
+                out[i] = t.dtype == TensorDType::BF16 ? kernels::bf16_to_f32(h) : half_to_float(h);
+            }
+        }
+        return out;
+    }
+
+    std::vector<float> vec(const std::string& name, int64_t n) { return vector_of(get(name, {n})); }
+
+    MlpWeights mlp(const std::string& p, int64_t inter, int64_t D) {
+        return {matrix(p + ".gate_proj.weight", inter, D), matrix(p + ".up_proj.weight", inter, D), matrix(p + ".down_proj.weight", D, inter)};
+    }
+};
+
+// W_UK[h] is rows [h·(nope+v), h·(nope+v)+nope) of kv_b: [nope, kv_lora]. Absorbing q_nope needs
+// its transpose, [kv_lora, nope], as a matrix the matmul kernel streams row by row.
+std::vector<Matrix> transpose_uk(Binder& b, const Matrix& kv_b, const ModelConfig& c) {
+    std::vector<Matrix> out;
+    const int64_t nope = c.qk_nope_head_dim, r = c.kv_lora_rank, esz = kernels::dtype_size(kv_b.type);
+    for (int64_t h = 0; h < c.num_attention_heads; ++h) {
+        uint8_t* dst = b.own(static_cast<size_t>(r * nope * esz));
+        const auto* src = static_cast<const uint8_t*>(kv_b.data) + h * (nope + c.v_head_dim) * r * esz;
+        for (int64_t i = 0; i < nope; ++i)
+            for (int64_t j = 0; j < r; ++j) std::memcpy(dst + (j * nope + i) * esz, src + (i * r + j) * esz, static_cast<size_t>(esz));
+        out.push_back(Matrix{dst, kv_b.type, r, nope});
+    }
+    return out;
+}
+
+}  // namespace
+
+ModelWeights bind_weights(const ModelConfig& c, const Checkpoint& ckpt, const std::string& dir) {
+    ModelWeights w;
+    Binder b{ckpt, dir, w};
+    const int64_t D = c.hidden_size, H = c.num_attention_heads;
+    std::set<std::string> expected;
+    for (const auto& spec : expected_tensors(c)) expected.insert(spec.name);
+    for (const auto& [name, t] : ckpt.tensors()) {
+        if (expected.count(name)) continue;
+        // Multi-token-prediction layers follow the last layer; the engine does not run them.
+        if (name.rfind("model.layers.", 0) == 0) {
+            const int64_t layer = std::atoll(name.c_str() + 13);
+            if (layer >= c.num_hidden_layers && layer < c.num_hidden_layers + c.num_nextn_predict_layers) continue;
+        }
+        throw InvalidInput("checkpoint '" + dir + "': unexpected tensor '" + name + "' " + shape_string(t.shape) +
+                           " (not part of a deepseek_v32 model with this config.json)");
+    }
+    w.embed = b.matrix("model.embed_tokens.weight", c.vocab_size, D);
+    for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
+        const std::string p = "model.layers." + std::to_string(l);
+        const std::string a = p + ".self_attn";
+        LayerWeights L;
+        L.input_norm = b.vec(p + ".input_layernorm.weight", D);
+        L.post_attention_norm = b.vec(p + ".post_attention_layernorm.weight", D);
+        L.q_a = b.matrix(a + ".q_a_proj.weight", c.q_lora_rank, D);
+        L.q_a_norm = b.vec(a + ".q_a_layernorm.weight", c.q_lora_rank);
+        L.q_b = b.matrix(a + ".q_b_proj.weight", H * c.qk_head_dim(), c.q_lora_rank);
+        L.kv_a = b.matrix(a + ".kv_a_proj_with_mqa.weight", c.kv_lora_rank + c.qk_rope_head_dim, D);
+        L.kv_a_norm = b.vec(a + ".kv_a_layernorm.weight", c.kv_lora_rank);
+        L.kv_b = b.matrix(a + ".kv_b_proj.weight", H * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank);
+        L.o_proj = b.matrix(a + ".o_proj.weight", D, H * c.v_head_dim);
+        L.uk_t = transpose_uk(b, L.kv_b, c);
+        L.idx_wq_b = b.matrix(a + ".indexer.wq_b.weight", c.index_n_heads * c.index_head_dim, c.q_lora_rank);
+        L.idx_wk = b.matrix(a + ".indexer.wk.weight", c.index_head_dim, D);
+        L.idx_k_norm_w = b.vec(a + ".indexer.k_norm.weight", c.index_head_dim);
+        L.idx_k_norm_b = b.vec(a + ".indexer.k_norm.bias", c.index_head_dim);
+        L.idx_weights_proj = b.matrix(a + ".indexer.weights_proj.weight", c.index_n_heads, D);
+        L.moe = c.is_moe_layer(l);
+        if (L.moe) {
+            L.router = b.matrix(p + ".mlp.gate.weight", c.n_routed_experts, D);
+            L.router_bias = b.vec(p + ".mlp.gate.e_score_correction_bias", c.n_routed_experts);
+            for (int64_t e = 0; e < c.n_routed_experts; ++e)
+                L.experts.push_back(b.mlp(p + ".mlp.experts." + std::to_string(e), c.moe_intermediate_size, D));
+            L.has_shared = c.n_shared_experts > 0;
+            if (L.has_shared) L.shared = b.mlp(p + ".mlp.shared_experts", c.n_shared_experts * c.moe_intermediate_size, D);
+        } else {
+            L.mlp = b.mlp(p + ".mlp", c.intermediate_size, D);
+        }
+        w.layers.push_back(std::move(L));
+    }
+    w.final_norm = b.vec("model.norm.weight", D);
+    w.lm_head = c.tie_word_embeddings ? w.embed : b.matrix("lm_head.weight", c.vocab_size, D);
+    return w;
+}
+
+}  // namespace envforge::model
