@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <random>
 
 #include "kernels/dsa/lightning_indexer.hpp"
 #include "kernels/dsa/mla_attention.hpp"
@@ -125,13 +124,14 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
         if (s.layers_.empty()) s.layers_.resize(static_cast<size_t>(c.num_hidden_layers));
         for (auto& l : s.layers_) {
             const size_t need = static_cast<size_t>(r.pos + 1);
-            if (l.kv.size() < need * dqk) {
-                const size_t cap = std::max(need, l.kv.size() / static_cast<size_t>(dqk) * 2);
+            if (l.kv.size() >= need * dqk) continue;
+            if (l.kv.capacity() < need * dqk) {  // double, so appending a token is amortised O(1)
+                const size_t cap = std::max(need, l.kv.capacity() / static_cast<size_t>(dqk) * 2);
                 l.kv.reserve(cap * dqk);
-                l.index_k.reserve(cap * di);
-                l.kv.resize(need * dqk);
-                l.index_k.resize(need * di);
+                l.index_k.reserve(static_cast<size_t>(indexer_cache_size(static_cast<int64_t>(cap), di)));
             }
+            l.kv.resize(need * dqk);
+            l.index_k.resize(static_cast<size_t>(indexer_cache_size(static_cast<int64_t>(need), di)));
         }
     }
     if (record_selection) last_selection.assign(static_cast<size_t>(R), std::vector<std::vector<int32_t>>(static_cast<size_t>(c.num_hidden_layers)));
@@ -168,7 +168,7 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
             float* kvrow = cache.kv.data() + pos * dqk;
             std::copy(kva.begin() + r * dqk, kva.begin() + (r + 1) * dqk, kvrow);
             rope_interleaved(kvrow + kvr, rt, pos);
-            for (int64_t i = 0; i < di; ++i) cache.index_k[pos * di + i] = f32_to_bf16(ki[r * di + i]);
+            for (int64_t i = 0; i < di; ++i) cache.index_k[indexer_key_offset(pos, i, di)] = f32_to_bf16(ki[r * di + i]);
         }
         // ---- absorb q_nope into the latent space: qA[h] = W_UK[h]ᵀ q_nope[h] ----
         ops.rows(H, [&](int64_t h) {
@@ -278,15 +278,23 @@ std::vector<float> Transformer::decode(std::span<Sequence* const> seqs, std::spa
 void Transformer::fill_synthetic_cache(Sequence& seq, int64_t len, uint64_t seed) {
     const ModelConfig& c = config_;
     const int64_t dqk = c.kv_lora_rank + c.qk_rope_head_dim, di = c.index_head_dim;
-    std::mt19937_64 g(seed);
-    std::normal_distribution<float> nd(0.0f, 1.0f);
+    // Uniform in ±sqrt(3): unit variance like real normalised latents, and cheap to draw for
+    // the billion entries of a long context.
+    uint64_t state = seed * 0x9e3779b97f4a7c15ull + 1;
+    auto draw = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return (static_cast<float>(state >> 40) * 0x1.0p-24f * 2.0f - 1.0f) * 1.7320508f;
+    };
     if (seq.layers_.empty()) seq.layers_.resize(static_cast<size_t>(c.num_hidden_layers));
     for (auto& l : seq.layers_) {
-        const size_t from = l.kv.size() / static_cast<size_t>(dqk);
+        const int64_t from = static_cast<int64_t>(l.kv.size()) / dqk;
         l.kv.resize(static_cast<size_t>(len * dqk));
-        l.index_k.resize(static_cast<size_t>(len * di));
-        for (size_t i = from * dqk; i < l.kv.size(); ++i) l.kv[i] = nd(g);
-        for (size_t i = from * di; i < l.index_k.size(); ++i) l.index_k[i] = f32_to_bf16(nd(g));
+        l.index_k.resize(static_cast<size_t>(indexer_cache_size(len, di)));
+        for (size_t i = static_cast<size_t>(from * dqk); i < l.kv.size(); ++i) l.kv[i] = draw();
+        for (int64_t s = from; s < len; ++s)
+            for (int64_t i = 0; i < di; ++i) l.index_k[indexer_key_offset(s, i, di)] = f32_to_bf16(draw());
     }
     seq.len_ = len;
     ensure_rope(len + 1);

@@ -18,7 +18,8 @@ class Checkpoint;
 struct ModelWeights;
 
 // The caches of one sequence: per layer the MLA rows [len, kv_lora + rope] (f32) and the
-// indexer keys [len, index_head_dim] (bf16, as the production cache is low precision).
+// indexer keys (bf16, as the production cache is low precision; in the indexer kernel's blocks
+// of 16 tokens, see kernels/dsa/lightning_indexer.hpp).
 class Sequence {
 public:
     int64_t length() const { return len_; }
