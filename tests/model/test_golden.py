@@ -77,5 +77,11 @@ r = subprocess.run([envforge, "model", "info", bad], capture_output=True, text=T
 assert r.returncode == 2, r.returncode
 assert "model.layers.0.self_attn.indexer.wq_b.weight" in r.stderr and "expected [128, 48]" in r.stderr, r.stderr
 assert r.stderr.count("\n") == 1, r.stderr
+for args, needle in [(["model", "logits", bad.replace("bad", "tiny"), "--ids", "1,x"], "'x' is not a token id"),
+                     (["model", "logits", bad.replace("bad", "tiny"), "--ids", "1,5000"], "outside the vocabulary"),
+                     (["model", "info", os.path.join(work, "nowhere")], "config.json"),
+                     (["model", "make-checkpoint", "--preset", "huge", "--out", os.path.join(work, "x")], "unknown preset 'huge'")]:
+    r = subprocess.run([envforge, *args], capture_output=True, text=True)
+    assert r.returncode == 2 and needle in r.stderr and r.stderr.count("\n") == 1, (args, r.returncode, r.stderr)
 shutil.rmtree(work)
 print(f"test_golden: {checked} comparisons against the float64 reference passed")

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 
+#include "kernels/dtype.hpp"
 #include "model/checkpoint_writer.hpp"
 #include "model/safetensors.hpp"
 #include "model/sampler.hpp"
@@ -181,6 +183,28 @@ TEST_CASE("model: bad checkpoints and bad ids are clear errors") {
     const std::string extra = (tmp.path / "extra").string();
     rewrite(extra, [](std::vector<TensorData>& ts) { ts.push_back({"model.layers.0.mystery.weight", TensorDType::F32, {2}, std::vector<uint8_t>(8)}); });
     CHECK(error_of(extra).find("unexpected tensor 'model.layers.0.mystery.weight'") != std::string::npos);
+    // F16 tensors load too (widened once): the same bf16 values fit f16's 10-bit mantissa.
+    const std::string half = (tmp.path / "half").string();
+    rewrite(half, [](std::vector<TensorData>& ts) {
+        for (auto& t : ts) {
+            std::vector<uint8_t> out(t.bytes.size());
+            for (size_t i = 0; i + 1 < t.bytes.size(); i += 2) {
+                uint16_t b;
+                std::memcpy(&b, t.bytes.data() + i, 2);
+                const _Float16 h = static_cast<_Float16>(kernels::bf16_to_f32(b));
+                std::memcpy(out.data() + i, &h, 2);
+            }
+            t.bytes = std::move(out);
+            t.dtype = TensorDType::F16;
+        }
+    });
+    {
+        Transformer a(dir), b(half);
+        Sequence sa, sb;
+        const auto tok = ids(12, 4);
+        const auto la = a.prefill(sa, tok, true), lb = b.prefill(sb, tok, true);
+        CHECK(nmse(lb.data(), la.data(), la.size()) < 1e-6);  // only f16 subnormals round differently
+    }
     // A truncated file: the header promises more bytes than there are.
     const std::string cut = (tmp.path / "cut").string();
     fs::create_directories(cut);
