@@ -9,6 +9,7 @@
 #include "model/weights.hpp"
 #include "tasks/errors.hpp"
 #include "tasks/json.hpp"
+#include "tasks/rng.hpp"
 
 namespace envforge::model {
 
@@ -74,24 +75,18 @@ ModelConfig preset_config(const std::string& name) {
 
 namespace {
 
+// Standard normal draws (Box-Muller) from the project's portable generator, so a seed gives
+// the same checkpoint on every machine.
 struct Normal {
-    uint64_t state;
+    Rng rng;
     bool have = false;
     double spare = 0;
-    double uniform() {
-        state += 0x9e3779b97f4a7c15ull;
-        uint64_t z = state;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        z ^= z >> 31;
-        return (static_cast<double>(z >> 11) + 0.5) * 0x1.0p-53;
-    }
     double next() {
         if (have) {
             have = false;
             return spare;
         }
-        const double r = std::sqrt(-2 * std::log(uniform())), t = 2 * 3.14159265358979323846 * uniform();
+        const double r = std::sqrt(-2 * std::log(1.0 - rng.uniform())), t = 2 * 3.14159265358979323846 * rng.uniform();
         spare = r * std::sin(t);
         have = true;
         return r * std::cos(t);
@@ -114,7 +109,7 @@ int64_t write_random_checkpoint(const ModelConfig& c, const std::string& dir, co
     fs::create_directories(dir, ec);
     if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
     const TensorDType dtype = o.dtype == TensorDType::F16 ? TensorDType::F32 : o.dtype;
-    Normal rng{o.seed * 0x2545f4914f6cdd1dull + 1};
+    Normal rng{Rng(mix_seed(o.seed, "checkpoint"))};
     std::vector<TensorData> tensors;
     int64_t params = 0;
     for (const TensorSpec& s : expected_tensors(c)) {
@@ -123,12 +118,11 @@ int64_t write_random_checkpoint(const ModelConfig& c, const std::string& dir, co
         for (int64_t d : s.shape) n *= d;
         params += n;
         t.bytes.resize(static_cast<size_t>(n * tensor_dtype_size(dtype)));
-        const bool bias = s.shape.size() == 1 && !s.is_norm_weight;
         const bool embed = s.name == "model.embed_tokens.weight";
         const double sd = s.shape.size() == 2 && !embed ? 1.0 / std::sqrt(static_cast<double>(s.shape[1])) : embed ? 1.0 : 0.1;
         for (int64_t i = 0; i < n; ++i) {
             const double v = rng.next() * sd + (s.is_norm_weight ? 1.0 : 0.0);
-            put(t.bytes, static_cast<size_t>(i), static_cast<float>(bias || s.is_norm_weight || s.shape.size() == 2 ? v : 0.0), dtype);
+            put(t.bytes, static_cast<size_t>(i), static_cast<float>(v), dtype);
         }
         tensors.push_back(std::move(t));
     }

@@ -8,15 +8,6 @@
 
 namespace envforge::model {
 
-double Sampler::uniform() {
-    state_ += 0x9e3779b97f4a7c15ull;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
-
 int32_t Sampler::sample(std::span<const float> logits, const SamplingParams& p) {
     const int64_t n = static_cast<int64_t>(logits.size());
     int32_t best = 0;
@@ -56,7 +47,7 @@ int32_t Sampler::sample(std::span<const float> logits, const SamplingParams& p) 
     }
     double mass = 0;
     for (size_t i = 0; i < cut; ++i) mass += prob[i];
-    double u = uniform() * mass;
+    double u = rng_.uniform() * mass;
     for (size_t i = 0; i < cut; ++i) {
         u -= prob[i];
         if (u < 0) return ids[i];

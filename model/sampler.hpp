@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <span>
 
+#include "tasks/rng.hpp"
+
 namespace envforge::model {
 
 struct SamplingParams {
@@ -15,13 +17,12 @@ struct SamplingParams {
 
 class Sampler {
 public:
-    explicit Sampler(uint64_t seed) : state_(seed) {}
+    explicit Sampler(uint64_t seed) : rng_(seed) {}
     // Ties in greedy mode go to the lower id. Non-finite logits are never chosen unless all are.
     int32_t sample(std::span<const float> logits, const SamplingParams& p);
 
 private:
-    double uniform();
-    uint64_t state_;
+    Rng rng_;
 };
 
 }  // namespace envforge::model

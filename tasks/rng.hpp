@@ -28,6 +28,8 @@ public:
     int64_t range(int64_t lo, int64_t hi) {
         return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1)));
     }
+    // Uniform in [0, 1) with 53 random bits.
+    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     bool chance(int percent) { return below(100) < static_cast<uint64_t>(percent); }
 
     template <class T>

@@ -11,21 +11,14 @@
 #include "envgen/kind.hpp"
 #include "datasets/store.hpp"
 #include "tasks/errors.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace envforge;
 namespace fs = std::filesystem;
+using envforge::testing::TempDir;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/envforge-store-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-    std::string file(const char* name) const { return (path / name).string(); }
-};
 
 Task task(uint64_t seed) {
     SynthRequest req;

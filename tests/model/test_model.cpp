@@ -18,21 +18,15 @@
 #include "model/sampler.hpp"
 #include "model/transformer.hpp"
 #include "tasks/errors.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace envforge;
 using namespace envforge::model;
 namespace fs = std::filesystem;
+using envforge::testing::TempDir;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/envforge-model-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 std::string make(const TempDir& t, const std::string& preset, uint64_t seed = 3) {
     const std::string dir = (t.path / preset).string();
@@ -66,7 +60,7 @@ std::vector<float> decode_one(Transformer& t, Sequence& s, int32_t tok) {
 }  // namespace
 
 TEST_CASE("model: decode with caches equals a full prefill at every position") {
-    TempDir tmp;
+    TempDir tmp("envforge-model");
     for (const char* preset : {"tiny", "moe-tiny"}) {
         INFO(preset);
         Transformer t(make(tmp, preset));
@@ -90,7 +84,7 @@ TEST_CASE("model: decode with caches equals a full prefill at every position") {
 }
 
 TEST_CASE("model: batched decode equals each sequence alone") {
-    TempDir tmp;
+    TempDir tmp("envforge-model");
     Transformer t(make(tmp, "moe-tiny"));
     const int64_t V = t.config().vocab_size;
     std::vector<Sequence> batch(3), alone(3);
@@ -114,7 +108,7 @@ TEST_CASE("model: batched decode equals each sequence alone") {
 }
 
 TEST_CASE("model: DSA with index_topk at least the context equals dense attention") {
-    TempDir tmp;
+    TempDir tmp("envforge-model");
     const std::string dir = make(tmp, "tiny");
     const auto tok = ids(40, 2);
     Transformer dense(dir, {.dense = true});
@@ -130,7 +124,7 @@ TEST_CASE("model: DSA with index_topk at least the context equals dense attentio
 }
 
 TEST_CASE("model: the plain-loop kernels and the fast kernels agree") {
-    TempDir tmp;
+    TempDir tmp("envforge-model");
     for (const char* preset : {"tiny", "moe-tiny"}) {
         const std::string dir = make(tmp, preset);
         Transformer fast(dir), slow(dir, {.reference = true});
@@ -142,7 +136,7 @@ TEST_CASE("model: the plain-loop kernels and the fast kernels agree") {
 }
 
 TEST_CASE("model: bad checkpoints and bad ids are clear errors") {
-    TempDir tmp;
+    TempDir tmp("envforge-model");
     const std::string dir = make(tmp, "tiny");
     auto error_of = [](const std::string& d) -> std::string {
         try {
