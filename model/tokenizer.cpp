@@ -199,8 +199,35 @@ struct Tokenizer::Impl {
     std::vector<int> added_of_id;  // id -> index into added, -1
     Trie unnormalized, normalized;
     std::vector<PreStep> steps;
-    // BPE: (left id, right id) -> (rank, merged id)
-    std::unordered_map<uint64_t, std::pair<int32_t, int32_t>> merges;
+    // BPE: (left id, right id) -> (rank, merged id), open addressing: this lookup is the inner
+    // loop of encoding.
+    struct Merge {
+        uint64_t key = ~0ull;
+        int32_t rank = 0, merged = 0;
+    };
+    std::vector<Merge> merge_table;
+    uint64_t merge_mask = 0;
+    static uint64_t pair_key(int32_t a, int32_t b) { return static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32 | static_cast<uint32_t>(b); }
+    size_t slot(uint64_t key) const { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & merge_mask; }
+    const Merge* find_merge(int32_t a, int32_t b) const {
+        const uint64_t key = pair_key(a, b);
+        for (size_t i = slot(key);; i = (i + 1) & merge_mask) {
+            const Merge& m = merge_table[i];
+            if (m.key == key) return &m;
+            if (m.key == ~0ull) return nullptr;
+        }
+    }
+    void add_merge(int32_t a, int32_t b, int32_t rank, int32_t merged) {
+        const uint64_t key = pair_key(a, b);
+        for (size_t i = slot(key);; i = (i + 1) & merge_mask) {
+            Merge& m = merge_table[i];
+            if (m.key == key) return;  // the first (best) rank of a pair wins
+            if (m.key == ~0ull) {
+                m = {key, rank, merged};
+                return;
+            }
+        }
+    }
     int32_t byte_id[256];
 
     void rebuild_tries() {
@@ -288,8 +315,7 @@ struct Tokenizer::Impl {
         std::priority_queue<Cand, std::vector<Cand>, std::greater<Cand>> heap;
         auto push = [&](int i) {
             if (i < 0 || next[i] < 0) return;
-            auto it = merges.find(static_cast<uint64_t>(static_cast<uint32_t>(sym[i])) << 32 | static_cast<uint32_t>(sym[next[i]]));
-            if (it != merges.end()) heap.push({it->second.first, i, sym[i], sym[next[i]]});
+            if (const Merge* m = find_merge(sym[i], sym[next[i]])) heap.push({m->rank, i, sym[i], sym[next[i]]});
         };
         for (size_t i = 0; i + 1 < n; ++i) push(static_cast<int>(i));
         while (!heap.empty()) {
@@ -297,7 +323,7 @@ struct Tokenizer::Impl {
             heap.pop();
             const int i = c.pos, j = next[i];
             if (sym[i] != c.left || j < 0 || sym[j] != c.right) continue;  // stale
-            sym[i] = merges.at(static_cast<uint64_t>(static_cast<uint32_t>(c.left)) << 32 | static_cast<uint32_t>(c.right)).second;
+            sym[i] = find_merge(c.left, c.right)->merged;
             next[i] = next[j];
             if (next[j] >= 0) prev[next[j]] = i;
             sym[j] = -1;
@@ -412,7 +438,12 @@ Tokenizer Tokenizer::load(const std::string& path) {
         impl->byte_id[b] = it->second;
     }
     int32_t rank = 0;
-    for (const Json& m : model->at("merges").as_array()) {
+    const JsonArray& merges = model->at("merges").as_array();
+    size_t cap = 1;
+    while (cap < merges.size() * 2 + 16) cap *= 2;
+    impl->merge_table.assign(cap, {});
+    impl->merge_mask = cap - 1;
+    for (const Json& m : merges) {
         std::string a, b;
         if (m.is_string()) {
             const std::string& s = m.as_string();
@@ -425,8 +456,7 @@ Tokenizer Tokenizer::load(const std::string& path) {
         auto ia = impl->ids.find(a), ib = impl->ids.find(b), im = impl->ids.find(a + b);
         if (ia == impl->ids.end() || ib == impl->ids.end() || im == impl->ids.end())
             throw InvalidInput(path + ": merge '" + a + " " + b + "' uses a token outside the vocabulary");
-        const uint64_t key = static_cast<uint64_t>(static_cast<uint32_t>(ia->second)) << 32 | static_cast<uint32_t>(ib->second);
-        impl->merges.emplace(key, std::make_pair(rank++, im->second));  // the first (best) rank of a pair wins
+        impl->add_merge(ia->second, ib->second, rank++, im->second);
     }
     return Tokenizer(std::move(impl));
 }
@@ -440,7 +470,11 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
     std::vector<int32_t> out;
     std::vector<std::string_view> words;
     // Words repeat a lot in real text: a per-thread cache of their BPE.
-    thread_local std::unordered_map<std::string, std::vector<int32_t>> cache;
+    struct Hash {
+        using is_transparent = void;
+        size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+    };
+    thread_local std::unordered_map<std::string, std::vector<int32_t>, Hash, std::equal_to<>> cache;
     thread_local const Impl* cache_owner = nullptr;
     if (cache_owner != impl_.get() || cache.size() > 200000) {
         cache.clear();
@@ -456,7 +490,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
         I.pre_tokenize(p.text, words);
         for (std::string_view w : words) {
             if (w.size() < 64) {
-                auto it = cache.find(std::string(w));
+                auto it = cache.find(w);
                 if (it != cache.end()) {
                     out.insert(out.end(), it->second.begin(), it->second.end());
                     continue;
