@@ -1,0 +1,53 @@
+// DeepSeek-V3.2's chat format (the released encoding/encoding_dsv32.py; reference/deepseek-v32.md
+// §5.3): the system prompt with the DSML tools block, <｜User｜>/<｜Assistant｜> turns, <think>
+// in thinking and chat modes, DSML tool calls, <function_results>, reasoning dropped before the
+// last user message; and the parser that turns completion text back into an assistant message.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tasks/message.hpp"
+#include "tasks/task.hpp"
+
+namespace envforge::model {
+
+enum class ThinkingMode { Chat, Thinking };
+
+inline constexpr std::string_view kBos = "<｜begin▁of▁sentence｜>";
+inline constexpr std::string_view kEos = "<｜end▁of▁sentence｜>";
+inline constexpr std::string_view kThinkOpen = "<think>";
+inline constexpr std::string_view kThinkClose = "</think>";
+inline constexpr std::string_view kDsml = "｜DSML｜";
+
+struct ChatEncodeOptions {
+    ThinkingMode mode = ThinkingMode::Thinking;
+    bool add_bos = true;
+    bool drop_thinking = true;  // reasoning before the last user message is not rendered
+};
+
+// The prompt text for `messages` (system, user, assistant, tool). Tools go into the first system
+// message (one is made when there is none). A conversation that ends with a user turn or with the
+// last result of a tool-call group ends in generation position (…<｜Assistant｜><think> or
+// …</function_results>\n\n<think>); otherwise <｜Assistant｜> and the think marker are appended.
+// Throws InvalidInput on a tool message that follows no tool call.
+std::string encode_chat(const std::vector<Message>& messages, const std::vector<ToolSpec>& tools, const ChatEncodeOptions& o = {});
+
+// The JSON text of `v` exactly as Python's json.dumps(v, ensure_ascii=False) writes it
+// (", " and ": " separators): the encoding embeds tool schemas and non-string arguments so.
+std::string python_json(const Json& v);
+
+struct ParsedCompletion {
+    Message message;    // role assistant: reasoning, content, tool calls with JSON arguments
+    std::string error;  // "" when the text followed the format
+    bool finished = false;  // the completion ended with <｜end▁of▁sentence｜>
+};
+
+// Parses generated text (what follows the prompt). In thinking mode the text starts with the
+// reasoning and `</think>`. Never throws: malformed DSML becomes a tool call whose arguments
+// are the raw text (the runner answers it with a tool error) plus `error` saying what was wrong.
+// Tool call ids are `call_<id_prefix>_<n>`.
+ParsedCompletion parse_completion(std::string_view text, ThinkingMode mode, const std::string& id_prefix = "0");
+
+}  // namespace envforge::model

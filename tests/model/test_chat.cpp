@@ -1,0 +1,145 @@
+// DeepSeek-V3.2 chat encoding and completion parsing: the golden strings of
+// reference/deepseek-v32.md §5.3, every rendering rule, and a parser that never crashes.
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "model/chat_encoding.hpp"
+
+using namespace envforge;
+using namespace envforge::model;
+
+namespace {
+
+Message assistant(std::string reasoning, std::string content, std::vector<ToolCall> calls = {}) {
+    Message m;
+    m.role = Role::Assistant;
+    if (!reasoning.empty()) m.reasoning = std::move(reasoning);
+    m.content = std::move(content);
+    m.tool_calls = std::move(calls);
+    return m;
+}
+
+Message tool(std::string content, std::string id = "c0") {
+    Message m;
+    m.role = Role::Tool;
+    m.content = std::move(content);
+    m.tool_call_id = std::move(id);
+    return m;
+}
+
+const std::string kCall =
+    "\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"get_weather\">\n<｜DSML｜parameter name=\"city\" string=\"true\">Tokyo</｜DSML｜parameter>\n"
+    "</｜DSML｜invoke>\n</｜DSML｜function_calls>";
+
+std::vector<Message> weather_history() {
+    return {Message::user("Weather in Tokyo?"), assistant("R1: need tool", "", {{"c0", "get_weather", R"({"city": "Tokyo"})"}}),
+            tool("Sunny 22C"), assistant("R2: done", "It is sunny, 22C.")};
+}
+
+}  // namespace
+
+TEST_CASE("chat: the reference example after a new user turn drops reasoning, keeps calls and results") {
+    auto msgs = weather_history();
+    msgs.push_back(Message::user("And Osaka?"));
+    const std::string expected = "<｜begin▁of▁sentence｜><｜User｜>Weather in Tokyo?<｜Assistant｜></think>" + kCall +
+                                 "<｜end▁of▁sentence｜>\n\n<function_results>\n<result>Sunny 22C</result>\n</function_results>\n\n</think>"
+                                 "It is sunny, 22C.<｜end▁of▁sentence｜><｜User｜>And Osaka?<｜Assistant｜><think>";
+    CHECK(encode_chat(msgs, {}) == expected);
+}
+
+TEST_CASE("chat: mid-turn, reasoning is kept and a new <think> opens after the results") {
+    auto msgs = weather_history();
+    msgs.resize(3);
+    const std::string expected = "<｜begin▁of▁sentence｜><｜User｜>Weather in Tokyo?<｜Assistant｜><think>R1: need tool</think>" + kCall +
+                                 "<｜end▁of▁sentence｜>\n\n<function_results>\n<result>Sunny 22C</result>\n</function_results>\n\n<think>";
+    CHECK(encode_chat(msgs, {}) == expected);
+    // Chat (non-thinking) mode closes the think block instead, and renders no reasoning.
+    const std::string chat = encode_chat(msgs, {}, {.mode = ThinkingMode::Chat});
+    CHECK(chat.find("R1: need tool") == std::string::npos);
+    CHECK(chat.substr(chat.size() - 10) == "\n\n</think>");
+    CHECK(chat.find("<｜User｜>Weather in Tokyo?<｜Assistant｜></think>\n\n<｜DSML｜") != std::string::npos);
+}
+
+TEST_CASE("chat: tools go into the system prompt as Python-style JSON schemas") {
+    ToolSpec t{"search", "Search the corpus for \"terms\".", Json::parse(R"({"type":"object","properties":{"q":{"type":"string"},"k":{"type":"integer"}},"required":["q"]})"), Json()};
+    const std::string p = encode_chat({Message::system("You are helpful."), Message::user("hi")}, {t});
+    CHECK(p.rfind("<｜begin▁of▁sentence｜>You are helpful.\n\n## Tools\n\nYou have access to a set of tools", 0) == 0);
+    CHECK(p.find("<functions>\n{\"name\": \"search\", \"description\": \"Search the corpus for \\\"terms\\\".\", \"parameters\": {\"type\": \"object\", "
+                 "\"properties\": {\"q\": {\"type\": \"string\"}, \"k\": {\"type\": \"integer\"}}, \"required\": [\"q\"]}}\n</functions>\n"
+                 "<｜User｜>hi<｜Assistant｜><think>") != std::string::npos);
+    // Without a system message one is made to carry the tools.
+    const std::string q = encode_chat({Message::user("hi")}, {t}, {.add_bos = false});
+    CHECK(q.rfind("\n\n## Tools\n\n", 0) == 0);
+    // Several results of one call group share one <function_results>.
+    std::vector<Message> two{Message::user("go"), assistant("r", "", {{"a", "f", "{}"}, {"b", "g", R"({"n": 3, "ok": true, "xs": [1, 2]})"}}),
+                             tool("one", "a"), tool("two", "b")};
+    const std::string r = encode_chat(two, {}, {.add_bos = false});
+    CHECK(r.find("<｜DSML｜invoke name=\"f\">\n\n</｜DSML｜invoke>\n<｜DSML｜invoke name=\"g\">\n<｜DSML｜parameter name=\"n\" string=\"false\">3</｜DSML｜parameter>\n"
+                 "<｜DSML｜parameter name=\"ok\" string=\"false\">true</｜DSML｜parameter>\n<｜DSML｜parameter name=\"xs\" string=\"false\">[1, 2]</｜DSML｜parameter>") !=
+          std::string::npos);
+    CHECK(r.find("\n\n<function_results>\n<result>one</result>\n<result>two</result>\n</function_results>\n\n<think>") != std::string::npos);
+    // A conversation ending in an assistant turn gets the generation prompt appended.
+    CHECK(encode_chat({Message::user("a"), assistant("x", "done")}, {}, {.add_bos = false}) ==
+          "<｜User｜>a<｜Assistant｜><think>x</think>done<｜end▁of▁sentence｜><｜Assistant｜><think>");
+    CHECK_THROWS(encode_chat({Message::user("a"), tool("orphan")}, {}));
+}
+
+TEST_CASE("chat: python_json matches json.dumps(ensure_ascii=False)") {
+    CHECK(python_json(Json::parse(R"({"a":[1,2.5,true,null],"b":"x\"y\n\u0001é中"})")) == "{\"a\": [1, 2.5, true, null], \"b\": \"x\\\"y\\n\\u0001é中\"}");
+    CHECK(python_json(Json(3.0)) == "3.0");
+}
+
+TEST_CASE("chat: parsing a completion gives back the message that was encoded") {
+    const std::string text = "R1: need tool</think>Let me check." + kCall + "<｜end▁of▁sentence｜>";
+    ParsedCompletion p = parse_completion(text, ThinkingMode::Thinking, "7");
+    CHECK(p.error.empty());
+    CHECK(p.finished);
+    CHECK(p.message.reasoning == "R1: need tool");
+    CHECK(p.message.content == "Let me check.");
+    REQUIRE(p.message.tool_calls.size() == 1);
+    CHECK(p.message.tool_calls[0].id == "call_7_0");
+    CHECK(p.message.tool_calls[0].name == "get_weather");
+    CHECK(p.message.tool_calls[0].arguments == R"({"city": "Tokyo"})");
+    // Typed arguments survive a round trip through the encoder.
+    Message m = assistant("think", "ok", {{"call_1_0", "f", R"({"s": "a \"quoted\"\nline", "n": -2.5, "b": false, "o": {"k": [1, "x"]}})"}});
+    const std::string rendered = encode_chat({Message::user("u"), m}, {}, {.add_bos = false});
+    const std::string completion = rendered.substr(std::string("<｜User｜>u<｜Assistant｜><think>").size());
+    ParsedCompletion back = parse_completion(completion.substr(0, completion.find("<｜Assistant｜>")), ThinkingMode::Thinking, "1");
+    CHECK(back.error.empty());
+    CHECK(back.message.reasoning == m.reasoning);
+    CHECK(back.message.content == m.content);
+    REQUIRE(back.message.tool_calls.size() == 1);
+    CHECK(Json::parse(back.message.tool_calls[0].arguments) == Json::parse(m.tool_calls[0].arguments));
+    // Chat mode: no reasoning part.
+    ParsedCompletion c = parse_completion("Hello!<｜end▁of▁sentence｜>", ThinkingMode::Chat);
+    CHECK(c.error.empty());
+    CHECK(c.message.content == "Hello!");
+    CHECK(!c.message.reasoning);
+}
+
+TEST_CASE("chat: malformed completions are errors and tool errors, never crashes") {
+    auto err = [](std::string_view t) { return parse_completion(t, ThinkingMode::Thinking).error; };
+    CHECK(err("still thinking") == "the reasoning was never closed with </think>");
+    CHECK(err("r</think>x\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"f\">\n") == "the function_calls block is not closed");
+    CHECK(err("r</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"f\">\n<｜DSML｜parameter name=\"n\" string=\"false\">[1,</｜DSML｜parameter>\n"
+              "</｜DSML｜invoke>\n</｜DSML｜function_calls>")
+              .find("is not JSON") != std::string::npos);
+    CHECK(err("r</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"f\">\n<｜DSML｜parameter name=\"a\" string=\"true\">1</｜DSML｜parameter>\n"
+              "<｜DSML｜parameter name=\"a\" string=\"true\">2</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜function_calls>")
+              .find("given twice") != std::string::npos);
+    ParsedCompletion bad = parse_completion("r</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invok", ThinkingMode::Thinking, "3");
+    REQUIRE(bad.message.tool_calls.size() == 1);
+    CHECK(bad.message.tool_calls[0].name == "invalid_tool_call");  // answered with a tool error by the runner
+    // Every prefix of a valid completion, and random byte soup, parse without throwing.
+    const std::string text = "R1</think>Let me check." + kCall + "<｜end▁of▁sentence｜>";
+    for (size_t n = 0; n <= text.size(); ++n) CHECK_NOTHROW(parse_completion(text.substr(0, n), ThinkingMode::Thinking));
+    std::mt19937 g(5);
+    const std::string alphabet = "<｜DSML｜>/\"= \nabc</think>function_callsinvokeparameterstring=\"true\"";
+    for (int i = 0; i < 2000; ++i) {
+        std::string s;
+        for (int k = 0; k < 60; ++k) s += alphabet[g() % alphabet.size()];
+        CHECK_NOTHROW(parse_completion(s, ThinkingMode::Thinking));
+        CHECK_NOTHROW(parse_completion(s, ThinkingMode::Chat));
+    }
+}
