@@ -78,6 +78,10 @@ CREATE TABLE validations(
   PRIMARY KEY(task_id, probe)
 );
 )SQL",
+    // v2: the raw request and response of a model call, kept with the assistant message for audit.
+    R"SQL(
+ALTER TABLE messages ADD COLUMN raw TEXT;
+)SQL",
 };
 constexpr int kMigrationCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 static_assert(kMigrationCount == kStoreSchemaVersion);
@@ -271,7 +275,7 @@ void Store::write_batch() {
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     SqliteStmt msg_ins(*db_,
         "INSERT INTO messages(episode_id,idx,role,content,reasoning,tool_calls,tool_call_id,"
-        "name,is_error,prompt_ids,completion_ids) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+        "name,is_error,prompt_ids,completion_ids,raw) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     std::string buf;
     for (const auto& [run_id, ep] : pending_) {
         ep_ins.bind(1, run_id).bind(2, ep.task_id).bind(3, ep.rollout);
@@ -319,6 +323,8 @@ void Store::write_batch() {
             } else {
                 msg_ins.bind_null(11);
             }
+            if (m.raw.empty()) msg_ins.bind_null(12);
+            else msg_ins.bind_ref(12, m.raw);
             msg_ins.run();
         }
     }
@@ -360,7 +366,7 @@ std::vector<EpisodeRow> Store::episodes(const std::string& run_name, int64_t epi
 std::vector<Message> Store::messages(int64_t episode_id) const {
     SqliteStmt q(*db_,
         "SELECT role, content, reasoning, tool_calls, tool_call_id, name, is_error, prompt_ids,"
-        " completion_ids FROM messages WHERE episode_id = ? ORDER BY idx");
+        " completion_ids, raw FROM messages WHERE episode_id = ? ORDER BY idx");
     q.bind(1, episode_id);
     std::vector<Message> out;
     while (q.step()) {
@@ -378,6 +384,7 @@ std::vector<Message> Store::messages(int64_t episode_id) const {
         m.is_error = q.int64(6) != 0;
         if (!q.is_null(7)) m.prompt_ids = unpack_ids(q.blob(7));
         if (!q.is_null(8)) m.completion_ids = unpack_ids(q.blob(8));
+        if (!q.is_null(9)) m.raw = q.text(9);
         out.push_back(std::move(m));
     }
     return out;

@@ -16,7 +16,7 @@
 
 namespace envforge {
 
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
 struct TaskFilter {
     std::string kind;  // empty: all kinds

@@ -265,7 +265,7 @@ std::string parse_calls(std::string_view body, std::vector<ToolCall>& calls, con
             }
         }
         args += "}";
-        calls.push_back({"call_" + id_prefix + "_" + std::to_string(calls.size()), name, args});
+        calls.push_back({"call_" + id_prefix + "_" + std::to_string(calls.size()), name, args, ""});
     }
     return calls.empty() ? "function_calls block without an invoke" : "";
 }
@@ -307,7 +307,7 @@ ParsedCompletion parse_completion(std::string_view text, ThinkingMode mode, cons
     if (!err.empty()) {
         // Keep what the model wrote, as a call the runner will reject with a tool error.
         r.error = err;
-        r.message.tool_calls = {{"call_" + id_prefix + "_0", "invalid_tool_call", std::string(text.substr(at))}};
+        r.message.tool_calls = {{"call_" + id_prefix + "_0", "invalid_tool_call", std::string(text.substr(at)), err}};
         return r;
     }
     r.message.tool_calls = std::move(calls);

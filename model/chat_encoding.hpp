@@ -45,8 +45,8 @@ struct ParsedCompletion {
 };
 
 // Parses generated text (what follows the prompt). In thinking mode the text starts with the
-// reasoning and `</think>`. Never throws: malformed DSML becomes a tool call whose arguments
-// are the raw text (the runner answers it with a tool error) plus `error` saying what was wrong.
+// reasoning and `</think>`. Never throws: malformed DSML becomes one tool call carrying the raw
+// text and a parse_error (the runner answers it with a tool error that says what was wrong).
 // Tool call ids are `call_<id_prefix>_<n>`.
 ParsedCompletion parse_completion(std::string_view text, ThinkingMode mode, const std::string& id_prefix = "0");
 

@@ -30,6 +30,14 @@ int64_t Sequence::cache_bytes() const {
     return n;
 }
 
+void Sequence::truncate(int64_t n) {
+    if (n >= len_) return;
+    // Cache rows stay allocated and are overwritten when the sequence grows again: attention
+    // reads positions below the query's own, so the logical length is all that matters.
+    len_ = std::max<int64_t>(n, 0);
+    tokens_.resize(static_cast<size_t>(len_));
+}
+
 Transformer::Transformer(const std::string& dir, EngineOptions options)
     : config_(load_config(dir)), options_(options), ckpt_(std::make_unique<Checkpoint>(dir)), rope_(std::make_unique<Ropes>()) {
     w_ = std::make_unique<ModelWeights>(bind_weights(config_, *ckpt_, dir));
@@ -234,7 +242,12 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
         }
         for (size_t i = 0; i < x.size(); ++i) x[i] += ffn[i];
     }
-    for (const Row& r : rows) r.seq->len_ = std::max(r.seq->len_, r.pos + 1);
+    for (const Row& r : rows) {
+        Sequence& s = *r.seq;
+        s.len_ = std::max(s.len_, r.pos + 1);
+        if (s.tokens_.size() < static_cast<size_t>(r.pos + 1)) s.tokens_.resize(static_cast<size_t>(r.pos + 1), -1);
+        s.tokens_[r.pos] = r.token;
+    }
 
     const int64_t n_out = static_cast<int64_t>(logit_rows.size());
     std::vector<float> sel_x(static_cast<size_t>(n_out * D)), logits(static_cast<size_t>(n_out * c.vocab_size));
@@ -297,6 +310,7 @@ void Transformer::fill_synthetic_cache(Sequence& seq, int64_t len, uint64_t seed
             for (int64_t i = 0; i < di; ++i) l.index_k[indexer_key_offset(s, i, di)] = f32_to_bf16(draw());
     }
     seq.len_ = len;
+    seq.tokens_.resize(static_cast<size_t>(len), -1);
     ensure_rope(len + 1);
 }
 

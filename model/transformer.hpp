@@ -24,6 +24,10 @@ class Sequence {
 public:
     int64_t length() const { return len_; }
     int64_t cache_bytes() const;
+    // The token ids in the cache, position by position (synthetic fills hold -1).
+    const std::vector<int32_t>& tokens() const { return tokens_; }
+    // Forgets positions from n on, so a prompt that shares only a prefix reuses that prefix.
+    void truncate(int64_t n);
 
 private:
     friend class Transformer;
@@ -32,6 +36,7 @@ private:
         std::vector<uint16_t> index_k;
     };
     std::vector<LayerCache> layers_;
+    std::vector<int32_t> tokens_;
     int64_t len_ = 0;
 };
 

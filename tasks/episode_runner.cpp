@@ -79,6 +79,8 @@ std::string clean_model_output(Message& m, size_t max_bytes) {
 
 asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env,
                                              const ToolCall& call) {
+    if (!call.parse_error.empty())
+        co_return ToolResult::error("your tool call could not be parsed: " + call.parse_error + "; nothing was executed");
     const ToolSpec* spec = task.find_tool(call.name);
     if (!spec) co_return ToolResult::error("unknown tool '" + call.name + "'");
     Json args;

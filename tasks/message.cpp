@@ -24,10 +24,12 @@ Role parse_role(std::string_view s) {
                        "': expected system, user, assistant or tool");
 }
 
-Json ToolCall::to_json() const {
-    return Json::object({{"id", id},
-                         {"type", "function"},
-                         {"function", Json::object({{"name", name}, {"arguments", arguments}})}});
+Json ToolCall::to_json(bool with_extras) const {
+    Json j = Json::object({{"id", id},
+                           {"type", "function"},
+                           {"function", Json::object({{"name", name}, {"arguments", arguments}})}});
+    if (with_extras && !parse_error.empty()) j.set("parse_error", parse_error);  // envforge's field, kept for replay
+    return j;
 }
 
 ToolCall ToolCall::from_json(const Json& j) {
@@ -40,6 +42,7 @@ ToolCall ToolCall::from_json(const Json& j) {
     const Json* args = fn->find("arguments");
     if (args && args->is_string()) c.arguments = args->as_string();
     else if (args && !args->is_null()) c.arguments = args->dump();  // tolerate object arguments
+    c.parse_error = j.get_string("parse_error");
     return c;
 }
 
@@ -78,7 +81,7 @@ Json Message::to_json(bool with_extras) const {
         if (reasoning) j.set("reasoning_content", *reasoning);
         if (!tool_calls.empty()) {
             JsonArray calls;
-            for (const auto& c : tool_calls) calls.push_back(c.to_json());
+            for (const auto& c : tool_calls) calls.push_back(c.to_json(with_extras));
             j.set("tool_calls", Json(std::move(calls)));
         }
     }
@@ -90,6 +93,7 @@ Json Message::to_json(bool with_extras) const {
     if (with_extras) {
         if (!prompt_ids.empty()) j.set("prompt_token_ids", ids_to_json(prompt_ids));
         if (!completion_ids.empty()) j.set("completion_token_ids", ids_to_json(completion_ids));
+        if (!raw.empty()) j.set("raw", raw);
     }
     return j;
 }
@@ -107,6 +111,7 @@ Message Message::from_json(const Json& j) {
     m.is_error = j.get_bool("is_error");
     m.prompt_ids = ids_from_json(j.find("prompt_token_ids"));
     m.completion_ids = ids_from_json(j.find("completion_token_ids"));
+    m.raw = j.get_string("raw");
     return m;
 }
 

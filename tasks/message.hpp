@@ -20,8 +20,10 @@ struct ToolCall {
     std::string id;
     std::string name;
     std::string arguments;  // JSON text exactly as the model produced it (may be malformed)
+    std::string parse_error = {};  // the model's output could not be parsed as a call (answered as a tool error)
 
-    Json to_json() const;  // {"id","type":"function","function":{"name","arguments"}}
+    // {"id","type":"function","function":{"name","arguments"}}; with_extras adds parse_error.
+    Json to_json(bool with_extras = true) const;
     static ToolCall from_json(const Json& j);
     friend bool operator==(const ToolCall&, const ToolCall&) = default;
 };
@@ -36,6 +38,7 @@ struct Message {
     bool is_error = false;                 // tool only: the call failed (bad arguments, tool error)
     std::vector<int32_t> prompt_ids;       // embedded model only: exact prompt tokens
     std::vector<int32_t> completion_ids;   // embedded model only: exact completion tokens
+    std::string raw;                       // openai policy only: the request and response (JSON), for audit
 
     static Message system(std::string text);
     static Message user(std::string text);

@@ -32,7 +32,7 @@ boost::asio::awaitable<Message> ScriptedPolicy::next(const PolicyRequest& reques
             for (auto& member : args.as_object())
                 if (member.value.is_string() && member.value.as_string() == kLastOutput) member.value = Json(last_output);
         m.tool_calls.push_back({"call_" + std::to_string(request.turn) + "_" + std::to_string(k++),
-                                c.name, args.dump()});
+                                c.name, args.dump(), ""});
     }
     co_return m;
 }

@@ -8,6 +8,7 @@
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"
+#include "tools/cli/policy_options.hpp"
 
 namespace envforge::cli {
 
@@ -26,7 +27,7 @@ int cmd_generate(int argc, char** argv) {
             {"no-validate", nullptr, "skip validation", nullptr},
             {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
             {"json", nullptr, "print a JSON summary", nullptr}},
-           argc, argv);
+           argc, argv, false, policy_option_specs());
     if (a.print_help_if_asked()) return 0;
     apply_sandbox_option(a.get("sandbox"));
     std::vector<std::string> kinds;
@@ -38,7 +39,8 @@ int cmd_generate(int argc, char** argv) {
     const auto diff = parse_difficulty(a.get("difficulty"));
     RunConfig cfg;
     cfg.policy = a.get("policy");
-    make_policy(cfg.policy);
+    check_policy_name(cfg.policy);
+    cfg.policy_options = policy_options(a, cfg.policy);
     cfg.run_name = a.has("run") ? a.get("run") : "generate-" + cfg.policy;
     cfg.context = a.get("context");
     cfg.rollouts = static_cast<int>(a.get_int("rollouts", 1, 1024));

@@ -214,6 +214,7 @@ int model_make_checkpoint(int argc, char** argv) {
             {"out", "DIR", "output directory", nullptr},
             {"seed", "S", "initialisation seed", "1"},
             {"dtype", "T", "bf16 | f32", "bf16"},
+            {"vocab", "N", "vocabulary size (129280 to run with the DeepSeek tokenizer: --policy embedded, serve)", nullptr},
             {"shard-mb", "N", "split into shards of at most N MB (0 = one file; default: one file for tiny, 64 KB shards for moe-tiny, 200 MB for small)", nullptr}},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
@@ -233,6 +234,7 @@ int model_make_checkpoint(int argc, char** argv) {
     } else {
         c = model::preset_config(preset);
     }
+    if (a.has("vocab")) c.vocab_size = a.get_int("vocab", 2, 1 << 24);
     model::WriteOptions o;
     o.seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
     const std::string dtype = a.get("dtype");

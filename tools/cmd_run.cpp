@@ -5,6 +5,7 @@
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"
+#include "tools/cli/policy_options.hpp"
 
 namespace envforge::cli {
 
@@ -22,12 +23,13 @@ int cmd_run(int argc, char** argv) {
             {"seed", "S", "sampling seed", "0"},
             {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
             {"json", nullptr, "print a JSON summary", nullptr}},
-           argc, argv);
+           argc, argv, false, policy_option_specs());
     if (a.print_help_if_asked()) return 0;
     apply_sandbox_option(a.get("sandbox"));
     RunConfig cfg;
     cfg.policy = a.get("policy");
-    make_policy(cfg.policy);  // reject unknown policies before touching the store
+    check_policy_name(cfg.policy);  // reject bad policy options before touching the store
+    cfg.policy_options = policy_options(a, cfg.policy);
     cfg.run_name = a.get("run");
     cfg.context = a.get("context");
     cfg.rollouts = static_cast<int>(a.get_int("rollouts", 1, 1024));

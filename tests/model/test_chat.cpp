@@ -130,7 +130,8 @@ TEST_CASE("chat: malformed completions are errors and tool errors, never crashes
               .find("given twice") != std::string::npos);
     ParsedCompletion bad = parse_completion("r</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invok", ThinkingMode::Thinking, "3");
     REQUIRE(bad.message.tool_calls.size() == 1);
-    CHECK(bad.message.tool_calls[0].name == "invalid_tool_call");  // answered with a tool error by the runner
+    CHECK(bad.message.tool_calls[0].name == "invalid_tool_call");
+    CHECK(!bad.message.tool_calls[0].parse_error.empty());  // answered with a tool error by the runner
     // Every prefix of a valid completion, and random byte soup, parse without throwing.
     const std::string text = "R1</think>Let me check." + kCall + "<｜end▁of▁sentence｜>";
     for (size_t n = 0; n <= text.size(); ++n) CHECK_NOTHROW(parse_completion(text.substr(0, n), ThinkingMode::Thinking));

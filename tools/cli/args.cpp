@@ -8,8 +8,9 @@
 namespace envforge::cli {
 
 Args::Args(std::string command, std::string summary, std::vector<OptSpec> specs, int argc,
-           char** argv, bool positional_allowed)
+           char** argv, bool positional_allowed, const std::vector<OptSpec>& more)
     : command_(std::move(command)), summary_(std::move(summary)), specs_(std::move(specs)) {
+    specs_.insert(specs_.end(), more.begin(), more.end());
     for (int i = 0; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--help" || a == "-h") {

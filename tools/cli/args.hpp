@@ -19,8 +19,9 @@ struct OptSpec {
 class Args {
 public:
     // Throws InvalidInput on an unknown option or a missing value.
+    // `more` is appended to `specs` (option groups shared by several commands).
     Args(std::string command, std::string summary, std::vector<OptSpec> specs, int argc,
-         char** argv, bool positional_allowed = false);
+         char** argv, bool positional_allowed = false, const std::vector<OptSpec>& more = {});
 
     bool help() const { return help_; }
     // Prints the usage to stdout when --help was given; the command then returns 0.

@@ -1,4 +1,5 @@
 #include "tools/cli/pipeline.hpp"
+#include "tools/cli/policy_options.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -37,15 +38,6 @@ void apply_sandbox_option(const std::string& name) {
     } catch (const std::invalid_argument& e) {
         throw InvalidInput(std::string("--sandbox: ") + e.what());
     }
-}
-
-std::unique_ptr<Policy> make_policy(const std::string& name) {
-    if (name == "reference") return make_reference_policy();
-    if (name == "null") return make_null_policy();
-    if (name == "embedded" || name == "openai")
-        throw InvalidInput("--policy '" + name + "': not available in this build yet "
-                           "(available: reference, null)");
-    throw InvalidInput("--policy '" + name + "': expected reference, null, embedded or openai");
 }
 
 std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path,
@@ -230,7 +222,7 @@ Json RunSummary::to_json() const {
 }
 
 RunSummary run_tasks(Store& store, const std::vector<Task>& tasks, const RunConfig& cfg) {
-    auto policy = make_policy(cfg.policy);
+    auto policy = make_policy(cfg.policy, cfg.policy_options);
     EpisodeOptions options;
     options.context = parse_context_policy(cfg.context);
     options.seed = cfg.seed;
@@ -238,6 +230,7 @@ RunSummary run_tasks(Store& store, const std::vector<Task>& tasks, const RunConf
     s.run = cfg.run_name.empty() ? cfg.policy : cfg.run_name;
     Json config = Json::object({{"policy", cfg.policy}, {"context", cfg.context},
                                 {"rollouts", cfg.rollouts}, {"seed", static_cast<int64_t>(cfg.seed)}});
+    if (cfg.policy_options.size()) config.set("policy_options", cfg.policy_options);
     const int64_t run_id = store.ensure_run(s.run, cfg.policy, cfg.context, config);
     const auto done = store.recorded(run_id);
     std::vector<WorkItem> items;

@@ -17,7 +17,6 @@ namespace envforge::cli {
 bool stop_requested();
 void install_stop_handlers();
 
-std::unique_ptr<Policy> make_policy(const std::string& name);  // throws InvalidInput
 
 // --sandbox native|bwrap|none for environments that run programs; throws InvalidInput.
 void apply_sandbox_option(const std::string& name);
@@ -62,6 +61,7 @@ struct RunSummary {
 };
 struct RunConfig {
     std::string run_name, policy = "reference", context = "v32";
+    Json policy_options = Json::object();  // see policy_options.hpp
     int rollouts = 1, jobs = 8;
     uint64_t seed = 0;
     bool quiet = false;

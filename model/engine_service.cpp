@@ -1,0 +1,145 @@
+#include "model/engine_service.hpp"
+
+#include <algorithm>
+
+#include "tasks/errors.hpp"
+
+namespace envforge::model {
+
+struct EngineService::Active {
+    GenerationRequest req;
+    std::unique_ptr<Sequence> own;  // when the caller gave no Sequence
+    Sequence* seq = nullptr;
+    Sampler sampler{0};
+    GenerationResult result;
+    int32_t next = -1;  // sampled, not yet fed to the model
+};
+
+EngineService::EngineService(Transformer& model, int max_batch) : model_(model), max_batch_(std::max(1, max_batch)) {
+    thread_ = std::thread([this] { loop(); });
+}
+
+EngineService::~EngineService() {
+    {
+        std::lock_guard lock(mu_);
+        quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void EngineService::submit(GenerationRequest req) {
+    {
+        std::lock_guard lock(mu_);
+        waiting_.push_back(std::move(req));
+    }
+    cv_.notify_one();
+}
+
+EngineStats EngineService::stats() const {
+    std::lock_guard lock(mu_);
+    return stats_;
+}
+
+void EngineService::loop() {
+    std::vector<std::unique_ptr<Active>> running;
+    const int64_t vocab = model_.config().vocab_size;
+    auto finish = [&](Active& a, const char* reason, std::string error = {}) {
+        a.result.finish_reason = reason;
+        a.result.error = std::move(error);
+        if (a.req.on_done) a.req.on_done(std::move(a.result));
+    };
+    // Samples from `logits`, records the token and says whether the request goes on.
+    auto take = [&](Active& a, const float* logits) {
+        const int32_t tok = a.sampler.sample(std::span<const float>(logits, static_cast<size_t>(vocab)), a.req.sampling);
+        a.result.tokens.push_back(tok);
+        a.next = tok;
+        const bool stop = std::find(a.req.stop_ids.begin(), a.req.stop_ids.end(), tok) != a.req.stop_ids.end();
+        const bool keep_going = !a.req.on_token || a.req.on_token(tok);
+        if (stop || !keep_going) return finish(a, "stop"), false;
+        if (static_cast<int64_t>(a.result.tokens.size()) >= a.req.max_new_tokens) return finish(a, "length"), false;
+        return true;
+    };
+    for (;;) {
+        std::vector<GenerationRequest> admitted;
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [&] { return quit_ || !waiting_.empty() || !running.empty(); });
+            if (quit_) break;
+            while (!waiting_.empty() && static_cast<int>(running.size() + admitted.size()) < max_batch_) {
+                admitted.push_back(std::move(waiting_.front()));
+                waiting_.pop_front();
+            }
+        }
+        // Admit: prefill what the sequence does not already hold, then sample the first token.
+        for (auto& req : admitted) {
+            auto a = std::make_unique<Active>();
+            a->req = std::move(req);
+            a->sampler = Sampler(a->req.seed);
+            if (a->req.sequence) a->seq = a->req.sequence;
+            else {
+                a->own = std::make_unique<Sequence>();
+                a->seq = a->own.get();
+            }
+            a->result.prompt_tokens = static_cast<int64_t>(a->req.prompt.size());
+            try {
+                if (a->req.prompt.empty()) throw InvalidInput("empty prompt");
+                const auto& have = a->seq->tokens();
+                size_t common = 0;
+                while (common < have.size() && common < a->req.prompt.size() && have[common] == a->req.prompt[common]) ++common;
+                // At least the last prompt token is run, for its logits.
+                common = std::min(common, a->req.prompt.size() - 1);
+                a->seq->truncate(static_cast<int64_t>(common));
+                a->result.cached_tokens = static_cast<int64_t>(common);
+                const auto logits = model_.prefill(*a->seq, std::span<const int32_t>(a->req.prompt).subspan(common));
+                {
+                    std::lock_guard lock(mu_);
+                    stats_.prefill_tokens += static_cast<int64_t>(a->req.prompt.size() - common);
+                    stats_.cached_tokens += static_cast<int64_t>(common);
+                }
+                if (a->req.max_new_tokens <= 0) finish(*a, "length");
+                else if (take(*a, logits.data())) running.push_back(std::move(a));
+            } catch (const std::exception& e) {
+                finish(*a, "error", e.what());
+            }
+        }
+        if (running.empty()) continue;
+        // One decode step for every running request.
+        std::vector<Sequence*> seqs;
+        std::vector<int32_t> toks;
+        for (auto& a : running) {
+            seqs.push_back(a->seq);
+            toks.push_back(a->next);
+        }
+        std::vector<float> logits;
+        try {
+            logits = model_.decode(seqs, toks);
+        } catch (const std::exception& e) {
+            for (auto& a : running) finish(*a, "error", e.what());
+            running.clear();
+            continue;
+        }
+        {
+            std::lock_guard lock(mu_);
+            ++stats_.steps;
+            stats_.decoded_tokens += static_cast<int64_t>(running.size());
+            stats_.max_batch = std::max<int64_t>(stats_.max_batch, static_cast<int64_t>(running.size()));
+        }
+        std::vector<std::unique_ptr<Active>> still;
+        for (size_t i = 0; i < running.size(); ++i)
+            if (take(*running[i], logits.data() + static_cast<int64_t>(i) * vocab)) still.push_back(std::move(running[i]));
+        running.swap(still);
+    }
+    for (auto& a : running) finish(*a, "error", "the engine is shutting down");
+    std::lock_guard lock(mu_);
+    for (auto& req : waiting_)
+        if (req.on_done) {
+            GenerationResult r;
+            r.finish_reason = "error";
+            r.error = "the engine is shutting down";
+            req.on_done(std::move(r));
+        }
+    waiting_.clear();
+}
+
+}  // namespace envforge::model
