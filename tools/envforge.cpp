@@ -25,6 +25,7 @@ const Command kCommands[] = {
     {"import", envforge::cli::cmd_import, "load task specs (JSONL) into the store"},
     {"sandbox", envforge::cli::cmd_sandbox, "check host isolation support; run a command in the sandbox"},
     {"model", envforge::cli::cmd_model, "inspect a DSA checkpoint, print logits, sample, or make a random one"},
+    {"serve", envforge::cli::cmd_serve, "serve a checkpoint over an OpenAI-compatible HTTP API"},
     {"tokenize", envforge::cli::cmd_tokenize, "encode text to DeepSeek token ids, or decode ids"},
     {"stats", envforge::cli::cmd_stats, "summarise tasks, runs and validations"},
     {"show", envforge::cli::cmd_show, "print one episode's transcript"},

@@ -17,5 +17,6 @@ int cmd_import(int argc, char** argv);
 int cmd_sandbox(int argc, char** argv);
 int cmd_model(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
+int cmd_serve(int argc, char** argv);
 
 }  // namespace envforge::cli
