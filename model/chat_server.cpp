@@ -68,6 +68,7 @@ struct ChatRequest {
     uint64_t seed = 0;
     int64_t max_tokens = 0;
     bool stream = false, include_usage = false;
+    bool ignore_eos = false;  // vLLM's extension: generate exactly max_tokens (benchmarks)
     std::string model;
 };
 
@@ -139,11 +140,14 @@ ChatRequest parse_request(const std::string& text, const State& st) {
     r.max_tokens = j.get_int("max_completion_tokens", j.get_int("max_tokens", st.o.default_max_tokens));
     if (r.max_tokens < 1) throw HttpError{http::status::bad_request, "max_tokens must be positive", "invalid_request_error", "max_tokens"};
     r.stream = j.get_bool("stream", false);
+    r.ignore_eos = j.get_bool("ignore_eos", false);
     if (const Json* so = j.find("stream_options"); so && so->is_object()) r.include_usage = so->get_bool("include_usage", false);
     return r;
 }
 
-Json message_json(const ParsedCompletion& p, ThinkingMode mode) {
+}  // namespace
+
+Json openai_message_json(const ParsedCompletion& p, ThinkingMode mode) {
     Json m = Json::object({{"role", "assistant"}});
     std::string content = p.message.content.value_or("");
     if (!p.error.empty() && !p.message.tool_calls.empty()) content += p.message.tool_calls[0].arguments;  // unparsable DSML stays visible as text
@@ -156,6 +160,8 @@ Json message_json(const ParsedCompletion& p, ThinkingMode mode) {
     }
     return m;
 }
+
+namespace {
 
 std::string finish_reason(const GenerationResult& r, const ParsedCompletion& p) {
     if (r.finish_reason == "length") return "length";
@@ -342,7 +348,8 @@ private:
         g.sampling = cr.sampling;
         g.seed = cr.seed;
         g.max_new_tokens = cr.max_tokens;
-        g.stop_ids = {st_.eos};
+        if (!cr.ignore_eos) g.stop_ids = {st_.eos};
+        g.vocab_limit = st_.tok.size();
         if (!cr.stream) {
             GenerationResult r = co_await async_generate(st_.engine, std::move(g), asio::use_awaitable);
             if (r.finish_reason == "error") throw std::runtime_error("generation failed: " + r.error);
@@ -351,7 +358,7 @@ private:
                                       {"object", "chat.completion"},
                                       {"created", static_cast<int64_t>(std::time(nullptr))},
                                       {"model", cr.model},
-                                      {"choices", Json(JsonArray{Json::object({{"index", 0}, {"message", message_json(p, cr.mode)}, {"finish_reason", finish_reason(r, p)}})})},
+                                      {"choices", Json(JsonArray{Json::object({{"index", 0}, {"message", openai_message_json(p, cr.mode)}, {"finish_reason", finish_reason(r, p)}})})},
                                       {"usage", usage_json(r)}});
             co_return json_response(http::status::ok, body);
         }

@@ -26,6 +26,10 @@ struct ServeOptions {
     int64_t max_context = 0;              // prompt + completion bound (0: the model's max_position_embeddings)
 };
 
+// The assistant message of a chat-completions response for parsed model output: content,
+// reasoning_content (thinking mode) and tool_calls; DSML that failed to parse stays in content.
+Json openai_message_json(const ParsedCompletion& p, ThinkingMode mode);
+
 // Serves until `stop` becomes true (checked every 100 ms). Throws IoError when the address
 // cannot be bound.
 void run_chat_server(EngineService& engine, const Tokenizer& tokenizer, const ServeOptions& options,

@@ -42,6 +42,7 @@ public:
         g.seed = req.seed * 1000003 + static_cast<uint64_t>(req.turn);
         g.max_new_tokens = options_.max_new_tokens;
         g.stop_ids = {eos_};
+        g.vocab_limit = tokenizer_.size();
         const std::vector<int32_t> prompt_ids = g.prompt;
         GenerationResult r = co_await async_generate(engine_, std::move(g), boost::asio::use_awaitable);
         if (r.finish_reason == "error") throw std::runtime_error("embedded model: " + r.error);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/parallel.hpp"
 #include "tasks/errors.hpp"
 
 namespace envforge::model {
@@ -49,11 +50,15 @@ void EngineService::loop() {
         a.result.error = std::move(error);
         if (a.req.on_done) a.req.on_done(std::move(a.result));
     };
-    // Samples from `logits`, records the token and says whether the request goes on.
-    auto take = [&](Active& a, const float* logits) {
-        const int32_t tok = a.sampler.sample(std::span<const float>(logits, static_cast<size_t>(vocab)), a.req.sampling);
+    // Samples from `logits` (ids a tokenizer cannot decode never come out), records the token
+    // and says whether the request goes on.
+    auto sample = [&](Active& a, const float* logits) {
+        const int64_t n = a.req.vocab_limit > 0 ? std::min(a.req.vocab_limit, vocab) : vocab;
+        a.next = a.sampler.sample(std::span<const float>(logits, static_cast<size_t>(n)), a.req.sampling);
+    };
+    auto take = [&](Active& a) {
+        const int32_t tok = a.next;
         a.result.tokens.push_back(tok);
-        a.next = tok;
         const bool stop = std::find(a.req.stop_ids.begin(), a.req.stop_ids.end(), tok) != a.req.stop_ids.end();
         const bool keep_going = !a.req.on_token || a.req.on_token(tok);
         if (stop || !keep_going) return finish(a, "stop"), false;
@@ -98,7 +103,10 @@ void EngineService::loop() {
                     stats_.cached_tokens += static_cast<int64_t>(common);
                 }
                 if (a->req.max_new_tokens <= 0) finish(*a, "length");
-                else if (take(*a, logits.data())) running.push_back(std::move(a));
+                else {
+                    sample(*a, logits.data());
+                    if (take(*a)) running.push_back(std::move(a));
+                }
             } catch (const std::exception& e) {
                 finish(*a, "error", e.what());
             }
@@ -125,9 +133,14 @@ void EngineService::loop() {
             stats_.decoded_tokens += static_cast<int64_t>(running.size());
             stats_.max_batch = std::max<int64_t>(stats_.max_batch, static_cast<int64_t>(running.size()));
         }
+        // Sampling a large vocabulary is a pass of exponentials per sequence: spread it over
+        // the cores (each request has its own generator, so the result does not change).
+        kernels::parallel_for(static_cast<int64_t>(running.size()), 1, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) sample(*running[i], logits.data() + i * vocab);
+        });
         std::vector<std::unique_ptr<Active>> still;
         for (size_t i = 0; i < running.size(); ++i)
-            if (take(*running[i], logits.data() + static_cast<int64_t>(i) * vocab)) still.push_back(std::move(running[i]));
+            if (take(*running[i])) still.push_back(std::move(running[i]));
         running.swap(still);
     }
     for (auto& a : running) finish(*a, "error", "the engine is shutting down");

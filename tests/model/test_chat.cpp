@@ -5,9 +5,13 @@
 #include <random>
 
 #include "model/chat_encoding.hpp"
+#include "model/chat_server.hpp"
+#include "model/openai_policy.hpp"
+#include "tasks/errors.hpp"
 
 using namespace envforge;
 using namespace envforge::model;
+using envforge::InvalidInput;
 
 namespace {
 
@@ -143,4 +147,25 @@ TEST_CASE("chat: malformed completions are errors and tool errors, never crashes
         CHECK_NOTHROW(parse_completion(s, ThinkingMode::Thinking));
         CHECK_NOTHROW(parse_completion(s, ThinkingMode::Chat));
     }
+}
+
+TEST_CASE("chat: a DSML completion becomes OpenAI tool_calls and the openai policy reads them back") {
+    const std::string text = "plan</think>Checking." + kCall + "<｜end▁of▁sentence｜>";
+    const ParsedCompletion p = parse_completion(text, ThinkingMode::Thinking, "5");
+    const Json msg = openai_message_json(p, ThinkingMode::Thinking);
+    CHECK(msg.get_string("content") == "Checking.");
+    CHECK(msg.get_string("reasoning_content") == "plan");
+    const Json response = Json::object({{"choices", Json(JsonArray{Json::object({{"index", 0}, {"message", msg}, {"finish_reason", "tool_calls"}})})}});
+    const Message back = openai_parse_response(response.dump());
+    REQUIRE(back.tool_calls.size() == 1);
+    CHECK(back.tool_calls[0].id == "call_5_0");
+    CHECK(back.tool_calls[0].name == "get_weather");
+    CHECK(Json::parse(back.tool_calls[0].arguments) == Json::parse(R"({"city":"Tokyo"})"));
+    CHECK(back.reasoning == "plan");
+    // Unparsable DSML is not turned into a call: the text reaches the client as content.
+    const ParsedCompletion bad = parse_completion("r</think>x\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke", ThinkingMode::Thinking);
+    const Json bad_msg = openai_message_json(bad, ThinkingMode::Thinking);
+    CHECK(!bad_msg.find("tool_calls"));
+    CHECK(bad_msg.get_string("content").find("<｜DSML｜invoke") != std::string::npos);
+    CHECK_THROWS_AS(openai_parse_response(R"({"error": {"message": "x"}})"), InvalidInput);
 }
