@@ -7,7 +7,7 @@ the DeepSeek tokenizer (vocabulary 129280):
 - policy `embedded` runs episodes of every kind and stores exact prompt and completion ids.
 
 usage: test_serve.py ENVFORGE NPM_DIR"""
-import http.server, json, os, re, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
+import http.server, json, os, re, sqlite3, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 
 envforge, npm = sys.argv[1], sys.argv[2]
 here = os.path.dirname(os.path.abspath(__file__))
@@ -103,7 +103,39 @@ finally:
     server.terminate()
     server.wait(10)
 
-# 4. Policy embedded over every kind.
+# 4. Bounds: a body over --max-body-kb gets 413, a request beyond --max-concurrency gets 429 with
+# Retry-After, a prompt beyond the context gets 400 — all as OpenAI error JSON.
+server = subprocess.Popen([envforge, "serve", "--model", ckpt, "--port", "0", "--max-concurrency", "1", "--max-body-kb", "64"],
+                          stdout=subprocess.PIPE, text=True)
+try:
+    port = int(re.search(r":(\d+)/v1", server.stdout.readline()).group(1))
+    url = f"http://127.0.0.1:{port}/v1/chat/completions"
+
+    def post(body):
+        req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    code, _, body = post({"messages": [{"role": "user", "content": "x" * 100_000}]})
+    assert code == 413 and json.loads(body)["error"]["type"] == "invalid_request_error", (code, body)
+    code, _, body = post({"messages": [{"role": "user", "content": "word " * 3000}], "max_tokens": 4000})
+    assert code == 400 and "exceeds the context" in json.loads(body)["error"]["message"], (code, body)
+    # A long streaming request holds the only slot while a second one arrives.
+    slow = urllib.request.urlopen(urllib.request.Request(url, data=json.dumps({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 3000,
+                                                                              "ignore_eos": True, "stream": True}).encode()))
+    slow.readline()  # the event stream has started: the slot is taken
+    code, headers, body = post({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})
+    assert code == 429 and headers["Retry-After"] == "1" and json.loads(body)["error"]["type"] == "rate_limit_error", (code, body)
+    slow.close()
+    print("serve: 413 for a large body, 400 beyond the context, 429 with Retry-After beyond the concurrency bound")
+finally:
+    server.terminate()
+    server.wait(10)
+
+# 5. Policy embedded over every kind.
 db = os.path.join(work, "embedded.db")
 run(envforge, "generate", "--db", db, "--kinds", "general,search,interp", "--count", "1", "--policy", "embedded",
     "--model", ckpt, "--max-new-tokens", "12", "--no-validate", "--json")
