@@ -64,29 +64,9 @@ std::string dsml_calls(const std::vector<ToolCall>& calls) {
     return "\n\n<" + kDsmlS + "function_calls>\n" + inner + "\n</" + kDsmlS + "function_calls>";
 }
 
-void python_string(std::string& out, const std::string& s) {
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    out += '"';
-}
+// Python's json.dumps escapes exactly what envforge's JSON writer does (", \\, control
+// characters, lower-case \\u00xx) and leaves other UTF-8 as it is under ensure_ascii=False.
+void python_string(std::string& out, const std::string& s) { json_append_string(out, s); }
 
 void python_json_to(std::string& out, const Json& v) {
     switch (v.type()) {
