@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "envgen/general/general_kind.hpp"
+#include "envgen/code/code_kind.hpp"
 #include "envgen/interp/interp_kind.hpp"
 #include "envgen/search/search_kind.hpp"
 #include "tasks/errors.hpp"
@@ -31,7 +32,7 @@ std::vector<Probe> EnvKind::probes(const Task& task) const {
 namespace {
 
 const std::vector<const EnvKind*>& registry() {
-    static const std::vector<const EnvKind*> kinds = {&general_kind(), &search_kind(), &interp_kind()};
+    static const std::vector<const EnvKind*> kinds = {&general_kind(), &search_kind(), &interp_kind(), &code_kind()};
     return kinds;
 }
 

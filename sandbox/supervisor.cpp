@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -228,15 +229,34 @@ struct Sandbox::Impl {
     std::vector<std::unique_ptr<SlotCgroups>> cgroups;
     std::vector<int> netns;  // per slot, -1 until made
     uid_t uid_base = 0;
+    int block = -1;  // this instance's share of the process's uids
+
+    // Each process owns 1,024 host uids from 2,000,000 + (pid % 1000) · 1024, handed out in
+    // blocks of 64 to its Sandbox instances: two instances (one per synthesis thread, say) must
+    // never share a uid or a cgroup, or one call could signal or starve another's processes.
+    static constexpr int kBlocks = 16, kBlockSlots = 64;
+    static std::mutex& blocks_mu() {
+        static std::mutex m;
+        return m;
+    }
+    static std::array<bool, kBlocks>& blocks_used() {
+        static std::array<bool, kBlocks> used{};
+        return used;
+    }
 
     Impl(asio::io_context& ctx, Backend b, int slots) : io(ctx), backend(b), host(probe_host()) {
         if (auto missing = host.missing_for(b); !missing.empty())
             throw std::runtime_error("sandbox " + std::string(backend_name(b)) + ": " + missing);
-        busy.assign(static_cast<size_t>(std::max(1, slots)), false);
+        {
+            std::lock_guard lock(blocks_mu());
+            for (int i = 0; i < kBlocks && block < 0; ++i)
+                if (!blocks_used()[static_cast<size_t>(i)]) block = i, blocks_used()[static_cast<size_t>(i)] = true;
+        }
+        if (block < 0) throw std::runtime_error("sandbox: more than " + std::to_string(kBlocks) + " sandboxes in one process");
+        busy.assign(static_cast<size_t>(std::clamp(slots, 1, kBlockSlots)), false);
         cgroups.resize(busy.size());
         netns.assign(busy.size(), -1);
-        // Per-slot host uids, far from real users, distinct per supervisor process.
-        uid_base = static_cast<uid_t>(2'000'000 + (getpid() % 4000) * 256);
+        uid_base = static_cast<uid_t>(2'000'000 + (getpid() % 1000) * kBlocks * kBlockSlots + block * kBlockSlots);
     }
 
     asio::awaitable<size_t> acquire() {
@@ -256,6 +276,9 @@ struct Sandbox::Impl {
     ~Impl() {
         for (int fd : netns)
             if (fd >= 0) ::close(fd);
+        cgroups.clear();
+        std::lock_guard lock(blocks_mu());
+        blocks_used()[static_cast<size_t>(block)] = false;
     }
 };
 
@@ -340,7 +363,7 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     SlotCgroups* cg = nullptr;
     if (host.root && backend != Backend::None) {
         cfg.uid = cfg.gid = static_cast<int64_t>(uid_base + slot);
-        if (!cgroups[slot]) cgroups[slot] = std::make_unique<SlotCgroups>(std::to_string(getpid()) + "-" + std::to_string(slot));
+        if (!cgroups[slot]) cgroups[slot] = std::make_unique<SlotCgroups>(std::to_string(getpid()) + "-" + std::to_string(block * kBlockSlots + static_cast<int>(slot)));
         cg = cgroups[slot].get();
         before = cg->prepare(L.memory_bytes, L.processes);
         cfg.cgroups = cg->dirs();

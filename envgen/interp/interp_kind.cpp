@@ -22,8 +22,10 @@ namespace {
 
 sandbox::Backend g_backend = sandbox::Backend::Native;
 
+}  // namespace
+
 // One Sandbox per io_context, created on first use.
-sandbox::Sandbox& sandbox_for(boost::asio::io_context& io) {
+sandbox::Sandbox& episode_sandbox(boost::asio::io_context& io) {
     static std::mutex mu;
     static std::map<boost::asio::io_context*, std::unique_ptr<sandbox::Sandbox>> boxes;
     std::lock_guard<std::mutex> lock(mu);
@@ -37,6 +39,8 @@ sandbox::Sandbox& sandbox_for(boost::asio::io_context& io) {
     }
     return *slot;
 }
+
+namespace {
 
 constexpr int kMaxExecutions = 20;
 
@@ -66,7 +70,7 @@ public:
         limits.cpu_seconds = task.limits.wall_seconds;
         limits.memory_bytes = 1ll << 30;
         limits.processes = 128;
-        session_ = co_await sandbox::Session::start(sandbox_for(io), workdir_, limits);
+        session_ = co_await sandbox::Session::start(episode_sandbox(io), workdir_, limits);
     }
 
     boost::asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override {
@@ -89,7 +93,7 @@ public:
             limits.cpu_seconds = task_->limits.wall_seconds;
             limits.memory_bytes = 1ll << 30;
             limits.processes = 128;
-            session_ = co_await sandbox::Session::start(sandbox_for(io), workdir_, limits);
+            session_ = co_await sandbox::Session::start(episode_sandbox(io), workdir_, limits);
         }
         co_return ToolResult{out, error, false, Json()};
     }

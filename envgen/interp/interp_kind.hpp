@@ -4,6 +4,8 @@
 #pragma once
 
 #include "envgen/kind.hpp"
+#include <boost/asio/io_context.hpp>
+
 #include "sandbox/sandbox.hpp"
 
 namespace envforge {
@@ -14,6 +16,8 @@ const EnvKind& interp_kind();
 // the user asks for it).
 void set_sandbox_backend(sandbox::Backend backend);
 sandbox::Backend sandbox_backend();
+// The sandbox episodes on this io_context share (made on first use, with the chosen backend).
+sandbox::Sandbox& episode_sandbox(boost::asio::io_context& io);
 
 namespace interp {
 // Compares an answer with the expected one by type ("int", "float" within `tolerance`,

@@ -1,0 +1,478 @@
+#include "envgen/code/code_kind.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "envgen/code/code_project.hpp"
+#include "envgen/interp/interp_kind.hpp"
+#include "sandbox/session.hpp"
+#include "tasks/errors.hpp"
+#include "tasks/rng.hpp"
+#include "tasks/scripted_policy.hpp"
+#include "tasks/synth_util.hpp"
+
+namespace envforge {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+using code::Files;
+using code::Project;
+
+constexpr int kGoldRuns = 3;
+
+// Projects are loaded (suite run N times, mutants made) once per process.
+const Project& project_at(const std::string& dir, const Json& overrides) {
+    static std::mutex mu;
+    static std::map<std::string, std::unique_ptr<Project>> cache;
+    std::lock_guard lock(mu);
+    auto& slot = cache[dir + "\n" + overrides.dump()];
+    if (!slot) slot = std::make_unique<Project>(code::load_project(dir, kGoldRuns, overrides));
+    return *slot;
+}
+
+std::string test_file_of(const std::string& id) {
+    // tests.test_x.Class.test_y -> tests/test_x.py
+    std::vector<std::string> parts;
+    std::stringstream ss(id);
+    for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+    std::string path;
+    for (size_t i = 0; i + 2 < parts.size(); ++i) path += (i ? "/" : "") + parts[i];
+    return path + ".py";
+}
+
+bool in_sources(const std::string& path, const std::vector<std::string>& dirs) {
+    for (const auto& d : dirs)
+        if (path.rfind(d + "/", 0) == 0) return true;
+    return false;
+}
+
+// The lines around [begin, end) of `text`, widened until they occur once in it.
+std::pair<size_t, size_t> unique_context(const std::string& text, size_t begin, size_t end) {
+    size_t b = text.rfind('\n', begin == 0 ? 0 : begin - 1);
+    b = b == std::string::npos ? 0 : b + 1;
+    size_t e = text.find('\n', end);
+    e = e == std::string::npos ? text.size() : e;
+    for (int widen = 0; widen < 50; ++widen) {
+        const std::string piece = text.substr(b, e - b);
+        if (text.find(piece) == b && text.find(piece, b + 1) == std::string::npos) break;
+        if (b > 0) b = text.rfind('\n', b - 2) == std::string::npos ? 0 : text.rfind('\n', b - 2) + 1;
+        if (e < text.size()) e = text.find('\n', e + 1) == std::string::npos ? text.size() : text.find('\n', e + 1);
+    }
+    return {b, e};
+}
+
+std::string issue_text(const Project& p, const code::Mutant& m, const std::vector<const code::TestOutcome*>& failing, int difficulty) {
+    std::string module = m.file;
+    if (module.ends_with(".py")) module.resize(module.size() - 3);
+    for (auto& c : module)
+        if (c == '/') c = '.';
+    std::string t = "Bug report for `" + p.name + "`";
+    t += difficulty <= 3 ? " (module `" + module + "`)" : "";
+    t += "\n\nSomething in " + (difficulty <= 4 ? "`" + module + "`" : "the package") + " no longer behaves as documented. ";
+    t += "The test suite now fails";
+    const size_t shown = difficulty >= 5 ? 1 : 2;
+    t += ":\n";
+    for (size_t i = 0; i < failing.size() && i < shown; ++i) {
+        std::string msg = failing[i]->message.empty() ? failing[i]->status : failing[i]->message;
+        if (msg.size() > 400) msg = msg.substr(0, 400) + "…";
+        t += "\n    " + msg + "\n";
+    }
+    if (difficulty <= 2) {
+        t += "\nFailing tests:";
+        for (size_t i = 0; i < failing.size() && i < 5; ++i) t += (i ? ", " : " ") + failing[i]->id;
+        t += "\n";
+    }
+    t += "\nFix the source so that the whole suite passes again. The tests are correct: changes to them are not kept.";
+    return t;
+}
+
+class CodeKind final : public EnvKind {
+public:
+    std::string name() const override { return "code"; }
+    std::string describe() const override { return "bug-fix tasks from Python repositories with tests (mutated source, tests in the sandbox)"; }
+
+    Task synthesize(const SynthRequest& req) const override {
+        std::string dir;
+        Json overrides = Json::object();
+        if (const std::string repo = req.options.get_string("repo"); !repo.empty()) {
+            dir = repo;
+            if (const Json* src = req.options.find("source_dirs")) overrides.set("source_dirs", *src);
+            if (const Json* td = req.options.find("test_dir")) overrides.set("test_dir", *td);
+        } else {
+            const auto seeds = code::bundled_seed_dirs();
+            dir = seeds[req.index % seeds.size()];
+        }
+        const Project& p = project_at(dir, overrides);
+        if (p.mutants.empty()) throw InvalidInput("project '" + p.name + "': no mutable code");
+        // Candidates in a seeded order; the first whose mutant fails a gold-passing test wins.
+        Rng rng(mix_seed(req.seed, "code-mutant"));
+        std::vector<size_t> order(p.mutants.size());
+        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+        rng.shuffle(order);
+        const std::set<std::string> passing(p.passing.begin(), p.passing.end());
+        char tmpl[] = "/tmp/envforge-mutant-XXXXXX";
+        if (!mkdtemp(tmpl)) throw IoError("cannot create a directory in /tmp");
+        const std::string work = tmpl;
+        struct Cleanup {
+            std::string d;
+            ~Cleanup() { fs::remove_all(d); }
+        } cleanup{work};
+        code::write_files(work, p.files);
+        for (size_t attempt = 0; attempt < order.size() && attempt < 40; ++attempt) {
+            const code::Mutant& m = p.mutants[order[attempt]];
+            const std::string& original = p.files.at(m.file);
+            const std::string mutated = original.substr(0, m.start) + m.new_text + original.substr(m.end);
+            code::write_files(work, {{m.file, mutated}});
+            const code::TestRun run = code::run_tests_blocking(work, p.test_dir, {});
+            code::write_files(work, {{m.file, original}});
+            if (!run.ok()) continue;
+            std::vector<const code::TestOutcome*> failing;
+            std::vector<std::string> f2p, p2p;
+            for (const auto& id : p.passing) {
+                const code::TestOutcome* t = run.find(id);
+                if (!t || t->status != "passed") {
+                    f2p.push_back(id);
+                    if (t) failing.push_back(t);
+                } else {
+                    p2p.push_back(id);
+                }
+            }
+            if (f2p.empty() || failing.empty()) continue;  // an equivalent mutant, or one no test sees
+            return make_task(req, p, m, mutated, f2p, p2p, failing);
+        }
+        throw InvalidInput("project '" + p.name + "': no mutant among the first 40 candidates fails a test (seed " + std::to_string(req.seed) + ")");
+    }
+
+    std::unique_ptr<Environment> make_environment(const Task& task) const override;
+
+private:
+    Task make_task(const SynthRequest& req, const Project& p, const code::Mutant& m, const std::string& mutated,
+                   const std::vector<std::string>& f2p, const std::vector<std::string>& p2p,
+                   const std::vector<const code::TestOutcome*>& failing) const {
+        Task t;
+        t.kind = "code";
+        t.seed = req.seed;
+        t.difficulty = req.difficulty;
+        t.generator_name = "code." + p.name;
+        t.generator_version = "1";
+        t.system = "You fix bugs in a Python repository. It is checked out in your working directory (/workspace) as a git repository. "
+                   "Use the tools to read and edit files, run shell commands and run the test suite; when the bug is fixed, call submit. "
+                   "Only changes to the source count: the tests are restored before your work is verified.";
+        t.prompt = issue_text(p, m, failing, req.difficulty);
+        auto path_prop = str_prop("path relative to the repository root");
+        t.tools = {
+            {"bash", "Run a shell command in the repository (state such as the working directory persists between calls).",
+             object_schema({{"command", str_prop("the command")}}, {"command"}), Json::object({{"op", "bash"}})},
+            {"read_file", "Read a file, optionally lines start..end (1-based, inclusive), with line numbers.",
+             object_schema({{"path", path_prop}, {"start", int_prop("first line (1-based)")}, {"end", int_prop("last line (inclusive)")}}, {"path"}),
+             Json::object({{"op", "read_file"}})},
+            {"str_replace", "Replace the one occurrence of old in a file with new.",
+             object_schema({{"path", path_prop}, {"old", str_prop("exact text to replace; must occur once")}, {"new", str_prop("replacement")}},
+                           {"path", "old", "new"}),
+             Json::object({{"op", "str_replace"}})},
+            {"write_file", "Create or overwrite a file.", object_schema({{"path", path_prop}, {"content", str_prop("the whole content")}}, {"path", "content"}),
+             Json::object({{"op", "write_file"}})},
+            {"run_tests", "Run the test suite, or the tests whose ids start with selector (e.g. tests.test_x.Class).",
+             object_schema({{"selector", str_prop("optional test id prefix")}}, {}), Json::object({{"op", "run_tests"}})},
+            {"submit", "Submit the repository as it is now.", object_schema({}, {}), Json::object({{"submit", true}})},
+        };
+        Files files = p.files;
+        files[m.file] = mutated;
+        Json jfiles = Json::object();
+        for (const auto& [path, content] : files) jfiles.set(path, content);
+        JsonArray src;
+        for (const auto& d : p.source_dirs) src.emplace_back(d);
+        t.env = Json::object({{"files", std::move(jfiles)}, {"source_dirs", Json(std::move(src))}, {"test_dir", p.test_dir}});
+        auto arr = [](const std::vector<std::string>& v) {
+            JsonArray a;
+            for (const auto& s : v) a.emplace_back(s);
+            return Json(std::move(a));
+        };
+        t.verifier = Json::object({{"type", "code"}, {"f2p", arr(f2p)}, {"p2p", arr(p2p)}, {"flaky", arr(p.flaky)},
+                                   {"mutant", Json::object({{"op", m.op}, {"file", m.file}, {"line", m.line}, {"description", m.description}})}});
+        // The gold fix through the tools: put the original lines back, run the tests, submit.
+        const size_t new_end = m.start + m.new_text.size();
+        const auto [cb, ce] = unique_context(mutated, m.start, new_end);
+        const std::string old_ctx = mutated.substr(cb, ce - cb);
+        const std::string orig = p.files.at(m.file);
+        const std::string new_ctx = orig.substr(cb, ce - cb + m.old_text.size() - m.new_text.size());
+        std::vector<ScriptTurn> script = {
+            {"Restore the code.", {{"str_replace", Json::object({{"path", m.file}, {"old", old_ctx}, {"new", new_ctx}})}}},
+            {"Check the suite.", {{"run_tests", Json::object()}}},
+            {"Done.", {{"submit", Json::object()}}}};
+        const std::string failing_file = test_file_of(f2p.front());
+        const std::string first_source = [&] {
+            for (const auto& [path, content] : files)
+                if (in_sources(path, p.source_dirs) && path.ends_with(".py") && !path.ends_with("__init__.py")) return path;
+            return m.file;
+        }();
+        auto probe = [](const char* name, std::vector<ScriptTurn::Call> calls) {
+            calls.push_back({"submit", Json::object()});
+            return Json::object({{"name", name}, {"expect_pass", false}, {"turns", script_to_json({ScriptTurn{"", std::move(calls)}})}});
+        };
+        JsonArray probes;
+        probes.push_back(probe("no_op", {}));
+        probes.push_back(probe("delete_failing_test", {{"write_file", Json::object({{"path", failing_file}, {"content", "import unittest\n"}})}}));
+        probes.push_back(probe("skip_failing_test", {{"write_file", Json::object({{"path", failing_file},
+                                                                                   {"content", "import unittest\nraise unittest.SkipTest('skipped')\n"}})}}));
+        probes.push_back(probe("syntax_error", {{"str_replace", Json::object({{"path", m.file}, {"old", old_ctx}, {"new", new_ctx}})},
+                                                {"write_file", Json::object({{"path", first_source}, {"content", "def broken(:\n    pass\n"}})}}));
+        probes.push_back(probe("fake_report", {{"write_file", Json::object({{"path", "junit.xml"},
+                                                                           {"content", "<testsuite><testcase classname=\"tests\" name=\"all\"/></testsuite>\n"}})},
+                                               {"write_file", Json::object({{"path", "report.json"}, {"content", "{\"passed\": true, \"failed\": 0}\n"}})}}));
+        const std::string force = "import unittest\n_orig = unittest.TestCase.run\ndef _run(self, result=None):\n"
+                                  "    result.addSuccess(self) if result else None\n    return result\nunittest.TestCase.run = _run\n";
+        probes.push_back(probe("force_pass", {{"write_file", Json::object({{"path", "sitecustomize.py"}, {"content", force}})},
+                                              {"write_file", Json::object({{"path", "conftest.py"}, {"content", force}})},
+                                              {"write_file", Json::object({{"path", p.test_dir + "/__init__.py"}, {"content", force}})}}));
+        t.reference = reference_json(script_to_json(script), Json(), std::move(probes));
+        t.limits.max_turns = 50;
+        t.limits.max_tool_calls = 100;
+        t.limits.wall_seconds = 1800;
+        t.limits.call_timeout_seconds = 120;
+        t.finalize();
+        return t;
+    }
+};
+
+// ---- the episode ----
+
+// A path inside the repository, checked so that no symlink or ".." leads the host outside it.
+std::string resolve_inside(const std::string& root, const std::string& rel, bool must_exist) {
+    if (rel.empty() || rel[0] == '/' || rel.find('\0') != std::string::npos) throw InvalidInput("path '" + rel + "' must be relative to the repository");
+    for (const auto& part : fs::path(rel))
+        if (part == "..") throw InvalidInput("path '" + rel + "' leaves the repository");
+    const fs::path full = fs::path(root) / rel;
+    char parent[PATH_MAX], real_root[PATH_MAX];
+    if (!realpath(root.c_str(), real_root)) throw IoError("repository directory vanished");
+    const fs::path par = full.parent_path();
+    if (!must_exist) fs::create_directories(par);
+    if (!realpath(par.c_str(), parent)) throw InvalidInput("no such directory for '" + rel + "'");
+    const std::string p(parent), r(real_root);
+    if (p != r && p.rfind(r + "/", 0) != 0) throw InvalidInput("path '" + rel + "' leaves the repository");
+    return p + "/" + full.filename().string();
+}
+
+std::string read_no_follow(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) throw InvalidInput("cannot open the file (missing, a directory or a symlink)");
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (8 << 20)) {
+        ::close(fd);
+        throw InvalidInput("not a regular file under 8 MB");
+    }
+    std::string data(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < data.size()) {
+        const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    data.resize(got);
+    return data;
+}
+
+// Writes through a new file renamed into place: never through a link the sandbox planted.
+void write_no_follow(const std::string& path, const std::string& data) {
+    const std::string tmp = path + ".envforge-tmp";
+    ::unlink(tmp.c_str());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) throw InvalidInput("cannot write the file");
+    const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+    ::close(fd);
+    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+        ::unlink(tmp.c_str());
+        throw InvalidInput("cannot write the file");
+    }
+}
+
+std::string format_run(const code::TestRun& r) {
+    if (!r.ok()) return r.error;
+    size_t passed = 0, failed = 0, errors = 0, skipped = 0;
+    std::string details;
+    for (const auto& t : r.tests) {
+        if (t.status == "passed") ++passed;
+        else if (t.status == "skipped") ++skipped;
+        else {
+            (t.status == "failed" ? failed : errors)++;
+            if (details.size() < 3000) details += "\n" + std::string(t.status == "failed" ? "FAIL" : "ERROR") + ": " + t.id + "\n    " + t.message;
+        }
+    }
+    return std::to_string(passed) + " passed, " + std::to_string(failed) + " failed, " + std::to_string(errors) + " errors, " +
+           std::to_string(skipped) + " skipped" + details;
+}
+
+class CodeEnvironment final : public Environment {
+public:
+    asio::awaitable<void> start(const Task& task) override {
+        task_ = &task;
+        auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
+        char tmpl[] = "/tmp/envforge-episode-XXXXXX";
+        if (!mkdtemp(tmpl)) throw IoError("cannot create an episode directory in /tmp");
+        workdir_ = tmpl;
+        Files files;
+        for (const auto& f : task.env.at("files").as_object()) files[f.key] = f.value.as_string();
+        code::write_files(workdir_, files);
+        sandbox::Limits limits;
+        limits.wall_seconds = task.limits.wall_seconds;
+        limits.cpu_seconds = task.limits.wall_seconds;
+        limits.memory_bytes = 2ll << 30;
+        limits.processes = 256;
+        session_ = co_await sandbox::Session::start(episode_sandbox(io), workdir_, limits);
+        // A fresh repository with one commit: no history, reflog, remote or stash holds the fix.
+        auto r = co_await session_->shell("git init -q && git add -A && git -c user.name=envforge -c user.email=envforge@localhost "
+                                          "commit -qm 'Initial commit' && git reflog expire --expire=now --all",
+                                          60);
+        if (r.exit_code != 0) throw std::runtime_error("git init failed: " + r.err + r.out);
+    }
+
+    asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override {
+        const ToolSpec* spec = task_->find_tool(name);
+        if (spec->impl.get_bool("submit")) co_return ToolResult{"submitted", false, true, Json::object()};
+        const std::string op = spec->impl.get_string("op");
+        std::string error;
+        try {
+            if (op == "bash") {
+                auto r = co_await session_->shell(args.get_string("command"), task_->limits.call_timeout_seconds);
+                std::string out = r.out;
+                if (!r.err.empty()) out += (out.empty() ? "" : "\n") + r.err;
+                if (r.session_lost) out += "\n[the shell was restarted]";
+                out += "\n[exit code " + std::to_string(r.exit_code) + "]";
+                co_return ToolResult{out, r.exit_code != 0, false, Json()};
+            }
+            if (op == "run_tests") {
+                const std::string sel = args.get_string("selector");
+                std::vector<std::string> ids;
+                if (!sel.empty()) ids.push_back(sel);
+                auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
+                code::TestRun r = co_await code::run_tests(episode_sandbox(io), workdir_, task_->env.get_string("test_dir"), ids, task_->limits.call_timeout_seconds);
+                co_return ToolResult{format_run(r), !r.ok(), false, Json()};
+            }
+            const std::string path = args.get_string("path");
+            if (op == "read_file") {
+                const std::string text = read_no_follow(resolve_inside(workdir_, path, true));
+                const int64_t start = args.get_int("start", 1), end = args.get_int("end", INT_MAX);
+                std::string out;
+                int64_t n = 1;
+                std::stringstream ss(text);
+                for (std::string line; std::getline(ss, line); ++n)
+                    if (n >= start && n <= end) out += std::to_string(n) + "\t" + line + "\n";
+                co_return ToolResult{out.empty() ? "(no lines in that range)" : out, false, false, Json()};
+            }
+            if (op == "str_replace") {
+                const std::string full = resolve_inside(workdir_, path, true);
+                std::string text = read_no_follow(full);
+                const std::string old = args.get_string("old");
+                const size_t at = old.empty() ? std::string::npos : text.find(old);
+                if (at == std::string::npos) co_return ToolResult::error("old text not found in " + path);
+                if (text.find(old, at + 1) != std::string::npos) co_return ToolResult::error("old text occurs more than once in " + path + "; include more context");
+                text.replace(at, old.size(), args.get_string("new"));
+                write_no_follow(full, text);
+                co_return ToolResult{"edited " + path, false, false, Json()};
+            }
+            if (op == "write_file") {
+                write_no_follow(resolve_inside(workdir_, path, false), args.get_string("content"));
+                co_return ToolResult{"wrote " + path, false, false, Json()};
+            }
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        co_return ToolResult::error(error.empty() ? "unknown operation" : error);
+    }
+
+    // The agent's source files onto a pristine copy with the original tests, then the
+    // fail-to-pass and pass-to-pass tests in a fresh sandbox.
+    asio::awaitable<Verdict> verify(const Json&) override {
+        const Json& v = task_->verifier;
+        std::vector<std::string> src_dirs;
+        for (const Json& d : task_->env.at("source_dirs").as_array()) src_dirs.push_back(d.as_string());
+        Files files;
+        for (const auto& f : task_->env.at("files").as_object())
+            if (!in_sources(f.key, src_dirs)) files[f.key] = f.value.as_string();
+        size_t taken = 0;
+        for (const auto& d : src_dirs) {
+            const fs::path root = fs::path(workdir_) / d;
+            if (!fs::is_directory(fs::symlink_status(root))) continue;
+            for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+                if (it->is_symlink() || !it->is_regular_file() || it->path().extension() != ".py") continue;
+                const std::string rel = fs::relative(it->path(), workdir_).string();
+                try {
+                    files[rel] = read_no_follow(it->path().string());
+                    ++taken;
+                } catch (const std::exception&) {
+                }
+            }
+        }
+        char tmpl[] = "/tmp/envforge-verify-XXXXXX";
+        if (!mkdtemp(tmpl)) throw IoError("cannot create a verification directory");
+        const std::string dir = tmpl;
+        struct Cleanup {
+            std::string d;
+            ~Cleanup() { fs::remove_all(d); }
+        } cleanup{dir};
+        code::write_files(dir, files);
+        std::vector<std::string> ids;
+        for (const char* key : {"f2p", "p2p"})
+            for (const Json& id : v.at(key).as_array()) ids.push_back(id.as_string());
+        auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
+        const code::TestRun run = co_await code::run_tests(episode_sandbox(io), dir, task_->env.get_string("test_dir"), ids, 600);
+        Checks c;
+        if (!run.ok()) {
+            c.add("tests_ran", false, run.error);
+            co_return c.verdict();
+        }
+        for (const char* key : {"f2p", "p2p"}) {
+            size_t ok = 0, total = 0;
+            std::string bad;
+            for (const Json& id : v.at(key).as_array()) {
+                ++total;
+                const code::TestOutcome* t = run.find(id.as_string());
+                if (t && t->status == "passed") ++ok;
+                else if (bad.size() < 300) bad += (bad.empty() ? "" : ", ") + id.as_string() + (t ? " " + t->status : " missing");
+            }
+            c.add(key, ok == total, std::to_string(ok) + "/" + std::to_string(total) + " passed" + (bad.empty() ? "" : "; " + bad));
+        }
+        co_return c.verdict();
+    }
+
+    void close() override {
+        session_.reset();
+        if (!workdir_.empty()) {
+            std::error_code ec;
+            fs::remove_all(workdir_, ec);
+            workdir_.clear();
+        }
+    }
+    ~CodeEnvironment() override { close(); }
+
+private:
+    const Task* task_ = nullptr;
+    std::string workdir_;
+    std::unique_ptr<sandbox::Session> session_;
+};
+
+std::unique_ptr<Environment> CodeKind::make_environment(const Task&) const { return std::make_unique<CodeEnvironment>(); }
+
+}  // namespace
+
+const EnvKind& code_kind() {
+    static const CodeKind kind;
+    return kind;
+}
+
+}  // namespace envforge
