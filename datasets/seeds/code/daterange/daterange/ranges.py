@@ -120,3 +120,19 @@ def merge_ranges(ranges):
 
 def total_days(ranges):
     return sum(len(r) for r in merge_ranges(ranges))
+
+
+def gaps(ranges, within):
+    """The parts of `within` that no range covers, in order."""
+    out = []
+    cursor = within.start
+    for r in merge_ranges(ranges):
+        piece = r.intersection(within)
+        if piece.is_empty():
+            continue
+        if piece.start > cursor:
+            out.append(DateRange(cursor, piece.start))
+        cursor = max(cursor, piece.end)
+    if cursor < within.end:
+        out.append(DateRange(cursor, within.end))
+    return out

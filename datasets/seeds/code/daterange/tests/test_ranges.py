@@ -81,3 +81,13 @@ class MergeTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class GapTests(unittest.TestCase):
+    def test_gaps(self):
+        from daterange.ranges import gaps
+        within = DateRange(D(2024, 1, 1), D(2024, 1, 31))
+        rs = [DateRange(D(2024, 1, 5), D(2024, 1, 10)), DateRange(D(2023, 12, 1), D(2024, 1, 2)), DateRange(D(2024, 1, 8), D(2024, 1, 12))]
+        self.assertEqual(gaps(rs, within), [DateRange(D(2024, 1, 2), D(2024, 1, 5)), DateRange(D(2024, 1, 12), D(2024, 1, 31))])
+        self.assertEqual(gaps([], within), [within])
+        self.assertEqual(gaps([within], within), [])
