@@ -1,5 +1,6 @@
 // envforge synth: synthesize tasks of one kind into the store.
 #include <cstdio>
+#include <sstream>
 #include <map>
 
 #include "envgen/search/search_kind.hpp"
@@ -13,7 +14,7 @@ namespace envforge::cli {
 
 int cmd_synth(int argc, char** argv) {
     Args a("synth", "Synthesize tasks (deterministic in kind, seed, difficulty and generator version).",
-           {{"kind", "K", "environment kind: general | search (or give it as the first argument)", nullptr},
+           {{"kind", "K", "environment kind: general | search | interp | code (or give it as the first argument)", nullptr},
             {"count", "N", "number of tasks", "10"},
             {"seed", "S", "base seed", "1"},
             {"difficulty", "D|A-B", "difficulty or range; tasks cycle through it", "1-5"},
@@ -22,6 +23,10 @@ int cmd_synth(int argc, char** argv) {
             {"world-size", "N", "search only: people in the synthetic world (about 10 documents each)", "400"},
             {"corpus", "FILE", "search only: your documents, JSONL of {id, title, text}", nullptr},
             {"facts", "FILE", "search only: JSONL of {subject, relation, object, doc_id} to ask about", nullptr},
+            {"repo", "DIR", "code only: your Python repository (default: the bundled seeds)", nullptr},
+            {"src", "DIRS", "code only, with --repo: comma-separated source directories to mutate", nullptr},
+            {"test-dir", "DIR", "code only, with --repo: the test directory", "tests"},
+            {"test-cmd", "CMD", "code only, with --repo: 'pytest' or 'unittest' (default: pytest when installed, else unittest)", nullptr},
             {"db", "FILE", "store", "envforge.db"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv, true);
@@ -42,6 +47,21 @@ int cmd_synth(int argc, char** argv) {
         options.set("world_size", a.get_int("world-size", 40, 2'000'000));
         if (a.has("corpus")) options.set("corpus", a.get("corpus"));
         if (a.has("facts")) options.set("facts", a.get("facts"));
+    }
+    if (kind == "code" && a.has("repo")) {
+        options.set("repo", a.get("repo"));
+        JsonArray src;
+        std::stringstream ss(a.get("src"));
+        for (std::string d; std::getline(ss, d, ',');)
+            if (!d.empty()) src.emplace_back(d);
+        if (src.empty()) throw InvalidInput("envforge synth code --repo: give --src with the source directories to mutate");
+        options.set("source_dirs", Json(std::move(src)));
+        options.set("test_dir", a.get("test-dir"));
+        const std::string cmd = a.get("test-cmd");
+        if (cmd.empty()) options.set("runner", "auto");
+        else if (cmd.find("pytest") != std::string::npos) options.set("runner", "pytest");
+        else if (cmd.find("unittest") != std::string::npos) options.set("runner", "unittest");
+        else throw InvalidInput("--test-cmd '" + cmd + "': envforge runs Python suites with pytest or unittest (and reads JUnit from its own runner)");
     }
     Store store(a.get("db"));
     std::vector<Task> tasks;

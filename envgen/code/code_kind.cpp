@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -45,7 +47,8 @@ const Project& project_at(const std::string& dir, const Json& overrides) {
 }
 
 std::string test_file_of(const std::string& id) {
-    // tests.test_x.Class.test_y -> tests/test_x.py
+    // pytest: tests/test_x.py::Class::test_y; unittest: tests.test_x.Class.test_y -> tests/test_x.py
+    if (const size_t colons = id.find("::"); colons != std::string::npos) return id.substr(0, colons);
     std::vector<std::string> parts;
     std::stringstream ss(id);
     for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
@@ -88,6 +91,12 @@ std::string issue_text(const Project& p, const code::Mutant& m, const std::vecto
     t += ":\n";
     for (size_t i = 0; i < failing.size() && i < shown; ++i) {
         std::string msg = failing[i]->message.empty() ? failing[i]->status : failing[i]->message;
+        // Object addresses differ from run to run: keep the task text deterministic.
+        for (size_t at = msg.find(" at 0x"); at != std::string::npos; at = msg.find(" at 0x", at + 1)) {
+            size_t e = at + 6;
+            while (e < msg.size() && std::isxdigit(static_cast<unsigned char>(msg[e]))) ++e;
+            msg.replace(at, e - at, " at 0x…");
+        }
         if (msg.size() > 400) msg = msg.substr(0, 400) + "…";
         t += "\n    " + msg + "\n";
     }
@@ -112,6 +121,7 @@ public:
             dir = repo;
             if (const Json* src = req.options.find("source_dirs")) overrides.set("source_dirs", *src);
             if (const Json* td = req.options.find("test_dir")) overrides.set("test_dir", *td);
+            overrides.set("runner", req.options.get_string("runner", "auto"));
         } else {
             const auto seeds = code::bundled_seed_dirs();
             dir = seeds[req.index % seeds.size()];
@@ -137,7 +147,15 @@ public:
             const std::string& original = p.files.at(m.file);
             const std::string mutated = original.substr(0, m.start) + m.new_text + original.substr(m.end);
             code::write_files(work, {{m.file, mutated}});
-            const code::TestRun run = code::run_tests_blocking(work, p.test_dir, {});
+            // A mutant can loop forever (a removed increment): a multiple of the gold run time ends
+            // it. A run without a report is tried twice before the mutant is passed over, so
+            // a momentary hiccup of the machine cannot change which task a seed makes.
+            code::TestRun run;
+            for (int tries = 0; tries < 2; ++tries) {
+                run = code::run_tests_blocking(work, p.runner, p.test_dir, {}, std::max(5.0, 10 * p.gold_seconds));
+                if (run.ok()) break;
+                if (std::getenv("ENVFORGE_DEBUG")) std::fprintf(stderr, "code synth: %s %s:%d: %s\n", m.op.c_str(), m.file.c_str(), m.line, run.error.c_str());
+            }
             code::write_files(work, {{m.file, original}});
             if (!run.ok()) continue;
             std::vector<const code::TestOutcome*> failing;
@@ -196,7 +214,9 @@ private:
         for (const auto& [path, content] : files) jfiles.set(path, content);
         JsonArray src;
         for (const auto& d : p.source_dirs) src.emplace_back(d);
-        t.env = Json::object({{"files", std::move(jfiles)}, {"source_dirs", Json(std::move(src))}, {"test_dir", p.test_dir}});
+        t.env = Json::object({{"files", std::move(jfiles)}, {"source_dirs", Json(std::move(src))}, {"test_dir", p.test_dir}, {"runner", p.runner},
+                              // whole-suite runs of the agent's code end after this long (it may loop forever)
+                              {"test_timeout", p.test_timeout}});
         auto arr = [](const std::vector<std::string>& v) {
             JsonArray a;
             for (const auto& s : v) a.emplace_back(s);
@@ -360,7 +380,9 @@ public:
                 std::vector<std::string> ids;
                 if (!sel.empty()) ids.push_back(sel);
                 auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-                code::TestRun r = co_await code::run_tests(episode_sandbox(io), workdir_, task_->env.get_string("test_dir"), ids, task_->limits.call_timeout_seconds);
+                code::TestRun r = co_await code::run_tests(episode_sandbox(io), workdir_, task_->env.get_string("runner", "unittest"),
+                                                         task_->env.get_string("test_dir"), ids,
+                                                         std::min(task_->limits.call_timeout_seconds, task_->env.get_number("test_timeout", 120)));
                 co_return ToolResult{format_run(r), !r.ok(), false, Json()};
             }
             const std::string path = args.get_string("path");
@@ -430,7 +452,9 @@ public:
         for (const char* key : {"f2p", "p2p"})
             for (const Json& id : v.at(key).as_array()) ids.push_back(id.as_string());
         auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-        const code::TestRun run = co_await code::run_tests(episode_sandbox(io), dir, task_->env.get_string("test_dir"), ids, 600);
+        const code::TestRun run =
+            co_await code::run_tests(episode_sandbox(io), dir, task_->env.get_string("runner", "unittest"), task_->env.get_string("test_dir"), ids,
+                                     task_->env.get_number("test_timeout", 120));
         Checks c;
         if (!run.ok()) {
             c.add("tests_ran", false, run.error);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -100,8 +101,11 @@ std::vector<TestOutcome> parse_junit(std::string_view xml) {
         const std::string_view block = xml.substr(i, close - i);
         const std::string_view open = block.substr(0, block.find('>'));
         TestOutcome t;
-        const std::string cls = attr(open, "classname"), name = attr(open, "name");
-        t.id = cls.empty() ? name : cls + "." + name;
+        t.id = attr(open, "id");
+        if (t.id.empty()) {
+            const std::string cls = attr(open, "classname"), name = attr(open, "name");
+            t.id = cls.empty() ? name : cls + "." + name;
+        }
         t.status = "passed";
         for (const char* kind : {"failure", "error", "skipped"})
             if (const size_t k = block.find(std::string("<") + kind); k != std::string_view::npos) {
@@ -144,12 +148,12 @@ Files read_tree(const std::string& dir) {
     return out;
 }
 
-asio::awaitable<TestRun> run_tests(sandbox::Sandbox& box, const std::string& dir, const std::string& test_dir,
+asio::awaitable<TestRun> run_tests(sandbox::Sandbox& box, const std::string& dir, const std::string& runner, const std::string& test_dir,
                                    const std::vector<std::string>& ids, double timeout_seconds) {
     sandbox::Request r;
     // -I: no PYTHON* variables, no user site, and not the working directory on sys.path at
     // start-up, so a sitecustomize.py in the repository is never imported.
-    r.argv = {"python3", "-I", "-c", kJunitRunner, test_dir};
+    r.argv = {"python3", "-I", "-c", kJunitRunner, runner, test_dir};
     r.argv.insert(r.argv.end(), ids.begin(), ids.end());
     r.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1", "LANG=C.UTF-8"};
     r.workdir = dir;
@@ -171,18 +175,22 @@ asio::awaitable<TestRun> run_tests(sandbox::Sandbox& box, const std::string& dir
                     (res.setup_error.empty() ? "" : ": " + res.setup_error) + "): " + res.err.text().substr(0, 400);
         co_return run;
     }
-    run.tests = parse_junit(std::string_view(out).substr(b, e - b));
+    const std::string_view report = std::string_view(out).substr(b, e - b);
+    run.tests = parse_junit(report);
+    const size_t suite = report.find("<testsuite");
+    if (suite != std::string_view::npos) run.runner = attr(report.substr(suite, report.find('>', suite) - suite), "runner");
     co_return run;
 }
 
-TestRun run_tests_blocking(const std::string& dir, const std::string& test_dir, const std::vector<std::string>& ids, double timeout_seconds) {
+TestRun run_tests_blocking(const std::string& dir, const std::string& runner, const std::string& test_dir, const std::vector<std::string>& ids,
+                           double timeout_seconds) {
     struct PerThread {
         asio::io_context io;
         std::unique_ptr<sandbox::Sandbox> box;
     };
     thread_local PerThread t;
     if (!t.box) t.box = std::make_unique<sandbox::Sandbox>(t.io, sandbox_backend(), 4);
-    auto f = asio::co_spawn(t.io, run_tests(*t.box, dir, test_dir, ids, timeout_seconds), asio::use_future);
+    auto f = asio::co_spawn(t.io, run_tests(*t.box, dir, runner, test_dir, ids, timeout_seconds), asio::use_future);
     t.io.restart();
     t.io.run();
     return f.get();
@@ -245,6 +253,10 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
     p.name = seed.get_string("name", fs::path(dir).filename().string());
     p.description = seed.get_string("description");
     p.test_dir = seed.get_string("test_dir", "tests");
+    p.runner = seed.get_string("runner", "unittest");
+    p.test_timeout = seed.get_number("test_timeout", 60);
+    if (p.runner != "unittest" && p.runner != "pytest" && p.runner != "auto")
+        throw InvalidInput("project '" + dir + "': runner must be unittest, pytest or auto, not '" + p.runner + "'");
     if (const Json* sd = seed.find("source_dirs"); sd && sd->is_array())
         for (const Json& d : sd->as_array()) p.source_dirs.push_back(d.as_string());
     if (p.source_dirs.empty()) throw InvalidInput("project '" + dir + "': no source directories (seed.json 'source_dirs', or --src)");
@@ -257,11 +269,15 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
     const std::string run_dir = make_temp_dir("envforge-gold");
     write_files(run_dir, p.files);
     for (int i = 0; i < gold_runs; ++i) {
-        TestRun r = run_tests_blocking(run_dir, p.test_dir, {});
+        const auto t0 = std::chrono::steady_clock::now();
+        TestRun r = run_tests_blocking(run_dir, p.runner, p.test_dir, {});
+        p.gold_seconds = std::max(p.gold_seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         if (!r.ok()) {
             fs::remove_all(run_dir);
             throw InvalidInput("project '" + p.name + "': " + r.error);
         }
+        // "auto" becomes what this sandbox actually ran, so tasks name tests one way for good.
+        if (p.runner == "auto" && !r.runner.empty()) p.runner = r.runner;
         for (const auto& t : r.tests) {
             seen.insert(t.id);
             if (t.status == "passed") ++passes[t.id];

@@ -3,7 +3,9 @@
 The first line of stdin is a nonce; the report is printed between "<nonce>-BEGIN" and
 "<nonce>-END" lines after the tests ran, so nothing the tests print or write can pass for it (the
 nonce is read and stdin closed before any project code is imported).
-usage: python3 junit_runner.py TEST_DIR [TEST_ID ...]   (ids like tests.test_x.Class.test_y)
+usage: python3 junit_runner.py MODE TEST_DIR [TEST_ID ...]
+  MODE unittest: ids like tests.test_x.Class.test_y; pytest: node ids (tests/test_x.py::Class::test_y);
+  auto: pytest when it is installed, unittest otherwise.
 """
 import io, os, sys, time, traceback, unittest
 from xml.sax.saxutils import escape, quoteattr
@@ -11,8 +13,15 @@ from xml.sax.saxutils import escape, quoteattr
 nonce = sys.stdin.readline().strip()
 sys.stdin.close()
 real_stdout = os.fdopen(os.dup(1), "w")
-start_dir = sys.argv[1] if len(sys.argv) > 1 else "tests"
-selected = sys.argv[2:]
+mode = sys.argv[1] if len(sys.argv) > 1 else "unittest"
+start_dir = sys.argv[2] if len(sys.argv) > 2 else "tests"
+selected = sys.argv[3:]
+if mode == "auto":
+    try:
+        import pytest  # noqa: F401
+        mode = "pytest"
+    except ImportError:
+        mode = "unittest"
 sys.path.insert(0, os.getcwd())
 loader = unittest.TestLoader()
 results = []
@@ -53,26 +62,43 @@ def flatten(suite):
             yield t
 
 
+class PytestCollector:
+    """A pytest plugin that records each test's outcome under its node id."""
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or (report.when in ("setup", "teardown") and not report.passed):
+            status = "passed" if report.passed else "skipped" if report.skipped else ("failed" if report.when == "call" else "error")
+            message = ""
+            if not report.passed:
+                longrepr = report.longrepr
+                message = getattr(getattr(longrepr, "reprcrash", None), "message", None) or str(longrepr).splitlines()[-1:][0] if longrepr else ""
+            results[:] = [r for r in results if r[0] != report.nodeid]
+            results.append((report.nodeid, status, message, report.duration))
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            results.append((report.nodeid or "<collection>", "error", str(report.longrepr).splitlines()[-1:][0] if report.longrepr else "", 0.0))
+
+
 captured = io.StringIO()
 sys.stdout = sys.stderr = captured  # the tests' own output never mixes with the report
 try:
-    suite = loader.loadTestsFromNames(selected) if selected else loader.discover(start_dir, top_level_dir=os.getcwd())
-    tests = list(flatten(suite))
-    rec = Recorder()
-    for t in tests:
-        if t.id() == "unittest.loader._FailedTest" or type(t).__name__ == "_FailedTest":
-            # a module that does not import: its error is a test error of its own
-            t.run(rec)
-            continue
-        t.run(rec)
-except Exception as e:  # discovery itself failed
-    results.append(("<discovery>", "error", f"{type(e).__name__}: {e}", 0.0))
+    if mode == "pytest":
+        import pytest
+        pytest.main((selected or [start_dir]) + ["-q", "-p", "no:cacheprovider", "-p", "no:junitxml"], plugins=[PytestCollector()])
+    else:
+        suite = loader.loadTestsFromNames(selected) if selected else loader.discover(start_dir, top_level_dir=os.getcwd())
+        rec = Recorder()
+        for t in flatten(suite):
+            t.run(rec)  # a module that does not import runs as a failing test of its own
+except BaseException as e:  # discovery itself failed, or the tests tried to exit
+    results.append(("<runner>", "error", f"{type(e).__name__}: {e}", 0.0))
 sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
-lines = ['<testsuite name="envforge">']
+lines = [f'<testsuite name="envforge" runner="{mode}">']
 for tid, status, message, secs in results:
-    cls, _, name = tid.rpartition(".")
-    lines.append(f"<testcase classname={quoteattr(cls)} name={quoteattr(name)} time=\"{secs:.4f}\">")
+    cls, _, name = tid.rpartition("::" if "::" in tid else ".")
+    lines.append(f"<testcase id={quoteattr(tid)} classname={quoteattr(cls)} name={quoteattr(name)} time=\"{secs:.4f}\">")
     if status == "failed":
         lines.append(f"<failure message={quoteattr(message[:500])}/>")
     elif status == "error":
