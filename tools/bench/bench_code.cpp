@@ -3,10 +3,12 @@
 // what an episode's setup costs (workspace, warm sandbox session, one-commit git repository).
 // Baseline in the same run: the seed's gold suite run alone.
 // Usage: bench_code [--mutants N] [--episodes N]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <future>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
             const auto& m = p.mutants[i];
             const std::string& orig = p.files.at(m.file);
             code::write_files(work, {{m.file, orig.substr(0, m.start) + m.new_text + orig.substr(m.end)}});
-            const code::TestRun r = code::run_tests_blocking(work, p.runner, p.test_dir, {});
+            const code::TestRun r = code::run_tests_blocking(work, p.runner, p.test_dir, {}, std::max(5.0, 10 * p.gold_seconds));
             code::write_files(work, {{m.file, orig}});
             bool failed = !r.ok();
             for (const auto& t : r.tests) failed = failed || t.status != "passed";
@@ -68,11 +70,13 @@ int main(int argc, char** argv) {
         auto env = code_kind().make_environment(task);
         auto t0 = Clock::now();
         auto f = boost::asio::co_spawn(io, env->start(task), boost::asio::use_future);
+        // The warm session keeps work pending on the context: run it until start() is done.
         io.restart();
-        io.run();
+        while (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io.run_one();
         f.get();
         total += secs(t0);
         env->close();
+        io.poll();
     }
     std::printf("episode setup (files, warm sandbox session, git init + commit): %.1f ms mean over %d\n", 1000 * total / n_episodes, n_episodes);
     return 0;
