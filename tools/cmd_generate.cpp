@@ -15,7 +15,7 @@ namespace envforge::cli {
 int cmd_generate(int argc, char** argv) {
     Args a("generate", "Synthesize, validate and run: the whole pipeline on sensible defaults.",
            {{"db", "FILE", "store", "envforge.db"},
-            {"kinds", "LIST", "comma-separated kinds", "general,search,interp"},
+            {"kinds", "LIST", "comma-separated kinds", "general,search,interp,code"},
             {"count", "N", "tasks per kind", "30"},
             {"seed", "S", "base seed", "1"},
             {"difficulty", "D|A-B", "difficulty or range", "1-5"},

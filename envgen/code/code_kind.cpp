@@ -18,6 +18,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "envgen/code/code_project.hpp"
+#include "envgen/episode_workspace.hpp"
 #include "envgen/interp/interp_kind.hpp"
 #include "sandbox/session.hpp"
 #include "tasks/errors.hpp"
@@ -341,10 +342,8 @@ class CodeEnvironment final : public Environment {
 public:
     asio::awaitable<void> start(const Task& task) override {
         task_ = &task;
-        auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-        char tmpl[] = "/tmp/envforge-episode-XXXXXX";
-        if (!mkdtemp(tmpl)) throw IoError("cannot create an episode directory in /tmp");
-        workdir_ = tmpl;
+        ws_.create();
+        workdir_ = ws_.dir();
         Files files;
         for (const auto& f : task.env.at("files").as_object()) files[f.key] = f.value.as_string();
         code::write_files(workdir_, files);
@@ -353,9 +352,9 @@ public:
         limits.cpu_seconds = task.limits.wall_seconds;
         limits.memory_bytes = 2ll << 30;
         limits.processes = 256;
-        session_ = co_await sandbox::Session::start(episode_sandbox(io), workdir_, limits);
+        co_await ws_.start_session(limits);
         // A fresh repository with one commit: no history, reflog, remote or stash holds the fix.
-        auto r = co_await session_->shell("git init -q && git add -A && git -c user.name=envforge -c user.email=envforge@localhost "
+        auto r = co_await ws_.session().shell("git init -q && git add -A && git -c user.name=envforge -c user.email=envforge@localhost "
                                           "commit -qm 'Initial commit' && git reflog expire --expire=now --all",
                                           60);
         if (r.exit_code != 0) throw std::runtime_error("git init failed: " + r.err + r.out);
@@ -368,7 +367,7 @@ public:
         std::string error;
         try {
             if (op == "bash") {
-                auto r = co_await session_->shell(args.get_string("command"), task_->limits.call_timeout_seconds);
+                auto r = co_await ws_.session().shell(args.get_string("command"), task_->limits.call_timeout_seconds);
                 std::string out = r.out;
                 if (!r.err.empty()) out += (out.empty() ? "" : "\n") + r.err;
                 if (r.session_lost) out += "\n[the shell was restarted]";
@@ -474,20 +473,12 @@ public:
         co_return c.verdict();
     }
 
-    void close() override {
-        session_.reset();
-        if (!workdir_.empty()) {
-            std::error_code ec;
-            fs::remove_all(workdir_, ec);
-            workdir_.clear();
-        }
-    }
-    ~CodeEnvironment() override { close(); }
+    void close() override { ws_.close(); }
 
 private:
     const Task* task_ = nullptr;
-    std::string workdir_;
-    std::unique_ptr<sandbox::Session> session_;
+    EpisodeWorkspace ws_;
+    std::string workdir_;  // ws_.dir(), for the file tools
 };
 
 std::unique_ptr<Environment> CodeKind::make_environment(const Task&) const { return std::make_unique<CodeEnvironment>(); }

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "envgen/episode_workspace.hpp"
 #include "envgen/interp/problems.hpp"
 #include "sandbox/session.hpp"
 #include "tasks/errors.hpp"
@@ -55,22 +56,19 @@ class InterpEnvironment final : public Environment {
 public:
     boost::asio::awaitable<void> start(const Task& task) override {
         task_ = &task;
-        auto& io = static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());
-        char tmpl[] = "/tmp/envforge-episode-XXXXXX";
-        if (!mkdtemp(tmpl)) throw IoError("cannot create an episode directory in /tmp");
-        workdir_ = tmpl;
+        ws_.create();
         if (const Json* files = task.env.find("files"); files && files->is_object())
             for (const auto& f : files->as_object()) {
                 if (f.key.find('/') != std::string::npos || f.key.empty() || f.key[0] == '.')
                     throw InvalidInput("task " + task.id + ": bad file name '" + f.key + "'");
-                std::ofstream(workdir_ + "/" + f.key, std::ios::binary) << (f.value.is_string() ? f.value.as_string() : "");
+                std::ofstream(ws_.dir() + "/" + f.key, std::ios::binary) << (f.value.is_string() ? f.value.as_string() : "");
             }
         sandbox::Limits limits;
         limits.wall_seconds = task.limits.wall_seconds;
         limits.cpu_seconds = task.limits.wall_seconds;
         limits.memory_bytes = 1ll << 30;
         limits.processes = 128;
-        session_ = co_await sandbox::Session::start(episode_sandbox(io), workdir_, limits);
+        co_await ws_.start_session(limits);
     }
 
     boost::asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override {
@@ -78,7 +76,7 @@ public:
         if (spec->impl.get_bool("submit")) co_return ToolResult{"submitted", false, true, args};
         if (++executions_ > kMaxExecutions)
             co_return ToolResult::error("the limit of " + std::to_string(kMaxExecutions) + " code executions is reached; submit an answer");
-        auto r = co_await session_->python(args.get_string("code"), task_->limits.call_timeout_seconds);
+        auto r = co_await ws_.session().python(args.get_string("code"), task_->limits.call_timeout_seconds);
         std::string out = r.out;
         if (!r.err.empty()) out += (out.empty() ? "" : "\n") + std::string("[stderr]\n") + r.err;
         if (!r.exception.empty()) out += (out.empty() ? "" : "\n") + r.exception;
@@ -87,13 +85,12 @@ public:
         bool error = !r.exception.empty() || r.session_lost;
         if (r.session_lost) {
             // A fresh interpreter for the rest of the episode, with the same files.
-            auto& io = static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());
             sandbox::Limits limits;
             limits.wall_seconds = task_->limits.wall_seconds;
             limits.cpu_seconds = task_->limits.wall_seconds;
             limits.memory_bytes = 1ll << 30;
             limits.processes = 128;
-            session_ = co_await sandbox::Session::start(episode_sandbox(io), workdir_, limits);
+            co_await ws_.start_session(limits);
         }
         co_return ToolResult{out, error, false, Json()};
     }
@@ -107,20 +104,11 @@ public:
         co_return c.verdict();
     }
 
-    void close() override {
-        session_.reset();  // kills the sandbox if it is still running
-        if (!workdir_.empty()) {
-            std::error_code ec;
-            std::filesystem::remove_all(workdir_, ec);
-            workdir_.clear();
-        }
-    }
-    ~InterpEnvironment() override { close(); }
+    void close() override { ws_.close(); }
 
 private:
     const Task* task_ = nullptr;
-    std::string workdir_;
-    std::unique_ptr<sandbox::Session> session_;
+    EpisodeWorkspace ws_;
     int executions_ = 0;
 };
 
