@@ -149,8 +149,8 @@ expect_error "sandbox backend 'docker'" "$ENVFORGE" run --db i1.db --sandbox doc
 
 # The main job on its defaults.
 "$ENVFORGE" generate --db gen.db >gen.txt 2>&1 || fail "generate: $(cat gen.txt)"
-grep -q "validated 90 tasks: 360 probes, 0 failed" gen.txt || fail "generate: $(cat gen.txt)"
-grep -q "90 episodes (0 already recorded), 90 passed" gen.txt || fail "generate: $(cat gen.txt)"
+grep -q "validated 120 tasks: 600 probes, 0 failed" gen.txt || fail "generate: $(cat gen.txt)"
+grep -q "120 episodes (0 already recorded), 120 passed" gen.txt || fail "generate: $(cat gen.txt)"
 
 # Bad input: one line, exit 2, nothing lost.
 before=$(sqlite3 a.db "SELECT count(*) FROM episodes")
