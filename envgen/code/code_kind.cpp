@@ -149,7 +149,7 @@ public:
             const std::string mutated = original.substr(0, m.start) + m.new_text + original.substr(m.end);
             code::write_files(work, {{m.file, mutated}});
             // A mutant can loop forever (a removed increment): a multiple of the gold run time ends
-            // it. A run without a report is tried twice before the mutant is passed over, so
+            // the run, and such a mutant is passed over. A run without a report is tried twice, so
             // a momentary hiccup of the machine cannot change which task a seed makes.
             code::TestRun run;
             for (int tries = 0; tries < 2; ++tries) {
@@ -381,7 +381,7 @@ public:
                 auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
                 code::TestRun r = co_await code::run_tests(episode_sandbox(io), workdir_, task_->env.get_string("runner", "unittest"),
                                                          task_->env.get_string("test_dir"), ids,
-                                                         std::min(task_->limits.call_timeout_seconds, task_->env.get_number("test_timeout", 120)));
+                                                         std::min(task_->limits.call_timeout_seconds, task_->env.get_number("test_timeout", 120)), 10.0);
                 co_return ToolResult{format_run(r), !r.ok(), false, Json()};
             }
             const std::string path = args.get_string("path");
@@ -453,7 +453,7 @@ public:
         auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
         const code::TestRun run =
             co_await code::run_tests(episode_sandbox(io), dir, task_->env.get_string("runner", "unittest"), task_->env.get_string("test_dir"), ids,
-                                     task_->env.get_number("test_timeout", 120));
+                                     task_->env.get_number("test_timeout", 120), 10.0);
         Checks c;
         if (!run.ok()) {
             c.add("tests_ran", false, run.error);

@@ -149,13 +149,15 @@ Files read_tree(const std::string& dir) {
 }
 
 asio::awaitable<TestRun> run_tests(sandbox::Sandbox& box, const std::string& dir, const std::string& runner, const std::string& test_dir,
-                                   const std::vector<std::string>& ids, double timeout_seconds) {
+                                   const std::vector<std::string>& ids, double timeout_seconds, double per_test_seconds) {
     sandbox::Request r;
-    // -I: no PYTHON* variables, no user site, and not the working directory on sys.path at
-    // start-up, so a sitecustomize.py in the repository is never imported.
-    r.argv = {"python3", "-I", "-c", kJunitRunner, runner, test_dir};
+    // -s -P: no user site, and not the working directory on sys.path at start-up, so a
+    // sitecustomize.py in the repository is never imported. The environment is ours alone:
+    // PYTHONHASHSEED=0 makes set and dict-of-str orders, and so failure messages, repeatable.
+    r.argv = {"python3", "-s", "-P", "-c", kJunitRunner, runner, test_dir};
     r.argv.insert(r.argv.end(), ids.begin(), ids.end());
-    r.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1", "LANG=C.UTF-8"};
+    r.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1", "PYTHONHASHSEED=0", "LANG=C.UTF-8",
+             "ENVFORGE_TEST_TIMEOUT=" + std::to_string(per_test_seconds)};
     r.workdir = dir;
     r.cwd = "/workspace";
     static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -183,14 +185,14 @@ asio::awaitable<TestRun> run_tests(sandbox::Sandbox& box, const std::string& dir
 }
 
 TestRun run_tests_blocking(const std::string& dir, const std::string& runner, const std::string& test_dir, const std::vector<std::string>& ids,
-                           double timeout_seconds) {
+                           double timeout_seconds, double per_test_seconds) {
     struct PerThread {
         asio::io_context io;
         std::unique_ptr<sandbox::Sandbox> box;
     };
     thread_local PerThread t;
     if (!t.box) t.box = std::make_unique<sandbox::Sandbox>(t.io, sandbox_backend(), 4);
-    auto f = asio::co_spawn(t.io, run_tests(*t.box, dir, runner, test_dir, ids, timeout_seconds), asio::use_future);
+    auto f = asio::co_spawn(t.io, run_tests(*t.box, dir, runner, test_dir, ids, timeout_seconds, per_test_seconds), asio::use_future);
     t.io.restart();
     t.io.run();
     return f.get();

@@ -63,8 +63,10 @@ Files read_tree(const std::string& dir);
 
 // Runs the suite (or the given test ids) in a fresh sandbox over `dir`, reading the JUnit
 // report that the runner frames with a nonce (so test output cannot forge it).
+// per_test_seconds > 0 ends any single test after that long (as an error of that test).
 boost::asio::awaitable<TestRun> run_tests(sandbox::Sandbox& box, const std::string& dir, const std::string& runner,
-                                          const std::string& test_dir, const std::vector<std::string>& ids, double timeout_seconds = 300);
+                                          const std::string& test_dir, const std::vector<std::string>& ids, double timeout_seconds = 300,
+                                          double per_test_seconds = 0);
 
 // Loads a project (seed.json, or the given source dirs and test dir for a user repository),
 // runs its suite `gold_runs` times and makes its mutants. Throws InvalidInput naming the failing
@@ -76,6 +78,6 @@ std::vector<std::string> bundled_seed_dirs();
 
 // run_tests outside any event loop (synthesis): on this thread's own io_context and sandbox.
 TestRun run_tests_blocking(const std::string& dir, const std::string& runner, const std::string& test_dir,
-                           const std::vector<std::string>& ids, double timeout_seconds = 300);
+                           const std::vector<std::string>& ids, double timeout_seconds = 300, double per_test_seconds = 0);
 
 }  // namespace envforge::code

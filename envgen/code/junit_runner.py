@@ -7,11 +7,25 @@ usage: python3 junit_runner.py MODE TEST_DIR [TEST_ID ...]
   MODE unittest: ids like tests.test_x.Class.test_y; pytest: node ids (tests/test_x.py::Class::test_y);
   auto: pytest when it is installed, unittest otherwise.
 """
-import io, os, sys, time, traceback, unittest
+import io, os, signal, sys, time, traceback, unittest
 from xml.sax.saxutils import escape, quoteattr
 
 nonce = sys.stdin.readline().strip()
 sys.stdin.close()
+# Each test gets a time limit of its own, so one that loops forever becomes that test's error
+# and the rest of the suite still runs and reports.
+per_test = float(os.environ.pop("ENVFORGE_TEST_TIMEOUT", "0") or 0)
+
+
+class TestTimeout(Exception):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise TestTimeout(f"the test ran longer than {per_test:g} s")
+
+
+signal.signal(signal.SIGALRM, on_alarm)
 real_stdout = os.fdopen(os.dup(1), "w")
 mode = sys.argv[1] if len(sys.argv) > 1 else "unittest"
 start_dir = sys.argv[2] if len(sys.argv) > 2 else "tests"
@@ -30,7 +44,13 @@ results = []
 class Recorder(unittest.TestResult):
     def startTest(self, test):
         self._t0 = time.monotonic()
+        if per_test > 0:
+            signal.setitimer(signal.ITIMER_REAL, per_test)
         super().startTest(test)
+
+    def stopTest(self, test):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        super().stopTest(test)
 
     def _add(self, test, status, message=""):
         results.append((test.id(), status, message, time.monotonic() - self._t0))
@@ -64,6 +84,13 @@ def flatten(suite):
 
 class PytestCollector:
     """A pytest plugin that records each test's outcome under its node id."""
+
+    def pytest_runtest_setup(self, item):
+        if per_test > 0:
+            signal.setitimer(signal.ITIMER_REAL, per_test)
+
+    def pytest_runtest_teardown(self, item):
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.when in ("setup", "teardown") and not report.passed):
