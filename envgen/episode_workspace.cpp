@@ -12,25 +12,32 @@
 
 namespace envforge {
 
-void EpisodeWorkspace::create() {
-    char tmpl[] = "/tmp/envforge-episode-XXXXXX";
-    if (!mkdtemp(tmpl)) throw IoError("cannot create an episode directory in /tmp");
-    dir_ = tmpl;
+PrivateDir::PrivateDir(const std::string& prefix) {
+    std::string tmpl = "/tmp/" + prefix + "-" + std::string(6, 'X');  // mkdtemp's template
+    if (!mkdtemp(tmpl.data())) throw IoError("cannot create a directory for '" + prefix + "' in /tmp");
+    path_ = std::move(tmpl);
 }
+
+PrivateDir::~PrivateDir() { remove(); }
+
+void PrivateDir::remove() {
+    if (path_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+    path_.clear();
+}
+
+void EpisodeWorkspace::create() { dir_ = std::make_unique<PrivateDir>("envforge-episode"); }
 
 boost::asio::awaitable<void> EpisodeWorkspace::start_session(const sandbox::Limits& limits) {
     auto& io = static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());
     session_.reset();
-    session_ = co_await sandbox::Session::start(episode_sandbox(io), dir_, limits);
+    session_ = co_await sandbox::Session::start(episode_sandbox(io), dir_->path(), limits);
 }
 
 void EpisodeWorkspace::close() {
     session_.reset();  // kills the sandbox if it is still running
-    if (!dir_.empty()) {
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-        dir_.clear();
-    }
+    dir_.reset();
 }
 
 }  // namespace envforge

@@ -11,6 +11,22 @@
 
 namespace envforge {
 
+// A fresh directory /tmp/<prefix>-<random> (mkdtemp), removed with its contents when the object
+// goes. Throws IoError when it cannot be made.
+class PrivateDir {
+public:
+    explicit PrivateDir(const std::string& prefix);
+    ~PrivateDir();
+    PrivateDir(const PrivateDir&) = delete;
+    PrivateDir& operator=(const PrivateDir&) = delete;
+    const std::string& path() const { return path_; }
+    // Removes it now (the destructor then does nothing).
+    void remove();
+
+private:
+    std::string path_;
+};
+
 class EpisodeWorkspace {
 public:
     EpisodeWorkspace() = default;
@@ -18,9 +34,9 @@ public:
     EpisodeWorkspace& operator=(const EpisodeWorkspace&) = delete;
     ~EpisodeWorkspace() { close(); }
 
-    // Makes /tmp/envforge-episode-XXXXXX; throws IoError.
+    // Makes the episode's private directory; throws IoError.
     void create();
-    const std::string& dir() const { return dir_; }
+    const std::string& dir() const { return dir_->path(); }
     // (Re)starts the session over the directory, on the sandbox of the calling coroutine's
     // io_context (see interp_kind.hpp: episode_sandbox).
     boost::asio::awaitable<void> start_session(const sandbox::Limits& limits);
@@ -29,7 +45,7 @@ public:
     void close();
 
 private:
-    std::string dir_;
+    std::unique_ptr<PrivateDir> dir_;
     std::unique_ptr<sandbox::Session> session_;
 };
 

@@ -11,7 +11,7 @@ namespace envforge::testing {
 struct TempDir {
     std::filesystem::path path;
     explicit TempDir(const char* prefix = "envforge-test") {
-        std::string tmpl = std::string("/tmp/") + prefix + "-XXXXXX";
+        std::string tmpl = std::string("/tmp/") + prefix + "-" + std::string(6, 'X');  // mkdtemp's template
         path = mkdtemp(tmpl.data());
     }
     ~TempDir() { std::filesystem::remove_all(path); }

@@ -135,13 +135,8 @@ public:
         for (size_t i = 0; i < order.size(); ++i) order[i] = i;
         rng.shuffle(order);
         const std::set<std::string> passing(p.passing.begin(), p.passing.end());
-        char tmpl[] = "/tmp/envforge-mutant-XXXXXX";
-        if (!mkdtemp(tmpl)) throw IoError("cannot create a directory in /tmp");
-        const std::string work = tmpl;
-        struct Cleanup {
-            std::string d;
-            ~Cleanup() { fs::remove_all(d); }
-        } cleanup{work};
+        const PrivateDir tmp("envforge-mutant");
+        const std::string& work = tmp.path();
         code::write_files(work, p.files);
         for (size_t attempt = 0; attempt < order.size() && attempt < 40; ++attempt) {
             const code::Mutant& m = p.mutants[order[attempt]];
@@ -439,13 +434,8 @@ public:
                 }
             }
         }
-        char tmpl[] = "/tmp/envforge-verify-XXXXXX";
-        if (!mkdtemp(tmpl)) throw IoError("cannot create a verification directory");
-        const std::string dir = tmpl;
-        struct Cleanup {
-            std::string d;
-            ~Cleanup() { fs::remove_all(d); }
-        } cleanup{dir};
+        const PrivateDir tmp("envforge-verify");
+        const std::string& dir = tmp.path();
         code::write_files(dir, files);
         std::vector<std::string> ids;
         for (const char* key : {"f2p", "p2p"})

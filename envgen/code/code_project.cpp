@@ -18,6 +18,7 @@
 
 #include "envgen/junit_runner.hpp"
 #include "envgen/mutate.hpp"
+#include "envgen/episode_workspace.hpp"
 #include "envgen/interp/interp_kind.hpp"
 #include "sandbox/sandbox.hpp"
 #include "tasks/errors.hpp"
@@ -200,23 +201,14 @@ TestRun run_tests_blocking(const std::string& dir, const std::string& runner, co
 
 namespace {
 
-std::string make_temp_dir(const char* prefix) {
-    std::string tmpl = std::string("/tmp/") + prefix + "-XXXXXX";
-    if (!mkdtemp(tmpl.data())) throw IoError("cannot create a directory in /tmp");
-    return tmpl;
-}
-
 std::vector<Mutant> make_mutants(const Project& p) {
     Json files = Json::object();
     for (const auto& [path, content] : p.files)
         for (const auto& d : p.source_dirs)
             if (path.rfind(d + "/", 0) == 0 && path.ends_with(".py")) files.set(path, content);
-    const std::string dir = make_temp_dir("envforge-mutate");
+    const PrivateDir tmp("envforge-mutate");
+    const std::string& dir = tmp.path();
     write_files(dir, {{"mutate.py", kMutatePy}, {"request.json", Json::object({{"files", files}}).dump()}});
-    struct Cleanup {
-        std::string d;
-        ~Cleanup() { fs::remove_all(d); }
-    } cleanup{dir};
     // The sandbox's own interpreter parses the program (its ast is the one the tests run with).
     asio::io_context io;
     sandbox::Sandbox box(io, sandbox_backend(), 1);
@@ -268,14 +260,14 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
     // sometimes is flaky and is left out of every verdict.
     std::map<std::string, int> passes;
     std::set<std::string> seen;
-    const std::string run_dir = make_temp_dir("envforge-gold");
+    PrivateDir gold("envforge-gold");
+    const std::string run_dir = gold.path();
     write_files(run_dir, p.files);
     for (int i = 0; i < gold_runs; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
         TestRun r = run_tests_blocking(run_dir, p.runner, p.test_dir, {});
         p.gold_seconds = std::max(p.gold_seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         if (!r.ok()) {
-            fs::remove_all(run_dir);
             throw InvalidInput("project '" + p.name + "': " + r.error);
         }
         // "auto" becomes what this sandbox actually ran, so tasks name tests one way for good.
@@ -285,7 +277,7 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
             if (t.status == "passed") ++passes[t.id];
         }
     }
-    fs::remove_all(run_dir);
+    gold.remove();
     std::vector<std::string> failing;
     for (const auto& id : seen) {
         const int n = passes.count(id) ? passes[id] : 0;

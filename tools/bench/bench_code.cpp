@@ -16,6 +16,7 @@
 
 #include "envgen/code/code_kind.hpp"
 #include "envgen/code/code_project.hpp"
+#include "envgen/episode_workspace.hpp"
 #include "tasks/environment.hpp"
 
 using namespace envforge;
@@ -34,8 +35,8 @@ int main(int argc, char** argv) {
         auto t0 = Clock::now();
         const code::Project p = code::load_project(dir, 3);
         const double load = secs(t0);
-        char tmpl[] = "/tmp/envforge-bench-code-XXXXXX";
-        const std::string work = mkdtemp(tmpl);
+        const PrivateDir tmp("envforge-bench-code");
+        const std::string& work = tmp.path();
         code::write_files(work, p.files);
         t0 = Clock::now();
         code::run_tests_blocking(work, p.runner, p.test_dir, {});
@@ -54,7 +55,6 @@ int main(int argc, char** argv) {
             caught += failed;
         }
         const double rate = tried / secs(t0);
-        std::filesystem::remove_all(work);
         const int est = static_cast<int>(static_cast<double>(p.mutants.size()) * caught / std::max(1, tried));
         total_tasks += est;
         std::printf("%-12s %8zu %8.0fms %12.1f %9d/%-4d %12d %15.2fs\n", p.name.c_str(), p.mutants.size(), gold * 1000, rate, caught, tried, est, load);
