@@ -30,6 +30,10 @@ struct Limits {
     int64_t tmp_bytes = 64ll << 20;      // size of /tmp and /dev/shm
     size_t output_bytes = 64 << 10;      // kept per stream: half head, half tail
     size_t output_kill_bytes = 16 << 20; // a stream past this is killed (reason output_cap)
+    // Warm sessions: the largest frame the supervisor accepts from the in-sandbox agent. The
+    // agent runs untrusted code, so its length prefix is checked before anything is allocated;
+    // a bigger (or malformed) frame ends the session.
+    size_t frame_bytes = 4 << 20;
 };
 
 enum class Reason : uint8_t { Exit, Signal, TimeoutWall, TimeoutCpu, Oom, Pids, OutputCap, SetupError };

@@ -49,20 +49,23 @@ std::string encode(const Fields& fields) {
     return frame + body;
 }
 
-Fields decode(const std::string& body) {
+// Strict: the body must be whole key/value pairs and nothing else, or the frame is refused.
+std::optional<Fields> decode(const std::string& body) {
     Fields out;
     size_t i = 0;
-    while (i + 4 <= body.size()) {
-        uint32_t kl = get_u32(body.data() + i);
+    auto take = [&](std::string& into) {
+        if (body.size() - i < 4) return false;
+        const uint32_t n = get_u32(body.data() + i);
         i += 4;
-        if (i + kl + 4 > body.size()) break;
-        std::string k = body.substr(i, kl);
-        i += kl;
-        uint32_t vl = get_u32(body.data() + i);
-        i += 4;
-        if (i + vl > body.size()) break;
-        out.emplace_back(std::move(k), body.substr(i, vl));
-        i += vl;
+        if (body.size() - i < n) return false;
+        into.assign(body, i, n);
+        i += n;
+        return true;
+    };
+    while (i < body.size()) {
+        std::string k, v;
+        if (!take(k) || !take(v)) return std::nullopt;
+        out.emplace_back(std::move(k), std::move(v));
     }
     return out;
 }
@@ -73,41 +76,93 @@ std::string field(const Fields& f, const std::string& key) {
     return "";
 }
 
+// Keeps the first and last `limit / 2` bytes of `s` (cut on UTF-8 character boundaries) with a
+// marker between them; returns true when it cut. The agent caps its own output, but the agent
+// shares its process with the code it runs, so the supervisor enforces the bound again.
+bool cap_text(std::string& s, size_t limit) {
+    if (s.size() <= limit + 128) return false;  // slack for the agent's own marker
+    auto boundary = [&](size_t at) {
+        while (at > 0 && at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
+        return at;
+    };
+    const size_t head = boundary(limit / 2);
+    const size_t tail = boundary(s.size() - (limit - limit / 2));
+    s = s.substr(0, head) + "\n[... " + std::to_string(tail - head) + " bytes dropped ...]\n" + s.substr(tail);
+    return true;
+}
+
+// Replies the supervisor throws away before it gives up on a session: a cell that writes frames
+// of its own can make a few, a flood means the channel is no longer the agent's.
+constexpr int kMaxStrayReplies = 16;
+
 }  // namespace
 
 struct Session::Impl {
     asio::io_context& io;
     asio::local::stream_protocol::socket sock;
+    Limits limits;
     std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();
     bool done = false, lost = false;
+    std::string lost_reason;  // why the session ended, for the cell that found out
+    uint64_t next_id = 0;
     Result result;
     std::shared_ptr<asio::steady_timer> finished;  // fires when the sandbox call returns
 
-    explicit Impl(asio::io_context& ctx) : io(ctx), sock(ctx) {}
+    Impl(asio::io_context& ctx, Limits l) : io(ctx), sock(ctx), limits(l) {}
 
-    // Reads one frame; nullopt on EOF or error.
+    // Ends the session: its sandbox is killed, its channel closed.
+    void end(std::string why) {
+        if (!lost) lost_reason = std::move(why);
+        lost = true;
+        cancel->cancel();
+        boost::system::error_code ec;
+        sock.close(ec);
+    }
+
+    // Reads one frame; nullopt on EOF or error, and on a frame that breaks the protocol (too
+    // long, or not whole key/value pairs), which also ends the session. The length prefix comes
+    // from untrusted code: it is checked before anything is allocated.
     asio::awaitable<std::optional<Fields>> read_frame() {
         std::array<char, 4> len{};  // (a plain array in a coroutine frame trips GCC 12)
         auto [ec, n] = co_await asio::async_read(sock, asio::buffer(len), asio::as_tuple(asio::use_awaitable));
         if (ec) co_return std::nullopt;
-        std::string body(get_u32(len.data()), '\0');
+        const uint32_t size = get_u32(len.data());
+        if (size > limits.frame_bytes) {
+            end("session_lost: the sandbox sent a " + std::to_string(size) + "-byte frame (limit " +
+                std::to_string(limits.frame_bytes) + ")");
+            co_return std::nullopt;
+        }
+        std::string body(size, '\0');
         auto [ec2, n2] = co_await asio::async_read(sock, asio::buffer(body), asio::as_tuple(asio::use_awaitable));
         if (ec2) co_return std::nullopt;
-        co_return decode(body);
+        auto fields = decode(body);
+        if (!fields) end("session_lost: the sandbox sent a malformed frame");
+        co_return fields;
     }
 
-    // Sends a request and waits for the reply until `deadline`; then the session is killed.
-    asio::awaitable<std::optional<Fields>> call(const Fields& req, std::chrono::milliseconds deadline) {
+    // Reads frames until the reply to request `id`; replies to other ids (stale, or written by
+    // the cell itself) are dropped, so a forged frame can never shift later replies.
+    asio::awaitable<std::optional<Fields>> read_reply(std::string id) {
+        for (int stray = 0; stray <= kMaxStrayReplies; ++stray) {
+            auto frame = co_await read_frame();
+            if (!frame || field(*frame, "id") == id) co_return frame;
+        }
+        end("session_lost: the sandbox sent more than " + std::to_string(kMaxStrayReplies) + " unrequested frames");
+        co_return std::nullopt;
+    }
+
+    // Sends a request and waits for its reply until `deadline`; then the session is killed.
+    asio::awaitable<std::optional<Fields>> call(Fields req, std::chrono::milliseconds deadline) {
+        const std::string id = std::to_string(++next_id);
+        req.emplace_back("id", id);
         const std::string frame = encode(req);
         auto [ec, n] = co_await asio::async_write(sock, asio::buffer(frame), asio::as_tuple(asio::use_awaitable));
         if (ec) co_return std::nullopt;
         asio::steady_timer timer(io, deadline);
-        auto outcome = co_await (read_frame() || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+        auto outcome = co_await (read_reply(id) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
         if (outcome.index() == 0) co_return std::get<0>(outcome);
         // Escalation: the agent did not answer even after its KeyboardInterrupt.
-        lost = true;
-        cancel->cancel();
-        sock.close();
+        end("session_lost: the session did not respond within its time limit and was killed");
         co_return std::nullopt;
     }
 
@@ -116,7 +171,7 @@ struct Session::Impl {
         const auto t0 = Clock::now();
         if (done || lost) {
             r.session_lost = true;
-            r.exception = "session_lost: the session is no longer running";
+            r.exception = lost_reason.empty() ? "session_lost: the session is no longer running" : lost_reason;
             co_return r;
         }
         auto grace = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000) + 2000);
@@ -124,13 +179,13 @@ struct Session::Impl {
         req.emplace_back("op", op);
         req.emplace_back("code", std::move(code));
         req.emplace_back("timeout", std::to_string(timeout));
-        auto reply = co_await call(req, grace);
+        auto reply = co_await call(std::move(req), grace);
         r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         if (!reply) {
-            lost = true;
+            if (!lost) end("session_lost: the session ended");
             r.session_lost = true;
-            r.timed_out = true;
-            r.exception = "session_lost: the session did not respond within its time limit and was killed";
+            r.timed_out = lost_reason.find("time limit") != std::string::npos;
+            r.exception = lost_reason;
             co_return r;
         }
         r.out = field(*reply, "stdout");
@@ -140,6 +195,9 @@ struct Session::Impl {
         r.timed_out = field(*reply, "timed_out") == "1";
         r.truncated = field(*reply, "truncated") == "1";
         r.cwd = field(*reply, "cwd");
+        for (std::string* text : {&r.out, &r.err, &r.exception})
+            if (cap_text(*text, limits.output_bytes)) r.truncated = true;
+        if (r.cwd.size() > 4096) r.cwd.resize(4096);
         co_return r;
     }
 };
@@ -155,12 +213,13 @@ asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::
     auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
     int fds[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("session: socketpair failed");
-    auto impl = std::make_shared<Impl>(io);
+    auto impl = std::make_shared<Impl>(io, limits);
     impl->sock.assign(asio::local::stream_protocol(), fds[0]);
     Request req;
     req.argv = {"/usr/bin/python3", "-I", "-c", kSessionAgent};
     req.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/workspace", "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1",
-               "GIT_TERMINAL_PROMPT=0", "DEBIAN_FRONTEND=noninteractive"};
+               "GIT_TERMINAL_PROMPT=0", "DEBIAN_FRONTEND=noninteractive",
+               "ENVFORGE_CELL_OUTPUT=" + std::to_string(limits.output_bytes)};
     for (auto& e : env) req.env.push_back(std::move(e));
     req.workdir = std::move(workdir);
     req.cwd = req.workdir.empty() ? "/tmp" : "/workspace";
@@ -177,6 +236,7 @@ asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::
     asio::steady_timer timer(io, std::chrono::seconds(20));
     auto ready = co_await (s->impl_->read_frame() || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
     if (ready.index() != 0 || !std::get<0>(ready) || field(*std::get<0>(ready), "ready") != "1") {
+        s->impl_->lost = true;
         s->impl_->cancel->cancel();
         // Wait for the sandbox call to end so its setup error can be reported.
         co_await s->impl_->finished->async_wait(asio::as_tuple(asio::use_awaitable));

@@ -1,10 +1,17 @@
 # The in-sandbox agent of a warm session: a stateful Python interpreter and a shell runner that
 # answer the supervisor over fd 3. Frames are a 4-byte big-endian length and a body of
-# length-prefixed key/value pairs: out of band, so nothing a program prints can forge them.
-import ast, contextlib, io, os, signal, socket, struct, subprocess, sys, traceback
+# length-prefixed key/value pairs: out of band, so nothing a program prints can forge them. Each
+# reply echoes its request's id; code run here can still write to fd 3, and the supervisor drops
+# whatever does not answer the request it is waiting for.
+import ast, contextlib, ctypes, io, os, signal, socket, struct, subprocess, sys, traceback
 
 conn = socket.socket(fileno=3)
-MAX_OUT = int(os.environ.get("ENVFORGE_CELL_OUTPUT", "65536"))
+MAX_OUT = int(os.environ.pop("ENVFORGE_CELL_OUTPUT", "65536"))
+
+# Not dumpable: programs the shell tool starts run as the same uid, and would otherwise be able
+# to open /proc/<agent>/mem and rewrite this process (PR_SET_DUMPABLE = 4).
+if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:
+    raise SystemExit("agent: prctl(PR_SET_DUMPABLE, 0) failed")
 
 
 def recv_exact(n):
@@ -37,10 +44,13 @@ def send_frame(fields):
 
 
 def cap(text):
-    if len(text) <= MAX_OUT:
+    data = text.encode("utf-8", "replace")
+    if len(data) <= MAX_OUT:
         return text, 0
     half = MAX_OUT // 2
-    return text[:half] + "\n[... %d characters dropped ...]\n" % (len(text) - 2 * half) + text[-half:], 1
+    head = data[:half].decode("utf-8", "ignore")
+    tail = data[-(MAX_OUT - half):].decode("utf-8", "ignore")
+    return head + "\n[... %d bytes dropped ...]\n" % (len(data) - 2 * half) + tail, 1
 
 
 class CellTimeout(KeyboardInterrupt):
@@ -133,4 +143,5 @@ while True:
             reply = {"exception": "unknown op %r" % req.get("op")}
     except BaseException as e:  # a late alarm or a broken cell must not take the agent down
         reply = {"exception": "agent: %r" % e}
+    reply["id"] = req.get("id", "")
     send_frame(reply)

@@ -75,6 +75,19 @@ std::string clean_model_output(Message& m, size_t max_bytes) {
     return note;
 }
 
+// Valid UTF-8 of at most kMaxToolResultBytes (plus the marker): head and tail kept.
+void bound_tool_output(std::string& s) {
+    sanitize_utf8(s);
+    if (s.size() <= kMaxToolResultBytes) return;
+    auto boundary = [&](size_t at) {
+        while (at > 0 && at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
+        return at;
+    };
+    const size_t head = boundary(kMaxToolResultBytes / 2);
+    const size_t tail = boundary(s.size() - kMaxToolResultBytes / 2);
+    s = s.substr(0, head) + "\n[... " + std::to_string(tail - head) + " bytes of tool output dropped ...]\n" + s.substr(tail);
+}
+
 }  // namespace
 
 asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env,
@@ -102,6 +115,7 @@ asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env
         env_error = e.what();
     }
     if (!env_error.empty()) co_return ToolResult::error("tool failed: " + env_error);
+    bound_tool_output(r.content);
     co_return r;
 }
 

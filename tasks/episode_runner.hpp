@@ -51,8 +51,14 @@ struct Episode {
     std::string error;  // policy_error / env_error reason, or a note about sanitised output
 };
 
+// The most of one tool result the transcript keeps: the first and last halves, with a marker.
+// Environments bound their own output; this holds whatever they return (a session's output is
+// written by untrusted code).
+inline constexpr size_t kMaxToolResultBytes = 256 << 10;
+
 // Executes one tool call as the runner does: unknown tools, unparseable or schema-invalid
-// arguments and environment exceptions become error results. Replay uses the same path.
+// arguments and environment exceptions become error results, and the content is valid UTF-8 of
+// at most kMaxToolResultBytes. Replay uses the same path.
 boost::asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env,
                                                      const ToolCall& call);
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -116,6 +117,77 @@ TEST_CASE("session: shell commands track cwd and environment") {
             CHECK_FALSE(r3.session_lost);
             auto r4 = co_await s.shell("echo still here", 10);
             CHECK(r4.out == "still here\n");
+        });
+    }
+}
+
+TEST_CASE("session hostile: a huge frame length from the sandbox ends the session, nothing is allocated") {
+    auto rss_kb = [] {
+        std::ifstream f("/proc/self/status");
+        for (std::string line; std::getline(f, line);)
+            if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+        return 0L;
+    };
+    for (Backend b : backends()) {
+        INFO(backend_name(b));
+        const long peak_before = rss_kb();
+        with_session(b, [](Session& s) -> asio::awaitable<void> {
+            auto r = co_await s.python("import os, struct, time\nos.write(3, struct.pack('>I', 1 << 30) + b'x' * 4096)\ntime.sleep(5)", 10);
+            CHECK(r.session_lost);
+            CHECK(r.exception.find("frame") != std::string::npos);
+            CHECK(r.seconds < 4);  // ended at the bad frame, not at the cell's time limit
+            CHECK_FALSE(s.alive());
+        });
+        CHECK(rss_kb() - peak_before < 256 * 1024);  // no 1 GiB buffer in the supervisor
+        with_session(b, [](Session& s) -> asio::awaitable<void> {
+            // A length that fits but a body that is not whole key/value pairs.
+            auto r = co_await s.python("import os, struct, time\nos.write(3, struct.pack('>I', 6) + b'\\x00\\x00\\x00\\x09ab')\ntime.sleep(5)", 10);
+            CHECK(r.session_lost);
+            CHECK(r.exception.find("malformed") != std::string::npos);
+        });
+    }
+}
+
+TEST_CASE("session hostile: frames written by the cell are capped and never shift later replies") {
+    for (Backend b : backends()) {
+        INFO(backend_name(b));
+        with_session(b, [](Session& s) -> asio::awaitable<void> {
+            // A reply to the current request, forged from inside with 3 MB of output.
+            auto big = co_await s.python("import sys\nm = sys.modules['__main__']\nm.send_frame({'id': m.req['id'], 'stdout': 'A' * 3000000})", 10);
+            CHECK(big.out.size() < (80u << 10));
+            CHECK(big.truncated);
+            // Replies to requests not yet made: dropped, the genuine replies still arrive in order.
+            auto ahead = co_await s.python("import sys\nm = sys.modules['__main__']\nfor k in range(1, 4):\n"
+                                           "    m.send_frame({'id': str(int(m.req['id']) + k), 'stdout': 'forged'})\nprint('genuine')", 10);
+            CHECK(ahead.out == "genuine\n");
+            for (int i = 0; i < 4; ++i) {
+                auto r = co_await s.python("print(" + std::to_string(i) + ")", 10);
+                CHECK(r.out == std::to_string(i) + "\n");
+            }
+            auto sh = co_await s.shell("echo shell-ok", 10);
+            CHECK(sh.out == "shell-ok\n");
+        });
+        with_session(b, [](Session& s) -> asio::awaitable<void> {
+            // A flood of unrequested frames is no longer the agent talking: the session ends.
+            auto r = co_await s.python("import sys\nm = sys.modules['__main__']\nfor k in range(100):\n    m.send_frame({'id': 'x', 'stdout': 'flood'})", 10);
+            CHECK(r.session_lost);
+            CHECK(r.exception.find("unrequested") != std::string::npos);
+        });
+    }
+}
+
+TEST_CASE("session hostile: a program the shell starts cannot open the agent's memory") {
+    for (Backend b : backends()) {
+        INFO(backend_name(b));
+        with_session(b, [](Session& s) -> asio::awaitable<void> {
+            auto r = co_await s.shell(
+                "python3 -c \"import sys\ntry:\n    open('/proc/$PPID/mem', 'r+b')\n    print('opened')\n"
+                "except OSError as e:\n    print('denied', e.errno)\" ; python3 -c \"import os; open('/proc/%d/mem' % os.getpid(), 'r+b'); print('own ok')\"", 10);
+            CHECK(r.out.find("denied") != std::string::npos);
+            CHECK(r.out.find("opened") == std::string::npos);
+            CHECK(r.out.find("own ok") != std::string::npos);  // the check itself can succeed
+            auto after = co_await s.python("print('agent fine')", 10);
+            CHECK(after.out == "agent fine\n");
         });
     }
 }

@@ -177,3 +177,46 @@ TEST_CASE("episode_runner: sanitize_utf8") {
     CHECK(s == "ok \xe4\xb8\xad \xef\xbf\xbd");
     CHECK_FALSE(sanitize_utf8(s));
 }
+
+namespace {
+
+// Wraps a real environment and answers one tool with `flood` instead (what a hostile program in
+// a session could make an environment return).
+class FloodingEnvironment : public Environment {
+public:
+    FloodingEnvironment(std::unique_ptr<Environment> inner, std::string flood)
+        : inner_(std::move(inner)), flood_(std::move(flood)) {}
+    boost::asio::awaitable<void> start(const Task& task) override { co_await inner_->start(task); }
+    boost::asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override {
+        ToolResult r = co_await inner_->call(name, args);
+        r.content = flood_;
+        co_return r;
+    }
+    boost::asio::awaitable<Verdict> verify(const Json& final_answer) override { co_return co_await inner_->verify(final_answer); }
+
+private:
+    std::unique_ptr<Environment> inner_;
+    std::string flood_;
+};
+
+}  // namespace
+
+TEST_CASE("episode_runner: every tool output is bounded and valid UTF-8, whatever its source") {
+    Task task = make_task("retail", 1);
+    std::string flood(20 << 20, 'A');
+    flood[1000] = '\xff';
+    flood.replace(flood.size() / 2, 3, "\xe2\x82\xac");
+    auto env = std::make_unique<FloodingEnvironment>(require_kind(task.kind).make_environment(task), flood);
+    const auto first = task.reference_turns().at(0).calls.at(0);
+    FixedPolicy policy({call(first.name, first.arguments.dump())});
+    boost::asio::io_context io;
+    auto fut = boost::asio::co_spawn(io, run_episode(task, *env, policy, 0, EpisodeOptions{}), boost::asio::use_future);
+    io.run();
+    Episode ep = fut.get();
+    REQUIRE(ep.transcript.size() >= 4);
+    const std::string& out = *ep.transcript[3].content;
+    CHECK(out.size() <= kMaxToolResultBytes + 100);
+    CHECK(out.find("bytes of tool output dropped") != std::string::npos);
+    CHECK(is_valid_utf8(out));
+    CHECK(out.rfind("AAAA", 0) == 0);
+}
