@@ -373,6 +373,9 @@ int run_bwrap(LaunchConfig& c) {
     a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--size", std::to_string(c.tmp_bytes), "--tmpfs", "/tmp",
                        "--size", std::to_string(c.tmp_bytes), "--tmpfs", "/dev/shm"});
     if (!c.workdir.empty()) a.insert(a.end(), {"--bind", c.workdir, "/workspace"});
+    // bwrap builds its root on a tmpfs without a size: made read-only once everything is in
+    // place (as native's root is), so only the sized /tmp, /dev/shm and the workdir take writes.
+    a.insert(a.end(), {"--remount-ro", "/"});
     a.insert(a.end(), {"--chdir", c.cwd, "--add-seccomp-fd", std::to_string(seccomp_fd), "--json-status-fd",
                        std::to_string(status_pipe[1]), "--"});
     a.insert(a.end(), c.argv.begin(), c.argv.end());

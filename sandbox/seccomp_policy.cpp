@@ -33,6 +33,12 @@ scmp_filter_ctx build() {
         int nr = seccomp_syscall_resolve_name(name);
         if (nr != __NR_SCMP_ERROR) seccomp_rule_add(ctx, eperm, nr, 0);
     }
+    // File-activity watches would see the host's activity on the read-only system mounts
+    // (/usr is bound from the host): ENOSYS, so tools fall back to polling as on old kernels.
+    for (const char* name : {"inotify_init", "inotify_init1", "inotify_add_watch", "fanotify_init", "fanotify_mark"}) {
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr != __NR_SCMP_ERROR) seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+    }
     // clone3 passes flags in memory that a filter cannot read: ENOSYS makes libc fall back to clone.
     seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     const uint64_t new_ns = CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |

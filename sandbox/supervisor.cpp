@@ -81,6 +81,9 @@ std::string Captured::text() const {
 
 namespace {
 
+// Slot uids start here (see Sandbox::Impl); directories they own are earlier sandboxes' work.
+constexpr uid_t kFirstSlotUid = 2'000'000;
+
 // Keeps the first and last `cap / 2` bytes of a stream and counts the rest.
 struct Capture {
     Captured c;
@@ -105,21 +108,39 @@ struct Capture {
     }
 };
 
+// Why `dir` may not be a sandbox's workdir ("" when it may). The sandbox gets it read-write and,
+// as root, every file in it is re-owned by the slot's uid, so it must be a private directory:
+// nothing under a system tree (denied by prefix: /var/lib and /etc/ssh as much as /etc), not a
+// shared directory itself (/tmp, /home, ...), and owned by us or by a sandbox slot, never by
+// another user.
+std::string workdir_problem(const std::string& dir) {
+    struct stat st {};
+    if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return "workdir '" + dir + "' is not a directory";
+    char resolved[PATH_MAX];
+    if (!realpath(dir.c_str(), resolved)) return "workdir '" + dir + "': cannot resolve";
+    const std::string real = resolved;
+    auto under = [&](const std::string& prefix) { return real == prefix || real.rfind(prefix + "/", 0) == 0; };
+    for (const char* sys : {"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/dev",
+                            "/proc", "/sys", "/run", "/snap", "/var"}) {
+        if (std::string(sys) == "/var" && real.rfind("/var/tmp/", 0) == 0) continue;  // private dirs in /var/tmp are fine
+        if (under(sys)) return "workdir '" + dir + "' is under the system directory " + sys + "; use a private directory";
+    }
+    for (const char* shared : {"/", "/tmp", "/var/tmp", "/home", "/root", "/srv", "/mnt", "/media", "/opt", "/work"})
+        if (real == shared) return "workdir '" + dir + "' is a shared directory; use a private one";
+    if (const char* home = std::getenv("HOME"); home && *home) {
+        char home_real[PATH_MAX];
+        if (realpath(home, home_real) && real == home_real) return "workdir '" + dir + "' is the home directory; use a private one";
+    }
+    if (std::count(real.begin(), real.end(), '/') < 2) return "workdir '" + dir + "' is too close to the root; use a private directory";
+    struct stat rst {};
+    stat(real.c_str(), &rst);
+    if (rst.st_uid != geteuid() && rst.st_uid < kFirstSlotUid)
+        return "workdir '" + dir + "' belongs to uid " + std::to_string(rst.st_uid) + ", not to this user";
+    return {};
+}
+
 // Gives the slot uid a workdir to write in, without following any symlink inside it.
 void adopt_tree(const std::string& dir, uid_t uid, gid_t gid) {
-    struct stat st {};
-    if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw std::runtime_error("workdir '" + dir + "' is not a directory");
-    // The walk below changes owners: never let a caller point it at a shared or system tree
-    // (a workdir of "/tmp" once re-owned everything in /tmp). Only a private directory at least
-    // two levels deep that is not itself a well-known system location qualifies.
-    char resolved[PATH_MAX];
-    if (!realpath(dir.c_str(), resolved)) throw std::runtime_error("workdir '" + dir + "': cannot resolve");
-    const std::string real = resolved;
-    const size_t depth = static_cast<size_t>(std::count(real.begin(), real.end(), '/'));
-    for (const char* sys : {"/", "/tmp", "/var/tmp", "/home", "/root", "/etc", "/usr", "/var", "/opt", "/srv", "/run",
-                            "/dev", "/proc", "/sys", "/boot", "/mnt", "/media", "/work"})
-        if (real == sys) throw std::runtime_error("workdir '" + dir + "' is a shared system directory; use a private one");
-    if (depth < 2) throw std::runtime_error("workdir '" + dir + "' is too close to the root; use a private directory");
     static thread_local uid_t t_uid;
     static thread_local gid_t t_gid;
     t_uid = uid;
@@ -256,7 +277,7 @@ struct Sandbox::Impl {
         busy.assign(static_cast<size_t>(std::clamp(slots, 1, kBlockSlots)), false);
         cgroups.resize(busy.size());
         netns.assign(busy.size(), -1);
-        uid_base = static_cast<uid_t>(2'000'000 + (getpid() % 1000) * kBlocks * kBlockSlots + block * kBlockSlots);
+        uid_base = static_cast<uid_t>(kFirstSlotUid + (getpid() % 1000) * kBlocks * kBlockSlots + block * kBlockSlots);
     }
 
     asio::awaitable<size_t> acquire() {
@@ -319,6 +340,8 @@ std::string request_problem(const Request& req) {
     }
     if (has_nul(req.workdir) || has_nul(req.cwd)) return "a path contains a NUL byte";
     if (!req.workdir.empty() && req.workdir[0] != '/') return "workdir '" + req.workdir + "' is not an absolute path";
+    if (!req.workdir.empty())
+        if (std::string problem = workdir_problem(req.workdir); !problem.empty()) return problem;
     if (req.cwd.empty() || req.cwd[0] != '/') return "cwd '" + req.cwd + "' is not an absolute path";
     return {};
 }
@@ -371,14 +394,7 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
             if (netns[slot] < 0) netns[slot] = make_netns();
             cfg.netns = netns[slot] >= 0;
         }
-        if (!req.workdir.empty()) {
-            try {
-                adopt_tree(req.workdir, static_cast<uid_t>(cfg.uid), static_cast<gid_t>(cfg.gid));
-            } catch (const std::exception& e) {
-                res.setup_error = e.what();
-                co_return res;
-            }
-        }
+        if (!req.workdir.empty()) adopt_tree(req.workdir, static_cast<uid_t>(cfg.uid), static_cast<gid_t>(cfg.gid));
     }
     if (!cg || !cg->has_memory()) cfg.memory_bytes = L.memory_bytes;
     if (cg && cg->has_pids()) cfg.nproc = std::max<int64_t>(cfg.nproc, 4096);  // pids.max governs instead

@@ -407,6 +407,37 @@ TEST_CASE("hostile 23: bad paths in requests are rejected cleanly") {
         Result sres = box.run(shared);
         CHECK(sres.reason == Reason::SetupError);
         fs::remove_all(priv);
+        // System trees are denied by prefix, not by an exact list; the directory is left as it was.
+        const fs::path sys_dir = "/var/lib/envforge-hostile-" + std::to_string(getpid());
+        fs::create_directories(sys_dir);
+        for (const std::string& dir : {sys_dir.string(), std::string("/var/lib"), std::string("/etc/ssh"), std::string("/usr/local/lib"),
+                                      std::string("/run/user"), std::string("/var/tmp")}) {
+            if (!fs::exists(dir)) continue;
+            INFO(dir);
+            struct stat before {};
+            stat(dir.c_str(), &before);
+            Request sys = sh("touch /workspace/x");
+            sys.workdir = dir;
+            Result r = box.run(sys);
+            CHECK(r.reason == Reason::SetupError);
+            CHECK(r.setup_error.find("workdir") != std::string::npos);
+            struct stat after {};
+            stat(dir.c_str(), &after);
+            CHECK(after.st_uid == before.st_uid);
+        }
+        CHECK(!fs::exists(sys_dir / "x"));
+        fs::remove_all(sys_dir);
+        // Another user's directory is not ours to hand to a sandbox.
+        const fs::path foreign = fs::temp_directory_path() / ("envforge-foreign-" + std::to_string(getpid()));
+        fs::create_directories(foreign);
+        if (geteuid() == 0) {
+            REQUIRE(chown(foreign.c_str(), 12345, 12345) == 0);
+            Request f = sh("true");
+            f.workdir = foreign.string();
+            Result fr = box.run(f);
+            CHECK(fr.setup_error.find("belongs to uid 12345") != std::string::npos);
+        }
+        fs::remove_all(foreign);
     }
 }
 
@@ -468,4 +499,28 @@ TEST_CASE("sandbox: 10,000 calls without zombie, descriptor or memory growth") {
         CHECK(rss_kb() - rss0 < 8 * 1024);
         CHECK(leftovers() == 0);
     }
+}
+
+TEST_CASE("hostile: the sandbox root takes no writes outside the sized /tmp, /dev/shm and /workspace") {
+    on_all("root fill", sh("for d in / /root /home /etc; do dd if=/dev/zero of=$d/fill bs=1M count=200 2>&1 | tail -1; done; "
+                           "mkdir /newdir 2>&1; echo end"),
+           [](const Result& res) {
+               CHECK(res.out.text().find("Read-only") != std::string::npos);
+               CHECK(res.out.text().find("200+0 records out") == std::string::npos);
+               CHECK(res.out.text().find("end") != std::string::npos);
+               CHECK(res.reason == Reason::Exit);
+           });
+}
+
+TEST_CASE("hostile: no inotify or fanotify watches on the host's files") {
+    on_all("watches", py("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                         "for name, nr, args in [('inotify_init1', 294, (0,)), ('inotify_init', 253, ()), ('fanotify_init', 300, (0, 0))]:\n"
+                         "    rc = libc.syscall(nr, *args)\n    print(name, rc, ctypes.get_errno())\n"
+                         "fd = libc.inotify_init1(0)\nprint('libc', fd, libc.inotify_add_watch(3, b'/usr/bin', 0xfff) if fd < 0 else 'watching')\n"),
+           [](const Result& res) {
+               CHECK(res.out.text().find("inotify_init1 -1 38") != std::string::npos);  // ENOSYS
+               CHECK(res.out.text().find("inotify_init -1 38") != std::string::npos);
+               CHECK(res.out.text().find("fanotify_init -1 38") != std::string::npos);
+               CHECK(res.out.text().find("libc -1 -1") != std::string::npos);
+           });
 }
