@@ -3,18 +3,23 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <mutex>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "common/process_owner.hpp"
 #include "envgen/interp/interp_kind.hpp"
 #include "tasks/errors.hpp"
 
 namespace envforge {
 
-PrivateDir::PrivateDir(const std::string& prefix) {
-    std::string tmpl = "/tmp/" + prefix + "-" + std::string(6, 'X');  // mkdtemp's template
-    if (!mkdtemp(tmpl.data())) throw IoError("cannot create a directory for '" + prefix + "' in /tmp");
+PrivateDir::PrivateDir(const std::string& purpose) {
+    // What processes killed with SIGKILL left in /tmp goes first, once per process.
+    static std::once_flag swept;
+    std::call_once(swept, [] { sweep_dead_owners("/tmp", kPrivateDirMarker, '-'); });
+    std::string tmpl = "/tmp/" + std::string(kPrivateDirMarker) + owner_tag() + "-" + purpose + "-" + std::string(6, 'X');
+    if (!mkdtemp(tmpl.data())) throw IoError("cannot create a directory for '" + purpose + "' in /tmp");
     path_ = std::move(tmpl);
 }
 
@@ -27,7 +32,7 @@ void PrivateDir::remove() {
     path_.clear();
 }
 
-void EpisodeWorkspace::create() { dir_ = std::make_unique<PrivateDir>("envforge-episode"); }
+void EpisodeWorkspace::create() { dir_ = std::make_unique<PrivateDir>("episode"); }
 
 boost::asio::awaitable<void> EpisodeWorkspace::start_session(const sandbox::Limits& limits) {
     auto& io = static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());

@@ -11,11 +11,15 @@
 
 namespace envforge {
 
-// A fresh directory /tmp/<prefix>-<random> (mkdtemp), removed with its contents when the object
-// goes. Throws IoError when it cannot be made.
+// Private directories are /tmp/envforge@<owner>-<purpose>-<random>: the owner tag (see
+// common/process_owner.hpp) lets the next process remove what a killed one left.
+inline constexpr const char* kPrivateDirMarker = "envforge@";
+
+// A fresh directory (mkdtemp), removed with its contents when the object goes. Throws IoError
+// when it cannot be made.
 class PrivateDir {
 public:
-    explicit PrivateDir(const std::string& prefix);
+    explicit PrivateDir(const std::string& purpose);
     ~PrivateDir();
     PrivateDir(const PrivateDir&) = delete;
     PrivateDir& operator=(const PrivateDir&) = delete;

@@ -87,7 +87,8 @@ Backend parse_backend(const std::string& name);  // throws std::invalid_argument
 struct HostSupport {
     bool root = false;
     bool user_namespaces = false;
-    bool cgroup_v1_memory = false, cgroup_v1_pids = false, cgroup_v1_cpu = false;
+    std::string cgroups;  // which hierarchy limits the sandboxes: "v1", "v2 at DIR", "none (why)"
+    bool cgroup_memory = false, cgroup_pids = false, cgroup_cpu = false;
     bool seccomp = false;
     bool bwrap = false;
     std::string launcher;  // path of envforge-sandbox-launch, "" when not found

@@ -35,6 +35,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/process_owner.hpp"
 #include "sandbox/cgroups.hpp"
 #include "sandbox/launch_config.hpp"
 
@@ -188,14 +189,14 @@ HostSupport probe_host() {
     h.seccomp = access("/proc/self/status", R_OK) == 0 && std::filesystem::exists("/proc/sys/kernel/seccomp/actions_avail");
     for (const char* dir : {"/usr/bin/", "/bin/", "/usr/local/bin/"})
         h.bwrap = h.bwrap || access((std::string(dir) + "bwrap").c_str(), X_OK) == 0;
-    if (h.root) {
-        h.cgroup_v1_memory = cgroup_v1_writable("memory");
-        h.cgroup_v1_pids = cgroup_v1_writable("pids");
-        h.cgroup_v1_cpu = cgroup_v1_writable("cpuacct");
-    }
+    const CgroupHost& cg = host_cgroups();
+    h.cgroups = cg.describe;
+    h.cgroup_memory = cg.memory;
+    h.cgroup_pids = cg.pids;
+    h.cgroup_cpu = cg.cpu;
     if (!h.root) h.notes.push_back("not root: one uid for all slots; process limits are shared (RLIMIT_NPROC)");
-    if (!h.cgroup_v1_memory) h.notes.push_back("no writable memory cgroup: memory is limited by RLIMIT_DATA");
-    if (!h.cgroup_v1_pids) h.notes.push_back("no writable pids cgroup: processes are limited by RLIMIT_NPROC");
+    if (!h.cgroup_memory) h.notes.push_back("no memory cgroup: memory is limited by RLIMIT_DATA");
+    if (!h.cgroup_pids) h.notes.push_back("no pids cgroup: processes are limited by RLIMIT_NPROC");
     return h;
 }
 
@@ -384,12 +385,15 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     cfg.session = req.session_fd >= 0;
     CgroupStats before;
     SlotCgroups* cg = nullptr;
-    if (host.root && backend != Backend::None) {
-        cfg.uid = cfg.gid = static_cast<int64_t>(uid_base + slot);
-        if (!cgroups[slot]) cgroups[slot] = std::make_unique<SlotCgroups>(std::to_string(getpid()) + "-" + std::to_string(block * kBlockSlots + static_cast<int>(slot)));
+    if (backend != Backend::None && host_cgroups().mode != CgroupMode::None) {
+        if (!cgroups[slot])
+            cgroups[slot] = std::make_unique<SlotCgroups>(host_cgroups(), owner_tag() + "-" + std::to_string(block * kBlockSlots + static_cast<int>(slot)));
         cg = cgroups[slot].get();
         before = cg->prepare(L.memory_bytes, L.processes);
         cfg.cgroups = cg->dirs();
+    }
+    if (host.root && backend != Backend::None) {
+        cfg.uid = cfg.gid = static_cast<int64_t>(uid_base + slot);
         if (backend == Backend::Native) {
             if (netns[slot] < 0) netns[slot] = make_netns();
             cfg.netns = netns[slot] >= 0;

@@ -34,8 +34,8 @@ int sandbox_check(int argc, char** argv) {
     JsonArray notes;
     for (const auto& n : h.notes) notes.emplace_back(n);
     Json j = Json::object({{"root", h.root}, {"user_namespaces", h.user_namespaces}, {"seccomp", h.seccomp},
-                           {"cgroup_v1_memory", h.cgroup_v1_memory}, {"cgroup_v1_pids", h.cgroup_v1_pids},
-                           {"cgroup_v1_cpuacct", h.cgroup_v1_cpu}, {"bwrap", h.bwrap}, {"launcher", h.launcher},
+                           {"cgroups", h.cgroups}, {"cgroup_memory", h.cgroup_memory},
+                           {"cgroup_pids", h.cgroup_pids}, {"cgroup_cpu", h.cgroup_cpu}, {"bwrap", h.bwrap}, {"launcher", h.launcher},
                            {"backends", backends}, {"notes", Json(std::move(notes))}});
     if (a.flag("json")) {
         std::printf("%s\n", j.dump().c_str());

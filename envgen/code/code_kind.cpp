@@ -135,7 +135,7 @@ public:
         for (size_t i = 0; i < order.size(); ++i) order[i] = i;
         rng.shuffle(order);
         const std::set<std::string> passing(p.passing.begin(), p.passing.end());
-        const PrivateDir tmp("envforge-mutant");
+        const PrivateDir tmp("mutant");
         const std::string& work = tmp.path();
         code::write_files(work, p.files);
         for (size_t attempt = 0; attempt < order.size() && attempt < 40; ++attempt) {
@@ -434,7 +434,7 @@ public:
                 }
             }
         }
-        const PrivateDir tmp("envforge-verify");
+        const PrivateDir tmp("verify");
         const std::string& dir = tmp.path();
         code::write_files(dir, files);
         std::vector<std::string> ids;

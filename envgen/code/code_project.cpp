@@ -206,7 +206,7 @@ std::vector<Mutant> make_mutants(const Project& p) {
     for (const auto& [path, content] : p.files)
         for (const auto& d : p.source_dirs)
             if (path.rfind(d + "/", 0) == 0 && path.ends_with(".py")) files.set(path, content);
-    const PrivateDir tmp("envforge-mutate");
+    const PrivateDir tmp("mutate");
     const std::string& dir = tmp.path();
     write_files(dir, {{"mutate.py", kMutatePy}, {"request.json", Json::object({{"files", files}}).dump()}});
     // The sandbox's own interpreter parses the program (its ast is the one the tests run with).
@@ -260,7 +260,7 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
     // sometimes is flaky and is left out of every verdict.
     std::map<std::string, int> passes;
     std::set<std::string> seen;
-    PrivateDir gold("envforge-gold");
+    PrivateDir gold("gold");
     const std::string run_dir = gold.path();
     write_files(run_dir, p.files);
     for (int i = 0; i < gold_runs; ++i) {

@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "common/process_owner.hpp"
 #include "tasks/errors.hpp"
 
 namespace envforge::search {
@@ -32,7 +33,9 @@ std::string index_path(const std::string& key) { return cache_dir() + "/search-"
 std::string build_index(const std::string& key, const std::vector<Doc>& docs) {
     const std::string path = index_path(key);
     if (fs::exists(path)) return path;
-    const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+    // Half-built indexes of processes killed while building go first.
+    sweep_dead_owners(cache_dir(), ".tmp@", '\0');
+    const std::string tmp = path + ".tmp@" + owner_tag();
     fs::remove(tmp);
     {
         SqliteDb db(tmp);

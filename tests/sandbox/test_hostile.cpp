@@ -524,3 +524,59 @@ TEST_CASE("hostile: no inotify or fanotify watches on the host's files") {
                CHECK(res.out.text().find("libc -1 -1") != std::string::npos);
            });
 }
+
+namespace {
+
+// Cgroup directories of this host's envforge trees (v1 controllers and the unified hierarchy)
+// whose owner pid is `pid`.
+std::vector<fs::path> cgroup_dirs_of(pid_t pid) {
+    std::vector<fs::path> out;
+    for (const char* tree : {"/sys/fs/cgroup/memory/envforge", "/sys/fs/cgroup/pids/envforge", "/sys/fs/cgroup/cpuacct/envforge",
+                             "/sys/fs/cgroup/unified/envforge", "/sys/fs/cgroup/envforge"}) {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(tree, ec))
+            if (e.path().filename().string().rfind(std::to_string(pid) + ".", 0) == 0) out.push_back(e.path());
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("hostile: cgroups of a supervisor killed with SIGKILL are swept by the next one, on v1 and forced v2") {
+    const char* exe = std::getenv("ENVFORGE_TEST_ENVFORGE");
+    if (!exe || geteuid() != 0) return;  // set by the build; cgroups need root here
+    for (const char* mode : {"", "v2"}) {
+        INFO("ENVFORGE_CGROUP=" << mode);
+        pid_t pid = fork();
+        if (pid == 0) {
+            int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+            setenv("ENVFORGE_CGROUP", mode, 1);
+            execl(exe, exe, "sandbox", "exec", "--wall", "60", "--", "sh", "-c", "sleep 1000 & sleep 1000", nullptr);
+            _exit(127);
+        }
+        std::vector<fs::path> dirs;
+        for (int i = 0; i < 100 && (dirs = cgroup_dirs_of(pid)).empty(); ++i) usleep(20 * 1000);
+        usleep(300 * 1000);
+        REQUIRE(!dirs.empty());
+        if (std::string(mode) == "v2") {
+            CHECK(dirs[0].string().find("unified") != std::string::npos);
+            CHECK(slurp((dirs[0] / "cgroup.procs").string()).size() > 0);  // the call's processes are in it
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        for (int i = 0; i < 50 && leftovers(true) > 0; ++i) usleep(20 * 1000);
+        CHECK(leftovers(true) == 0);
+        CHECK(!cgroup_dirs_of(pid).empty());  // nobody could remove them: the owner was killed
+        // The next envforge process sweeps them at start.
+        std::string check = std::string("ENVFORGE_CGROUP=") + mode + " " + exe + " sandbox check --json";
+        FILE* p = popen(check.c_str(), "r");
+        std::string out;
+        char buf[4096];
+        for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+        pclose(p);
+        CHECK(out.find(std::string(mode) == "v2" ? "\"cgroups\":\"v2 at" : "\"cgroups\":\"v1\"") != std::string::npos);
+        CHECK(cgroup_dirs_of(pid).empty());
+    }
+}

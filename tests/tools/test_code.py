@@ -21,7 +21,7 @@ def run(*args, ok=(0,)):
     return r
 
 
-before = set(glob.glob("/tmp/envforge-episode-*")) | set(glob.glob("/tmp/envforge-verify-*"))
+before = set(glob.glob("/tmp/envforge@*"))
 dbs = [os.path.join(work, f"code{i}.db") for i in (1, 2)]
 for db in dbs:
     run(envforge, "synth", "code", "--db", db, "--count", count, "--seed", "7", "--json")
@@ -47,7 +47,7 @@ r = json.loads(run(envforge, "run", "--db", db, "--policy", "reference", "--json
 assert r["episodes"] == len(tasks) and r["passed"] == len(tasks), r
 rp = run(envforge, "replay", "--db", db)
 assert " 0 with differences" in rp.stdout, rp.stdout
-left = (set(glob.glob("/tmp/envforge-episode-*")) | set(glob.glob("/tmp/envforge-verify-*"))) - before
+left = set(glob.glob("/tmp/envforge@*")) - before
 assert not left, f"workspaces left behind: {sorted(left)[:3]}"
 print(f"run reference: {r['passed']}/{r['episodes']} verified; replay: 0 differences; no workspace left")
 

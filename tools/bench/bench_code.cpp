@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
         auto t0 = Clock::now();
         const code::Project p = code::load_project(dir, 3);
         const double load = secs(t0);
-        const PrivateDir tmp("envforge-bench-code");
+        const PrivateDir tmp("bench-code");
         const std::string& work = tmp.path();
         code::write_files(work, p.files);
         t0 = Clock::now();
