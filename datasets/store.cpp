@@ -246,11 +246,18 @@ std::vector<RunInfo> Store::runs() const {
 }
 
 std::set<std::pair<std::string, int>> Store::recorded(int64_t run_id) const {
-    SqliteStmt q(*db_, "SELECT task_id, rollout FROM episodes WHERE run_id = ?");
+    SqliteStmt q(*db_, std::string("SELECT task_id, rollout FROM episodes WHERE run_id = ? AND status NOT IN ") + kInfraStatusesSql);
     q.bind(1, run_id);
     std::set<std::pair<std::string, int>> out;
     while (q.step()) out.emplace(q.text(0), static_cast<int>(q.int64(1)));
     return out;
+}
+
+int64_t Store::count_infra_failures(int64_t run_id) const {
+    SqliteStmt q(*db_, std::string("SELECT count(*) FROM episodes WHERE run_id = ? AND status IN ") + kInfraStatusesSql);
+    q.bind(1, run_id);
+    q.step();
+    return q.int64(0);
 }
 
 void Store::add_episode(int64_t run_id, const Episode& ep) {
@@ -268,6 +275,10 @@ void Store::flush() {
 
 void Store::write_batch() {
     SqliteTransaction tx(*db_);
+    // A retried infrastructure failure gives way to the new outcome (its messages go with it,
+    // ON DELETE CASCADE); a finished episode is never replaced.
+    SqliteStmt retry_del(*db_, std::string("DELETE FROM episodes WHERE run_id = ? AND task_id = ? AND rollout = ? AND status IN ") +
+                                   kInfraStatusesSql);
     // INSERT OR IGNORE: a (run, task, rollout) already finished is never duplicated.
     SqliteStmt ep_ins(*db_,
         "INSERT OR IGNORE INTO episodes(run_id,task_id,rollout,status,reward,passed,verdict,"
@@ -278,6 +289,8 @@ void Store::write_batch() {
         "name,is_error,prompt_ids,completion_ids,raw) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     std::string buf;
     for (const auto& [run_id, ep] : pending_) {
+        retry_del.bind(1, run_id).bind(2, ep.task_id).bind(3, ep.rollout);
+        retry_del.run();
         ep_ins.bind(1, run_id).bind(2, ep.task_id).bind(3, ep.rollout);
         ep_ins.bind(4, episode_status_name(ep.status)).bind(5, ep.verdict.reward);
         ep_ins.bind(6, ep.verdict.passed ? 1 : 0);
@@ -331,15 +344,14 @@ void Store::write_batch() {
     tx.commit();
 }
 
-std::vector<EpisodeRow> Store::episodes(const std::string& run_name, int64_t episode_id,
-                                        bool only_passed) const {
+std::vector<EpisodeRow> Store::episodes(const EpisodeFilter& f) const {
     SqliteStmt q(*db_,
-        "SELECT e.id, e.run_id, r.name, e.task_id, t.kind, e.rollout, e.status, e.reward, e.passed,"
+        std::string("SELECT e.id, e.run_id, r.name, e.task_id, t.kind, e.rollout, e.status, e.reward, e.passed,"
         " e.verdict, e.final_answer, e.turns, e.tool_calls, e.seconds, e.error "
         "FROM episodes e JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
         "WHERE (?1 = '' OR r.name = ?1) AND (?2 < 0 OR e.id = ?2) AND (?3 = 0 OR e.passed = 1) "
-        "ORDER BY e.id");
-    q.bind(1, run_name).bind(2, episode_id).bind(3, only_passed ? 1 : 0);
+        "AND (?4 = '' OR t.kind = ?4) AND (?5 = 1 OR e.status NOT IN ") + kInfraStatusesSql + ") ORDER BY e.id");
+    q.bind(1, f.run).bind(2, f.episode_id).bind(3, f.only_passed ? 1 : 0).bind(4, f.kind).bind(5, f.include_infra ? 1 : 0);
     std::vector<EpisodeRow> out;
     while (q.step()) {
         EpisodeRow r;
@@ -364,9 +376,15 @@ std::vector<EpisodeRow> Store::episodes(const std::string& run_name, int64_t epi
 }
 
 std::vector<Message> Store::messages(int64_t episode_id) const {
-    SqliteStmt q(*db_,
-        "SELECT role, content, reasoning, tool_calls, tool_call_id, name, is_error, prompt_ids,"
-        " completion_ids, raw FROM messages WHERE episode_id = ? ORDER BY idx");
+    if (!messages_stmt_)
+        messages_stmt_ = std::make_unique<SqliteStmt>(*db_,
+            "SELECT role, content, reasoning, tool_calls, tool_call_id, name, is_error, prompt_ids,"
+            " completion_ids, raw FROM messages WHERE episode_id = ? ORDER BY idx");
+    SqliteStmt& q = *messages_stmt_;
+    struct Reset {
+        SqliteStmt& q;
+        ~Reset() { q.reset(); }
+    } reset{q};
     q.bind(1, episode_id);
     std::vector<Message> out;
     while (q.step()) {
@@ -402,6 +420,13 @@ void Store::put_validations(const std::vector<ValidationRow>& rows) {
         ins.run();
     }
     tx.commit();
+}
+
+std::set<std::string> Store::invalid_tasks() const {
+    SqliteStmt q(*db_, "SELECT DISTINCT task_id FROM validations WHERE ok = 0");
+    std::set<std::string> out;
+    while (q.step()) out.insert(q.text(0));
+    return out;
 }
 
 }  // namespace envforge

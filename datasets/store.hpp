@@ -23,6 +23,15 @@ struct TaskFilter {
     int64_t limit = -1;
 };
 
+// Which episodes Store::episodes returns.
+struct EpisodeFilter {
+    std::string run;         // empty: every run
+    int64_t episode_id = -1; // one episode
+    bool only_passed = false;
+    std::string kind;        // empty: every kind
+    bool include_infra = true;  // episodes that ended in policy_error / env_error
+};
+
 struct RunInfo {
     int64_t id = 0;
     std::string name, policy, context_policy, created_at;
@@ -73,8 +82,12 @@ public:
                        const std::string& context_policy, const Json& config);
     std::optional<RunInfo> find_run(const std::string& name) const;
     std::vector<RunInfo> runs() const;
-    // (task id, rollout) pairs already recorded for a run: resume skips them.
+    // (task id, rollout) pairs a run has finished: resume skips them. Episodes that ended in an
+    // infrastructure failure (policy_error, env_error) are not finished: resume runs them again,
+    // and the new outcome replaces the failure.
     std::set<std::pair<std::string, int>> recorded(int64_t run_id) const;
+    // Episodes of a run that ended in an infrastructure failure.
+    int64_t count_infra_failures(int64_t run_id) const;
 
     // Episodes are buffered and written in one transaction per batch with their messages.
     void add_episode(int64_t run_id, const Episode& ep);
@@ -85,17 +98,19 @@ public:
         max_delay_ = max_delay;
     }
 
-    std::vector<EpisodeRow> episodes(const std::string& run_name = "", int64_t episode_id = -1,
-                                     bool only_passed = false) const;
+    std::vector<EpisodeRow> episodes(const EpisodeFilter& filter = {}) const;
     std::vector<Message> messages(int64_t episode_id) const;
 
     void put_validations(const std::vector<ValidationRow>& rows);
+    // Tasks with a failed validation probe (any stored row with ok = 0).
+    std::set<std::string> invalid_tasks() const;
 
 private:
     void migrate();
     void write_batch();
 
     std::unique_ptr<SqliteDb> db_;
+    mutable std::unique_ptr<SqliteStmt> messages_stmt_;  // prepared once: exports read millions
     std::vector<std::pair<int64_t, Episode>> pending_;
     size_t batch_ = 64;
     std::chrono::milliseconds max_delay_{250};

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <exception>
+#include <mutex>
 #include <thread>
 
 #include "envgen/general/general_kind.hpp"
@@ -58,7 +59,8 @@ std::vector<std::string> kind_names() {
 }
 
 std::vector<Task> synthesize_many(const EnvKind& kind, const std::vector<SynthRequest>& requests,
-                                  unsigned threads) {
+                                  unsigned threads, const std::function<void()>& on_task) {
+    std::mutex on_task_mu;
     std::vector<Task> out(requests.size());
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     threads = std::min<unsigned>(threads, static_cast<unsigned>(requests.size() / 16 + 1));
@@ -69,6 +71,10 @@ std::vector<Task> synthesize_many(const EnvKind& kind, const std::vector<SynthRe
         for (size_t i; !failed && (i = next++) < requests.size();) {
             try {
                 out[i] = kind.synthesize(requests[i]);
+                if (on_task) {
+                    std::lock_guard lock(on_task_mu);
+                    on_task();
+                }
             } catch (...) {
                 if (!failed.exchange(true)) error = std::current_exception();
             }

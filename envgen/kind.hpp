@@ -2,6 +2,7 @@
 // episode, and knows its validation probes. `envforge` dispatches on Task::kind through it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,8 +44,9 @@ std::vector<std::string> kind_names();
 
 // Synthesizes many requests on `threads` threads (0: all cores). Output order follows the
 // requests, so the result is identical for any thread count.
+// `on_task`, when given, is called after each task (from the worker threads, one at a time).
 std::vector<Task> synthesize_many(const EnvKind& kind, const std::vector<SynthRequest>& requests,
-                                  unsigned threads = 0);
+                                  unsigned threads = 0, const std::function<void()>& on_task = {});
 
 // Reference, null, then the kind's own probes.
 std::vector<Probe> all_probes(const Task& task);

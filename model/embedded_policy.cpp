@@ -36,7 +36,18 @@ public:
         } release{cached};
         const std::string prompt = encode_chat(req.prompt, req.task->tools, {.mode = options_.mode});
         GenerationRequest g;
-        g.prompt = tokenizer_.encode(prompt);
+        // Token in, token out: when the new prompt text extends what the model read and wrote on
+        // the previous turn, its ids are those exact ids plus the new text's, so the episode is
+        // one token sequence a trainer can use without re-tokenising (the completion's ids are
+        // what was sampled, which a re-encoding of their text need not reproduce).
+        if (req.turn > 0 && !cached.text.empty() && prompt.size() > cached.text.size() &&
+            prompt.compare(0, cached.text.size(), cached.text) == 0) {
+            g.prompt = cached.ids;
+            const std::vector<int32_t> delta = tokenizer_.encode(std::string_view(prompt).substr(cached.text.size()));
+            g.prompt.insert(g.prompt.end(), delta.begin(), delta.end());
+        } else {
+            g.prompt = tokenizer_.encode(prompt);
+        }
         g.sequence = cached.seq.get();
         g.sampling = options_.sampling;
         g.seed = req.seed * 1000003 + static_cast<uint64_t>(req.turn);
@@ -46,7 +57,11 @@ public:
         const std::vector<int32_t> prompt_ids = g.prompt;
         GenerationResult r = co_await async_generate(engine_, std::move(g), boost::asio::use_awaitable);
         if (r.finish_reason == "error") throw std::runtime_error("embedded model: " + r.error);
-        ParsedCompletion parsed = parse_completion(tokenizer_.decode(r.tokens), options_.mode, std::to_string(req.turn));
+        const std::string completion_text = tokenizer_.decode(r.tokens);
+        cached.text = prompt + completion_text;
+        cached.ids = prompt_ids;
+        cached.ids.insert(cached.ids.end(), r.tokens.begin(), r.tokens.end());
+        ParsedCompletion parsed = parse_completion(completion_text, options_.mode, std::to_string(req.turn));
         Message m = std::move(parsed.message);
         m.prompt_ids = prompt_ids;
         m.completion_ids = std::move(r.tokens);
@@ -56,6 +71,8 @@ public:
 private:
     struct Cached {
         std::unique_ptr<Sequence> seq = std::make_unique<Sequence>();
+        std::string text;          // the last turn's prompt text and completion text
+        std::vector<int32_t> ids;  // their ids: the prompt as given, the completion as sampled
         uint64_t used = 0;
         bool busy = false;
     };
@@ -63,7 +80,11 @@ private:
     // The episode's cache; a new episode (turn 0) starts empty. Idle caches beyond the limit go.
     Cached& cache_for(const std::string& key, bool fresh) {
         Cached& c = caches_[key];
-        if (fresh && !c.busy) c.seq = std::make_unique<Sequence>();
+        if (fresh && !c.busy) {
+            c.seq = std::make_unique<Sequence>();
+            c.text.clear();
+            c.ids.clear();
+        }
         c.used = ++tick_;
         while (caches_.size() > options_.max_cached_episodes) {
             auto victim = caches_.end();

@@ -2,6 +2,7 @@
 #include "tasks/episode_runner.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -210,6 +211,37 @@ asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy&
             result.content = std::move(r.content);
             result.is_error = r.is_error;
             ep.transcript.push_back(std::move(result));
+        }
+    }
+
+    // The closing message: a trajectory that ends on a tool result teaches a model to stop
+    // mid-conversation. It is best effort: the episode is complete without it.
+    if (ep.status == EpisodeStatus::Submitted && options.closing_turn && ep.turns < task.limits.max_turns &&
+        elapsed() < task.limits.wall_seconds) {
+        PolicyRequest req;
+        req.task = &task;
+        req.turn = ep.turns;
+        req.rollout = rollout;
+        req.seed = options.seed ^ (static_cast<uint64_t>(rollout) * 0x9e3779b97f4a7c15ULL);
+        req.closing = true;
+        if (policy.needs_prompt()) req.prompt = render_context(ep.transcript, options.context);
+        std::optional<Message> reply;
+        try {
+            reply = co_await policy.next(req);
+        } catch (const std::exception& e) {
+            ep.error += "closing turn: " + std::string(e.what()) + "; ";
+        }
+        if (reply) {
+            reply->role = Role::Assistant;
+            if (!reply->tool_calls.empty()) {
+                reply->tool_calls.clear();  // nothing would answer them
+                ep.error += "closing turn: tool calls after the submit were dropped; ";
+            }
+            ep.error += clean_model_output(*reply, options.max_message_bytes);
+            ep.prompt_tokens += static_cast<int64_t>(reply->prompt_ids.size());
+            ep.completion_tokens += static_cast<int64_t>(reply->completion_ids.size());
+            ++ep.turns;
+            ep.transcript.push_back(std::move(*reply));
         }
     }
 

@@ -30,10 +30,18 @@ enum class EpisodeStatus : uint8_t {
 };
 const char* episode_status_name(EpisodeStatus s);
 
+// Policy and environment failures say nothing about the task or the agent: such episodes are
+// retried when a run resumes, never exported as a reward of 0, and make `run` exit non-zero
+// while any remain.
+inline bool is_infra_failure(EpisodeStatus s) { return s == EpisodeStatus::PolicyError || s == EpisodeStatus::EnvError; }
+// The statuses of is_infra_failure, as an SQL list: "('policy_error','env_error')".
+inline constexpr const char* kInfraStatusesSql = "('policy_error','env_error')";
+
 struct EpisodeOptions {
     ContextPolicy context = ContextPolicy::V32;
     uint64_t seed = 0;
     size_t max_message_bytes = 1 << 20;  // longer model output is truncated and flagged
+    bool closing_turn = true;  // after a submit, one more turn for the agent's closing message
 };
 
 struct Episode {

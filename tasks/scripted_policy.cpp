@@ -4,11 +4,41 @@
 
 namespace envforge {
 
+namespace {
+
+// What a scripted agent tells the user once it has submitted: the answer it submitted when
+// there is one, else that the work is done.
+std::string closing_message(const std::vector<Message>& transcript) {
+    for (auto it = transcript.rbegin(); it != transcript.rend(); ++it) {
+        if (it->role != Role::Assistant) continue;
+        for (const auto& call : it->tool_calls) {
+            if (call.name.rfind("submit", 0) != 0) continue;
+            Json args;
+            try {
+                args = Json::parse(call.arguments, "arguments");
+            } catch (const std::exception&) {
+                break;
+            }
+            if (const Json* a = args.find("answer"); a && a->is_string() && !a->as_string().empty())
+                return "The answer is " + a->as_string() + ".";
+            if (const Json* a = args.find("answer"); a && (a->is_int() || a->is_number())) return "The answer is " + a->dump() + ".";
+            return "I have submitted the result.";
+        }
+    }
+    return "I have submitted the result.";
+}
+
+}  // namespace
+
 boost::asio::awaitable<Message> ScriptedPolicy::next(const PolicyRequest& request) {
     // Scripts are cheap to derive, so the policy stays stateless across episodes.
     std::vector<ScriptTurn> script = script_for_(*request.task, request.rollout);
     Message m;
     m.role = Role::Assistant;
+    if (request.closing) {
+        m.content = closing_message(request.prompt);
+        co_return m;
+    }
     if (request.turn >= static_cast<int>(script.size())) {
         m.content = "";
         co_return m;

@@ -1,8 +1,10 @@
 // envforge export: SFT JSONL (OpenAI chat messages with tools, tool_calls, reasoning_content and
-// the reward), RL JSONL (prompts with the group's rewards), or task specs.
+// the reward), GRPO JSONL (`rl`: one task group per line with rewards, advantages and token ids),
+// or task specs. A flag that does not apply to the chosen format is refused, not ignored.
+#include <chrono>
 #include <cstdio>
-#include <map>
 
+#include "datasets/export.hpp"
 #include "tasks/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
@@ -10,97 +12,75 @@
 
 namespace envforge::cli {
 
-namespace {
-
-Json openai_tools(const Task& t) {
-    JsonArray tools;
-    for (const auto& tool : t.tools) tools.push_back(tool.to_openai());
-    return Json(std::move(tools));
-}
-
-}  // namespace
-
 int cmd_export(int argc, char** argv) {
-    Args a("export", "Write episodes or tasks as JSONL.",
+    Args a("export", "Write episodes or tasks as JSONL (fields: datasets/EXPORT.md).",
            {{"db", "FILE", "store", "envforge.db"},
-            {"run", "NAME", "only this run", nullptr},
-            {"format", "F", "sft | rl | tasks", "sft"},
-            {"only-passed", nullptr, "only episodes whose verdict passed", nullptr},
-            {"kind", "K", "tasks format: only this kind", nullptr},
-            {"out", "FILE", "output file, '-' for stdout (also -o)", "-"}},
+            {"format", "F", "sft | rl (GRPO groups; also 'grpo') | tasks", "sft"},
+            {"run", "NAME", "sft, rl: only this run", nullptr},
+            {"kind", "K", "only this kind", nullptr},
+            {"only-passed", nullptr, "sft: only episodes whose verdict passed", nullptr},
+            {"dedupe", nullptr, "sft: an identical transcript of the same task only once", nullptr},
+            {"advantage", "A", "rl: mean (R - mean) | zscore ((R - mean) / std)", "mean"},
+            {"out", "FILE", "output file, '-' for stdout (also -o)", "-"},
+            {"json", nullptr, "print the summary as JSON (to stderr when the records go to stdout)", nullptr}},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
-    const std::string format = a.get("format");
+    std::string format = a.get("format");
+    if (format == "grpo") format = "rl";
     if (format != "sft" && format != "rl" && format != "tasks")
-        throw InvalidInput("--format '" + format + "': expected sft, rl or tasks");
+        throw InvalidInput("--format '" + format + "': expected sft, rl (grpo) or tasks");
+    auto refuse_unless = [&](const char* flag, bool applies, const char* why) {
+        if (a.has(flag) && !applies) throw InvalidInput(std::string("--") + flag + " does not apply to --format " + format + ": " + why);
+    };
+    refuse_unless("run", format != "tasks", "tasks belong to no run (export the run's episodes with sft or rl)");
+    refuse_unless("only-passed", format == "sft", format == "rl" ? "a group needs its failed rollouts for its advantages" : "tasks have no verdict");
+    refuse_unless("dedupe", format == "sft", "only SFT transcripts are deduplicated");
+    refuse_unless("advantage", format == "rl", "advantages belong to GRPO groups");
+    ExportOptions o;
+    o.run = a.get("run");
+    o.kind = a.get("kind");
+    o.only_passed = a.flag("only-passed");
+    o.dedupe = a.flag("dedupe");
+    const std::string adv = a.get("advantage");
+    if (adv != "mean" && adv != "zscore") throw InvalidInput("--advantage '" + adv + "': expected mean or zscore");
+    o.advantage = adv == "zscore" ? Advantage::ZScore : Advantage::Mean;
+
     Store store(a.get("db"), true);
+    if (!o.run.empty() && !store.find_run(o.run)) throw InvalidInput("--run '" + o.run + "': no such run in '" + a.get("db") + "'");
     Output out(a.get("out"));
-    size_t n = 0;
-    std::string line;
+    auto write = [&](const std::string& line) { out.write(line); };
+    ExportCounts n;
+    const auto t0 = std::chrono::steady_clock::now();
     if (format == "tasks") {
         TaskFilter f;
-        f.kind = a.get("kind");
+        f.kind = o.kind;
+        std::string line;
         for (const auto& t : store.load_tasks(f)) {
             line = t.dump();
             line += '\n';
-            out.write(line);
-            ++n;
+            write(line);
+            ++n.records;
         }
     } else {
-        std::map<std::string, Task> tasks;
-        auto task_of = [&](const std::string& id) -> const Task& {
-            auto it = tasks.find(id);
-            if (it == tasks.end()) it = tasks.emplace(id, *store.load_task(id)).first;
-            return it->second;
-        };
-        auto episodes = store.episodes(a.get("run"), -1, a.flag("only-passed"));
-        if (format == "sft") {
-            for (const auto& e : episodes) {
-                const Task& t = task_of(e.task_id);
-                JsonArray msgs;
-                for (const auto& m : store.messages(e.id)) msgs.push_back(m.to_json());
-                Json j = Json::object({{"id", e.run_name + "/" + std::to_string(e.id)},
-                                       {"run", e.run_name}, {"episode_id", e.id},
-                                       {"task_id", e.task_id}, {"kind", e.kind},
-                                       {"difficulty", t.difficulty}, {"rollout", e.rollout},
-                                       {"status", e.status}, {"reward", e.reward}, {"passed", e.passed},
-                                       {"tools", openai_tools(t)}, {"messages", Json(std::move(msgs))}});
-                line = j.dump();
-                line += '\n';
-                out.write(line);
-                ++n;
-            }
-        } else {
-            // One record per (run, task): the prompt, the tools and the group's rewards.
-            std::map<std::pair<std::string, std::string>, JsonArray> groups;
-            std::vector<std::pair<std::string, std::string>> order;
-            for (const auto& e : episodes) {
-                auto key = std::make_pair(e.run_name, e.task_id);
-                if (!groups.count(key)) order.push_back(key);
-                groups[key].push_back(Json::object({{"rollout", e.rollout}, {"reward", e.reward},
-                                                    {"passed", e.passed}, {"episode_id", e.id}}));
-            }
-            for (const auto& key : order) {
-                const Task& t = task_of(key.second);
-                double sum = 0;
-                for (const auto& r : groups[key]) sum += r.get_number("reward");
-                JsonArray prompt;
-                prompt.push_back(Message::system(t.system).to_json(false));
-                prompt.push_back(Message::user(t.prompt).to_json(false));
-                Json j = Json::object({{"run", key.first}, {"task_id", t.id}, {"kind", t.kind},
-                                       {"difficulty", t.difficulty}, {"prompt", Json(std::move(prompt))},
-                                       {"tools", openai_tools(t)},
-                                       {"mean_reward", sum / static_cast<double>(groups[key].size())},
-                                       {"rollouts", Json(groups[key])}});
-                line = j.dump();
-                line += '\n';
-                out.write(line);
-                ++n;
-            }
-        }
+        n = format == "sft" ? export_sft(store, o, write) : export_grpo(store, o, write);
     }
     out.close();
-    std::fprintf(stderr, "exported %zu %s records\n", n, format.c_str());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    Json summary = Json::object({{"format", format}, {"records", n.records}, {"episodes", n.episodes},
+                                 {"duplicates_dropped", n.duplicates}, {"infra_failures_skipped", n.infra_skipped},
+                                 {"seconds", seconds}});
+    std::FILE* to = a.get("out") == "-" ? stderr : stdout;
+    if (a.flag("json")) {
+        std::fprintf(to, "%s\n", summary.dump().c_str());
+    } else {
+        std::fprintf(to, "exported %lld %s records", static_cast<long long>(n.records), format.c_str());
+        if (format != "tasks") std::fprintf(to, " (%lld episodes)", static_cast<long long>(n.episodes));
+        if (n.duplicates) std::fprintf(to, "; %lld duplicate transcripts dropped", static_cast<long long>(n.duplicates));
+        if (n.infra_skipped)
+            std::fprintf(to, "; %lld episodes with policy or environment errors left out (no reward; rerun `envforge run` to retry)",
+                         static_cast<long long>(n.infra_skipped));
+        std::fprintf(to, "\n");
+    }
     return 0;
 }
 

@@ -25,6 +25,7 @@ int cmd_generate(int argc, char** argv) {
             {"jobs", "J", "episodes in flight", "8"},
             {"context", "C", "context policy: v32 | keep-all | drop-all", "v32"},
             {"no-validate", nullptr, "skip validation", nullptr},
+            {"include-invalid", nullptr, "also run tasks that failed validation (skipped by default)", nullptr},
             {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv, false, policy_option_specs());
@@ -46,6 +47,7 @@ int cmd_generate(int argc, char** argv) {
     cfg.rollouts = static_cast<int>(a.get_int("rollouts", 1, 1024));
     cfg.jobs = static_cast<int>(a.get_int("jobs", 1, 4096));
     cfg.quiet = a.flag("json");
+    cfg.include_invalid = a.flag("include-invalid");
     Store store(a.get("db"));
     install_stop_handlers();
 
@@ -68,12 +70,12 @@ int cmd_generate(int argc, char** argv) {
     if (cfg.quiet) {
         std::printf("%s\n", summary.dump().c_str());
     } else {
-        std::printf("synthesized %zu tasks; run %s: %zu episodes (%zu already recorded), %zu passed; stored in %s\n",
-                    tasks.size(), r.run.c_str(), r.episodes, r.skipped, r.passed, a.get("db").c_str());
+        std::printf("synthesized %zu tasks; stored in %s\n", tasks.size(), a.get("db").c_str());
+        print_run_summary(r);
         std::printf("next: envforge stats --db %s | envforge export --db %s --format sft -o sft.jsonl\n",
                     a.get("db").c_str(), a.get("db").c_str());
     }
-    if (r.interrupted) return 130;
+    if (r.exit_code()) return r.exit_code();
     return rc;
 }
 

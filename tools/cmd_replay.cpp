@@ -12,6 +12,7 @@
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"
+#include "tools/cli/progress.hpp"
 
 namespace envforge::cli {
 
@@ -71,8 +72,12 @@ boost::asio::awaitable<std::vector<std::string>> replay_one(const Task& task, co
 
 std::vector<Recorded> from_store(const Store& store, const std::string& run, int64_t episode) {
     std::vector<Recorded> out;
-    for (const auto& e : store.episodes(run, episode)) {
-        if (e.status == "env_error" || e.status == "policy_error") continue;  // nothing to compare
+    // Infrastructure failures recorded no outcome of the task: nothing to compare.
+    EpisodeFilter filter;
+    filter.run = run;
+    filter.episode_id = episode;
+    filter.include_infra = false;
+    for (const auto& e : store.episodes(filter)) {
         out.push_back({"episode " + std::to_string(e.id), e.task_id, store.messages(e.id), e.reward, e.passed});
     }
     return out;
@@ -118,8 +123,14 @@ int cmd_replay(int argc, char** argv) {
     size_t differing = 0;
     JsonArray report;
     boost::asio::io_context io;
+    Progress progress("replay", static_cast<int64_t>(items.size()), a.flag("json"));
     boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
         for (const auto& rec : items) {
+            struct Tick {
+                Progress& p;
+                bool failed = false;
+                ~Tick() { p.tick(1, failed); }
+            } tick{progress};
             auto task = store.load_task(rec.task_id);
             std::vector<std::string> diffs;
             if (!task) diffs.push_back("task " + rec.task_id + " is not in the store");
@@ -133,6 +144,7 @@ int cmd_replay(int argc, char** argv) {
                 if (!failure.empty()) diffs.push_back("replay failed: " + failure);
             }
             if (diffs.empty()) continue;
+            tick.failed = true;
             ++differing;
             JsonArray d;
             for (const auto& s : diffs) {
@@ -143,6 +155,7 @@ int cmd_replay(int argc, char** argv) {
         }
     }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
     io.run();
+    progress.finish();
     if (a.flag("json"))
         std::printf("%s\n", Json::object({{"episodes", static_cast<int64_t>(items.size())},
                                           {"with_differences", static_cast<int64_t>(differing)},

@@ -22,6 +22,7 @@ int cmd_run(int argc, char** argv) {
             {"limit", "N", "at most N tasks", nullptr},
             {"seed", "S", "sampling seed", "0"},
             {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
+            {"include-invalid", nullptr, "also run tasks that failed validation (skipped by default)", nullptr},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv, false, policy_option_specs());
     if (a.print_help_if_asked()) return 0;
@@ -36,6 +37,7 @@ int cmd_run(int argc, char** argv) {
     cfg.jobs = static_cast<int>(a.get_int("jobs", 1, 4096));
     cfg.seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
     cfg.quiet = a.flag("json");
+    cfg.include_invalid = a.flag("include-invalid");
     Store store(a.get("db"));
     auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"),
                                     a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "run");
@@ -44,13 +46,9 @@ int cmd_run(int argc, char** argv) {
     if (a.flag("json")) {
         std::printf("%s\n", s.to_json().dump().c_str());
     } else {
-        std::printf("run %s: %zu episodes (%zu already recorded), %zu passed (%.1f%%) in %.2fs (%.0f episodes/s)%s\n",
-                    s.run.c_str(), s.episodes, s.skipped, s.passed,
-                    s.episodes ? 100.0 * static_cast<double>(s.passed) / static_cast<double>(s.episodes) : 0.0,
-                    s.seconds, s.seconds > 0 ? static_cast<double>(s.episodes) / s.seconds : 0.0,
-                    s.interrupted ? " — interrupted; rerun to resume" : "");
+        print_run_summary(s);
     }
-    return s.interrupted ? 130 : 0;
+    return s.exit_code();
 }
 
 }  // namespace envforge::cli

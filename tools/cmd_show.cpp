@@ -18,7 +18,9 @@ int cmd_show(int argc, char** argv) {
     long long id = std::strtoll(arg.c_str(), &end, 10);
     if (arg.empty() || *end || id <= 0) throw InvalidInput("envforge show: episode id '" + arg + "': expected a positive integer");
     Store store(a.get("db"), true);
-    auto rows = store.episodes("", id);
+    EpisodeFilter filter;
+    filter.episode_id = id;
+    auto rows = store.episodes(filter);
     if (rows.empty()) throw InvalidInput("episode " + arg + ": not in '" + a.get("db") + "'");
     const EpisodeRow& e = rows[0];
     auto messages = store.messages(e.id);

@@ -226,7 +226,11 @@ private:
         const std::string old_ctx = mutated.substr(cb, ce - cb);
         const std::string orig = p.files.at(m.file);
         const std::string new_ctx = orig.substr(cb, ce - cb + m.old_text.size() - m.new_text.size());
+        // The gold fix acts only on what the tools showed: the failing tests first, then the file
+        // they point to, read before it is edited.
         std::vector<ScriptTurn> script = {
+            {"Run the tests to see what fails.", {{"run_tests", Json::object()}}},
+            {"Read the code under test.", {{"read_file", Json::object({{"path", m.file}})}}},
             {"Restore the code.", {{"str_replace", Json::object({{"path", m.file}, {"old", old_ctx}, {"new", new_ctx}})}}},
             {"Check the suite.", {{"run_tests", Json::object()}}},
             {"Done.", {{"submit", Json::object()}}}};

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "envgen/search/search_index.hpp"
 #include "tasks/synth_util.hpp"
 #include "tasks/rng.hpp"
 
@@ -138,17 +139,34 @@ private:
 
     const Doc& doc(int i) const { return b_.corpus.docs[static_cast<size_t>(i)]; }
 
-    // search(query) then open(doc, page holding needle); nullopt if the page lacks the needle.
-    std::optional<ScriptTurn> lookup(const std::string& why, const std::string& query, int doc_index,
-                                     const std::string& needle) const {
+    // One search, then (in the next turn, after its results are in) the document the results
+    // show, at the page holding `needle`. The reference must never open a document no result has
+    // shown it, so the search is run here, on the index the agent will use: the query as given,
+    // more results, then the document's title; nullopt when none of them shows the document or
+    // the page lacks the needle.
+    using Lookup = std::pair<ScriptTurn, ScriptTurn>;
+    std::optional<Lookup> lookup(const std::string& why, const std::string& query, int doc_index,
+                                 const std::string& needle) const {
         const Doc& d = doc(doc_index);
         int page = page_of(d.text, needle);
         if (page == 0) return std::nullopt;
-        ScriptTurn t{why, {}};
-        t.calls.push_back({"search", Json::object({{"query", query}, {"k", 5}})});
-        t.calls.push_back({"open", Json::object({{"doc_id", d.id}, {"page", page}})});
-        return t;
+        if (!index_) index_ = open_index(b_.key);
+        for (const auto& [q, k] : {std::pair<std::string, int>{query, 5}, {query, 10}, {d.title, 5}, {d.title, 10}}) {
+            bool shown = false;
+            for (const Hit& h : search_index(*index_, q, k)) shown = shown || h.doc_id == d.id;
+            if (!shown) continue;
+            Lookup l{ScriptTurn{why, {}}, ScriptTurn{"The results list \"" + d.title + "\"; open it.", {}}};
+            l.first.calls.push_back({"search", Json::object({{"query", q}, {"k", k}})});
+            l.second.calls.push_back({"open", Json::object({{"doc_id", d.id}, {"page", page}})});
+            return l;
+        }
+        return std::nullopt;
     }
+    static void append(std::vector<ScriptTurn>& script, const Lookup& l) {
+        script.push_back(l.first);
+        script.push_back(l.second);
+    }
+    mutable std::shared_ptr<SqliteDb> index_;
 
     std::string named(const Entity& e) const {
         switch (e.type) {
@@ -277,18 +295,18 @@ private:
         auto first = lookup(indirect ? "Identify the starting entity from its description." : "Find the starting entity.",
                             first_query, b_.corpus.main_doc[static_cast<size_t>(path[0]->id)], path[0]->name);
         if (!first) return std::nullopt;
-        q.script.push_back(*first);
+        append(q.script, *first);
         for (size_t i = 0; i < rels.size(); ++i) {
             const Entity& from = *path[i];
             const int at = b_.corpus.rel_doc[static_cast<size_t>(from.id)][static_cast<size_t>(rels[i])];
             auto step = lookup("Follow the next relation.", from.name + " " + rel_keyword(rels[i]), at, display_name(*path[i + 1]));
             if (!step) return std::nullopt;
-            q.script.push_back(*step);
+            append(q.script, *step);
         }
         if (ask_year) {
             auto last = lookup("Read the year.", target.name + " " + year_verb(target.type), q.answer_doc, q.answer);
             if (!last) return std::nullopt;
-            q.script.push_back(*last);
+            append(q.script, *last);
         }
         return q;
     }
@@ -341,7 +359,7 @@ private:
         auto b = lookup("Check the candidate's career.", p.name + " " + p.category, q.answer_doc, p.name);
         auto c = lookup("Check the candidate's birth.", p.name + " born", b_.corpus.rel_doc[static_cast<size_t>(p.id)][static_cast<size_t>(Rel::BornIn)], city.name);
         if (!a || !b || !c) return std::nullopt;
-        q.script = {*a, *b, *c};
+        for (const auto* l : {&*a, &*b, &*c}) append(q.script, *l);
         return q;
     }
 
@@ -370,7 +388,7 @@ private:
         for (const Entity* it : items) {
             auto s = lookup("Find when it was founded.", it->name + " founded", b_.corpus.year_doc[static_cast<size_t>(it->id)], std::to_string(it->year));
             if (!s) return std::nullopt;
-            q.script.push_back(*s);
+            append(q.script, *s);
         }
         return q;
     }
@@ -400,7 +418,7 @@ private:
         q.frequent = std::to_string(mode);
         auto s = lookup("Find the person and count the works listed.", ob->second, q.answer_doc, "Works:");
         if (!s) return std::nullopt;
-        q.script.push_back(*s);
+        append(q.script, *s);
         return q;
     }
 };

@@ -75,9 +75,9 @@ std::string build_index(const std::string& key, const std::vector<Doc>& docs) {
 }
 
 std::shared_ptr<SqliteDb> open_index(const std::string& key) {
-    static std::mutex mu;
-    static std::map<std::string, std::shared_ptr<SqliteDb>> open;
-    std::lock_guard<std::mutex> lock(mu);
+    // Connections are opened without SQLite's mutex (SqliteDb), so each thread has its own:
+    // synthesis threads search while the episodes' thread does.
+    thread_local std::map<std::string, std::shared_ptr<SqliteDb>> open;
     auto& slot = open[key];
     if (!slot) {
         const std::string path = index_path(key);

@@ -23,7 +23,7 @@ std::string index_path(const std::string& key);
 // so concurrent builders never see a half-written index. Returns the path.
 std::string build_index(const std::string& key, const std::vector<Doc>& docs);
 
-// A read-only connection to an index, shared per process.
+// A read-only connection to an index, shared by the calling thread's users (one per thread).
 std::shared_ptr<SqliteDb> open_index(const std::string& key);
 
 struct Hit {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "envgen/search/questions.hpp"
@@ -82,6 +83,22 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
     std::vector<std::string> subjects;
     for (const auto& [s, rels] : relations_of) subjects.push_back(s);
     if (subjects.empty()) throw InvalidInput("search: the facts file has no usable facts");
+    // A hop is usable only when a search shows the fact's document: the reference never opens a
+    // document no result has shown. The query that does, memoised per fact.
+    auto index = open_index(c.key);
+    std::map<const Fact*, std::optional<std::pair<std::string, int>>> shown_by;
+    auto shown = [&](const Fact* f) -> const std::optional<std::pair<std::string, int>>& {
+        auto [it, fresh] = shown_by.try_emplace(f);
+        if (!fresh) return it->second;
+        const Doc& doc = c.docs[static_cast<size_t>(f->doc)];
+        for (const auto& [q, n] : {std::pair<std::string, int>{f->subject + " " + f->relation, 5}, {f->subject + " " + f->relation, 10},
+                                   {doc.title, 5}, {doc.title, 10}}) {
+            for (const Hit& h : search_index(*index, q, n))
+                if (h.doc_id == doc.id) it->second = std::pair{q, n};
+            if (it->second) break;
+        }
+        return it->second;
+    };
     Rng rng(seed);
     const int want = std::min(d, 4);
     std::vector<const Fact*> best;
@@ -93,13 +110,14 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
             auto it = relations_of.find(at);
             if (it == relations_of.end()) break;
             const auto& facts = by_key[{at, it->second[rng.below(it->second.size())]}];
-            if (facts.size() != 1 || !seen.insert(facts[0]->object).second) break;
+            if (facts.size() != 1 || !seen.insert(facts[0]->object).second || !shown(facts[0])) break;
             path.push_back(facts[0]);
             at = facts[0]->object;
         }
         if (path.size() > best.size()) best = path;
     }
-    if (best.empty()) throw InvalidInput("search: no subject has a single-valued relation in the facts file");
+    if (best.empty())
+        throw InvalidInput("search: no subject has a single-valued relation whose document a search for it finds in the facts file");
     std::string desc = best[0]->subject;
     for (const Fact* f : best) desc = "the " + f->relation + " of " + desc;
     const Fact& last = *best.back();
@@ -117,13 +135,14 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
         while (common < obj.size() && common < last.object.size() && obj[common] == last.object[common]) ++common;
         if (twin.empty() || common > twin_score) twin = obj, twin_score = common;
     }
+    // Each hop searches, then (next turn) opens the document its results showed.
     std::vector<ScriptTurn> script;
     for (const Fact* f : best) {
         const Doc& doc = c.docs[static_cast<size_t>(f->doc)];
-        ScriptTurn t{"Look up the " + f->relation + " of " + f->subject + ".", {}};
-        t.calls.push_back({"search", Json::object({{"query", f->subject + " " + f->relation}, {"k", 5}})});
-        t.calls.push_back({"open", Json::object({{"doc_id", doc.id}, {"page", std::max(1, page_of(doc.text, f->object))}})});
-        script.push_back(std::move(t));
+        const auto& [query, k] = *shown(f);
+        script.push_back({"Look up the " + f->relation + " of " + f->subject + ".", {{"search", Json::object({{"query", query}, {"k", k}})}}});
+        script.push_back({"The results list \"" + doc.title + "\"; open it.",
+                          {{"open", Json::object({{"doc_id", doc.id}, {"page", std::max(1, page_of(doc.text, f->object))}})}}});
     }
     script.push_back({"", {{"submit", Json::object({{"answer", last.object}})}}});
     JsonArray probes;

@@ -27,6 +27,13 @@ Task task(uint64_t seed) {
     return require_kind("general").synthesize(req);
 }
 
+EpisodeFilter run_filter(const std::string& run, bool include_infra = true) {
+    EpisodeFilter f;
+    f.run = run;
+    f.include_infra = include_infra;
+    return f;
+}
+
 Episode episode(const Task& t, int rollout) {
     Episode ep;
     ep.task_id = t.id;
@@ -97,7 +104,7 @@ TEST_CASE("store: episodes round trip, never duplicate, and feed resume") {
         CHECK(s.recorded(run).size() == 2);
     }
     Store s(path);  // reopen: everything is on disk
-    auto rows = s.episodes("r");
+    auto rows = s.episodes(run_filter("r"));
     REQUIRE(rows.size() == 2);
     CHECK(rows[0].status == "submitted");
     CHECK(rows[0].passed);
@@ -121,7 +128,7 @@ TEST_CASE("store: batches are written when full") {
     CHECK(s.pending() == 2);
     s.add_episode(run, episode(t, 2));
     CHECK(s.pending() == 0);
-    CHECK(s.episodes("r").size() == 3);
+    CHECK(s.episodes(run_filter("r")).size() == 3);
 }
 
 TEST_CASE("store: bad files are clear errors and stay untouched") {
@@ -153,4 +160,48 @@ TEST_CASE("store: token ids pack little-endian") {
     CHECK(blob.size() == 20);
     CHECK(static_cast<unsigned char>(blob[4]) == 1);
     CHECK(unpack_ids(blob) == ids);
+}
+
+TEST_CASE("store: infrastructure failures are retried on resume and replaced, finished episodes never") {
+    TempDir dir;
+    Store s(dir.file("infra.db"));
+    Task t = task(5);
+    s.add_tasks({t});
+    int64_t run = s.ensure_run("r", "openai", "v32", Json::object());
+    Episode down = episode(t, 0);
+    down.status = EpisodeStatus::PolicyError;
+    down.verdict = Verdict{};
+    down.error = "policy: connection refused";
+    down.transcript.resize(2);
+    Episode missing = episode(t, 1);
+    missing.status = EpisodeStatus::EnvError;
+    missing.verdict = Verdict{};
+    s.add_episode(run, down);
+    s.add_episode(run, missing);
+    s.add_episode(run, episode(t, 2));
+    s.flush();
+    CHECK(s.recorded(run) == std::set<std::pair<std::string, int>>{{t.id, 2}});  // only the finished one
+    CHECK(s.count_infra_failures(run) == 2);
+    CHECK(s.episodes(run_filter("r")).size() == 3);
+    CHECK(s.episodes(run_filter("r", false)).size() == 1);
+    // The retry of rollout 0 succeeds and replaces the failure; rollout 1 fails again.
+    s.add_episode(run, episode(t, 0));
+    s.add_episode(run, missing);
+    Episode other = episode(t, 2);  // a finished episode is never replaced
+    other.verdict.reward = 0.25;
+    s.add_episode(run, other);
+    s.flush();
+    CHECK(s.count_infra_failures(run) == 1);
+    auto rows = s.episodes(run_filter("r"));
+    REQUIRE(rows.size() == 3);
+    for (const auto& r : rows) {
+        if (r.rollout == 0) {
+            CHECK(r.status == "submitted");
+            CHECK(s.messages(r.id).size() == 4);  // the new transcript, not the failed one's
+        }
+        if (r.rollout == 2) CHECK(r.reward == 1.0);
+    }
+    SqliteStmt orphans(s.db(), "SELECT count(*) FROM messages WHERE episode_id NOT IN (SELECT id FROM episodes)");
+    orphans.step();
+    CHECK(orphans.int64(0) == 0);
 }

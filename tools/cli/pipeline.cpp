@@ -5,8 +5,11 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <functional>
+#include <set>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "envgen/interp/interp_kind.hpp"
 #include "envgen/kind.hpp"
@@ -57,8 +60,11 @@ SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int>
     SynthRequest req;
     // Seeds stay below 2^53 so every JSON consumer reads them exactly.
     req.seed = mix_seed(base_seed, index) & ((uint64_t{1} << 53) - 1);
+    // Every block of `span` consecutive tasks holds each level once (so 5 tasks over 1-5 are
+    // 1,2,3,4,5), and the block's rotation shifts by one each time, so kinds that take their
+    // sub-domain round-robin from the index (index % 3) meet every level in every sub-domain.
     const size_t span = static_cast<size_t>(difficulty.second - difficulty.first + 1);
-    req.difficulty = difficulty.first + static_cast<int>((index / 3) % span);
+    req.difficulty = difficulty.first + static_cast<int>((index + index / span) % span);
     req.index = index;
     req.options = options;
     return req;
@@ -82,10 +88,10 @@ SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uin
         std::vector<SynthRequest> reqs;
         for (size_t i = begin; i < std::min(count, begin + kBatch); ++i)
             reqs.push_back(synth_request(seed, i, difficulty, options));
-        std::vector<Task> batch = synthesize_many(k, reqs);
+        // Ticks per task: a code task takes seconds (gold runs, mutants), a batch minutes.
+        std::vector<Task> batch = synthesize_many(k, reqs, 0, [&] { progress.tick(1); });
         s.added += store.add_tasks(batch);
         s.made += batch.size();
-        progress.tick(static_cast<int64_t>(batch.size()));
         if (keep)
             for (auto& t : batch) keep->push_back(std::move(t));
     }
@@ -216,6 +222,8 @@ Json RunSummary::to_json() const {
                          {"passed", static_cast<int64_t>(passed)},
                          {"pass_rate", episodes ? static_cast<double>(passed) / static_cast<double>(episodes) : 0.0},
                          {"statuses", st},
+                         {"skipped_invalid_tasks", static_cast<int64_t>(invalid_tasks)},
+                         {"infra_failures_remaining", infra_failures},
                          {"seconds", seconds},
                          {"episodes_per_second", seconds > 0 ? static_cast<double>(episodes) / seconds : 0.0},
                          {"interrupted", interrupted}});
@@ -233,30 +241,78 @@ RunSummary run_tasks(Store& store, const std::vector<Task>& tasks, const RunConf
     if (cfg.policy_options.size()) config.set("policy_options", cfg.policy_options);
     const int64_t run_id = store.ensure_run(s.run, cfg.policy, cfg.context, config);
     const auto done = store.recorded(run_id);
+    const std::set<std::string> invalid = cfg.include_invalid ? std::set<std::string>{} : store.invalid_tasks();
     std::vector<WorkItem> items;
-    for (const auto& t : tasks)
+    for (const auto& t : tasks) {
+        if (invalid.count(t.id)) {
+            ++s.invalid_tasks;
+            continue;
+        }
         for (int r = 0; r < cfg.rollouts; ++r) {
             ++s.planned;
             if (done.count({t.id, r})) ++s.skipped;
             else items.push_back({&t, r});
         }
+    }
     Progress progress("run " + s.run, static_cast<int64_t>(items.size()), cfg.quiet);
     boost::asio::io_context io;
+    // Episodes of a model policy take minutes: redraw every second, with the tokens so far, so a
+    // terminal shows the run is alive between finished episodes.
+    int64_t tokens = 0;
+    bool running = !items.empty();
+    boost::asio::steady_timer heartbeat(io);
+    std::function<void()> beat = [&] {
+        heartbeat.expires_after(std::chrono::seconds(1));
+        heartbeat.async_wait([&](const boost::system::error_code& ec) {
+            if (ec || !running) return;
+            progress.redraw();
+            beat();
+        });
+    };
+    if (running) beat();
     run_episodes(
         io, items, cfg.jobs, env_factory(), *policy, options,
         [&](Episode&& ep) {
             ++s.episodes;
             if (ep.verdict.passed) ++s.passed;
             ++s.statuses[episode_status_name(ep.status)];
+            tokens += ep.completion_tokens;
+            if (tokens) progress.set_note(std::to_string(tokens) + " tokens generated");
             progress.tick(1, !ep.verdict.passed);
             store.add_episode(run_id, ep);
+            if (s.episodes == items.size()) {
+                running = false;
+                heartbeat.cancel();
+            }
         },
-        stop_requested);
+        [&] {
+            if (stop_requested() && running) {
+                running = false;
+                heartbeat.cancel();
+            }
+            return stop_requested();
+        });
+    running = false;
     store.flush();
     progress.finish();
     s.interrupted = stop_requested() && s.episodes < items.size();
+    s.infra_failures = store.count_infra_failures(run_id);
     s.seconds = progress.elapsed();
     return s;
+}
+
+void print_run_summary(const RunSummary& s) {
+    std::printf("run %s: %zu episodes (%zu already recorded), %zu passed (%.1f%%) in %.2fs (%.0f episodes/s)\n",
+                s.run.c_str(), s.episodes, s.skipped, s.passed,
+                s.episodes ? 100.0 * static_cast<double>(s.passed) / static_cast<double>(s.episodes) : 0.0, s.seconds,
+                s.seconds > 0 ? static_cast<double>(s.episodes) / s.seconds : 0.0);
+    if (s.invalid_tasks)
+        std::printf("skipped %zu tasks that failed validation (see `envforge stats`; --include-invalid runs them)\n",
+                    s.invalid_tasks);
+    if (s.interrupted) std::printf("interrupted; rerun the same command to resume\n");
+    else if (s.infra_failures)
+        std::printf("%lld episodes ended in policy or environment errors (not task failures); rerun the same command "
+                    "to retry them\n", static_cast<long long>(s.infra_failures));
 }
 
 Output::Output(const std::string& path) : path_(path) {

@@ -34,8 +34,8 @@ struct SynthSummary {
 SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed,
                         std::pair<int, int> difficulty, const Json& options, bool quiet,
                         std::vector<Task>* keep = nullptr);
-// The request for task `index` of a batch: seed mixed from the base seed, difficulty cycling
-// through the range every three tasks (so round-robin sub-domains see every difficulty).
+// The request for task `index` of a batch: seed mixed from the base seed, difficulty spread
+// evenly over the range (each run of `span` tasks holds every level once).
 SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty,
                            const Json& options);
 
@@ -54,6 +54,11 @@ void write_junit(const std::string& path, const ValidateSummary& s,
 struct RunSummary {
     std::string run;
     size_t planned = 0, skipped = 0, episodes = 0, passed = 0;
+    size_t invalid_tasks = 0;    // not run: they failed validation
+    int64_t infra_failures = 0;  // the run's episodes still ending in policy_error / env_error
+    // 0, or the exit code that says what is unfinished: 130 interrupted, 3 infrastructure
+    // failures remain (rerun to retry them).
+    int exit_code() const { return interrupted ? 130 : infra_failures > 0 ? 3 : 0; }
     std::map<std::string, size_t> statuses;
     double seconds = 0;
     bool interrupted = false;
@@ -65,8 +70,11 @@ struct RunConfig {
     int rollouts = 1, jobs = 8;
     uint64_t seed = 0;
     bool quiet = false;
+    bool include_invalid = false;  // run tasks that failed validation too
 };
 RunSummary run_tasks(Store& store, const std::vector<Task>& tasks, const RunConfig& cfg);
+// The summary as lines for a person: counts, then what is unfinished and how to finish it.
+void print_run_summary(const RunSummary& s);
 
 // Writes text to a file ("-" for stdout), throwing IoError for an unwritable path.
 class Output {

@@ -38,9 +38,10 @@ void Progress::tick(int64_t n, bool failed) {
 void Progress::draw(bool final) {
     const double secs = elapsed();
     const double rate = secs > 0 ? static_cast<double>(done_) / secs : 0;
-    char tail[96];
-    std::snprintf(tail, sizeof tail, " %lld/%lld  %.1f/s%s", static_cast<long long>(done_),
-                  static_cast<long long>(total_), rate, failed_ ? "  (failures)" : "");
+    char tail[192];
+    std::snprintf(tail, sizeof tail, " %lld/%lld  %.1f/s  %.0fs%s%s%s", static_cast<long long>(done_),
+                  static_cast<long long>(total_), rate, secs, failed_ ? "  (failures)" : "", note_.empty() ? "" : "  ",
+                  note_.c_str());
     if (tty_) {
         const int width = 28;
         int filled = total_ > 0 ? static_cast<int>(width * done_ / total_) : width;
