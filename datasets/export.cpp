@@ -1,6 +1,11 @@
 #include "datasets/export.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <map>
 #include <unordered_set>
@@ -11,50 +16,188 @@ namespace envforge {
 
 namespace {
 
-Json ids_json(const std::vector<int32_t>& ids) {
-    JsonArray a;
-    a.reserve(ids.size());
-    for (int32_t t : ids) a.emplace_back(int64_t{t});
-    return Json(std::move(a));
+// Exports write JSON text straight from the stored columns: building a Json tree per message
+// and parsing the stored tool calls back cost five times the SQLite reads. The text is the
+// same as Message::to_json(...).dump() (tests/datasets/test_export.cpp checks it).
+void number(std::string& out, double v) { Json(v).dump_to(out); }
+void integer(std::string& out, int64_t v) { out += std::to_string(v); }
+
+void ids_text(std::string& out, const std::vector<int32_t>& ids) {
+    out.push_back('[');
+    for (size_t i = 0; i < ids.size(); ++i) {
+        if (i) out.push_back(',');
+        out += std::to_string(ids[i]);
+    }
+    out.push_back(']');
 }
 
 // What every record of a task repeats, rendered once per task.
 struct TaskInfo {
-    int difficulty = 0;
-    Json tools;   // OpenAI function schemas
-    Json prompt;  // [system, user]
+    int64_t difficulty = 0;
+    std::string tools;   // JSON: OpenAI function schemas
+    std::string prompt;  // JSON: [system, user]
 };
 
 class TaskCache {
 public:
-    explicit TaskCache(const Store& store) : store_(store) {}
+    explicit TaskCache(const Store& store)
+        : q_(const_cast<Store&>(store).db(),
+             "SELECT difficulty, json_extract(json, '$.tools'), json_extract(json, '$.system'), json_extract(json, '$.prompt') "
+             "FROM tasks WHERE id = ?") {}
     const TaskInfo& get(const std::string& id) {
         auto it = cache_.find(id);
         if (it != cache_.end()) return it->second;
-        auto task = store_.load_task(id);
-        if (!task) throw InvalidInput("task " + id + " of a stored episode is not in the store");
+        q_.bind(1, id);
+        struct Reset {
+            SqliteStmt& q;
+            ~Reset() { q.reset(); }
+        } reset{q_};
+        if (!q_.step()) throw InvalidInput("task " + id + " of a stored episode is not in the store");
         TaskInfo info;
-        info.difficulty = task->difficulty;
+        info.difficulty = q_.int64(0);
         JsonArray tools;
-        for (const auto& t : task->tools) tools.push_back(t.to_openai());
-        info.tools = Json(std::move(tools));
-        info.prompt = Json(JsonArray{Message::system(task->system).to_json(false), Message::user(task->prompt).to_json(false)});
+        const Json specs = Json::parse(q_.is_null(1) ? "[]" : q_.text(1), "stored task tools");
+        for (const auto& t : specs.as_array()) tools.push_back(ToolSpec::from_json(t).to_openai());
+        Json(std::move(tools)).dump_to(info.tools);
+        Json(JsonArray{Message::system(q_.text(2)).to_json(false), Message::user(q_.text(3)).to_json(false)}).dump_to(info.prompt);
         return cache_.emplace(id, std::move(info)).first->second;
     }
 
 private:
-    const Store& store_;
+    SqliteStmt q_;
     std::map<std::string, TaskInfo> cache_;
 };
 
-EpisodeFilter filter_of(const ExportOptions& o, bool only_passed) {
-    EpisodeFilter f;
-    f.run = o.run;
-    f.only_passed = only_passed;
-    f.kind = o.kind;
-    f.include_infra = false;
-    return f;
+struct EpisodeRef {
+    int64_t id = 0;
+    std::string run, task_id, kind, status;
+    int64_t rollout = 0;
+    double reward = 0;
+    bool passed = false;
+};
+
+// The episodes an export covers (never infrastructure failures), in `order`.
+std::vector<EpisodeRef> episode_refs(const Store& store, const ExportOptions& o, bool only_passed, const char* order) {
+    SqliteStmt q(const_cast<Store&>(store).db(),
+                 std::string("SELECT e.id, r.name, e.task_id, t.kind, e.rollout, e.status, e.reward, e.passed FROM episodes e "
+                             "JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
+                             "WHERE (?1 = '' OR r.name = ?1) AND (?2 = '' OR t.kind = ?2) AND (?3 = 0 OR e.passed = 1) "
+                             "AND e.status NOT IN ") + kInfraStatusesSql + " ORDER BY " + order);
+    q.bind(1, o.run).bind(2, o.kind).bind(3, only_passed ? 1 : 0);
+    std::vector<EpisodeRef> out;
+    while (q.step())
+        out.push_back({q.int64(0), q.text(1), q.text(2), q.text(3), q.text(5), q.int64(4), q.real(6), q.int64(7) != 0});
+    return out;
 }
+
+// Reads an episode's messages and writes them as JSON objects separated by commas.
+class MessageWriter {
+public:
+    explicit MessageWriter(const Store& store)
+        : q_(const_cast<Store&>(store).db(),
+             "SELECT role, content, reasoning, tool_calls, tool_call_id, name, is_error, prompt_ids, completion_ids, raw "
+             "FROM messages WHERE episode_id = ? ORDER BY idx") {}
+
+    // Messages from index `first` on; `turns` (when given) receives the assistant turns' ids.
+    void write(int64_t episode, std::string& out, bool with_extras, size_t first = 0, std::vector<Message>* turns = nullptr) {
+        q_.bind(1, episode);
+        struct Reset {
+            SqliteStmt& q;
+            ~Reset() { q.reset(); }
+        } reset{q_};
+        bool comma = false;
+        for (size_t idx = 0; q_.step(); ++idx) {
+            const std::string_view role = q_.view(0);
+            const bool assistant = role == "assistant", tool = role == "tool";
+            std::vector<int32_t> prompt, completion;
+            if (assistant && !q_.is_null(7)) prompt = unpack_ids(q_.blob(7));
+            if (assistant && !q_.is_null(8)) completion = unpack_ids(q_.blob(8));
+            if (turns && assistant && (!prompt.empty() || !completion.empty())) {
+                Message m;
+                m.role = Role::Assistant;
+                m.prompt_ids = prompt;
+                m.completion_ids = completion;
+                turns->push_back(std::move(m));
+            }
+            if (idx < first) continue;
+            if (comma) out.push_back(',');
+            comma = true;
+            out += "{\"role\":";
+            json_append_string(out, role);
+            out += ",\"content\":";
+            if (q_.is_null(1)) out += "null";
+            else json_append_string(out, q_.view(1));
+            if (assistant) {
+                if (!q_.is_null(2)) {
+                    out += ",\"reasoning_content\":";
+                    json_append_string(out, q_.view(2));
+                }
+                if (!q_.is_null(3)) {
+                    std::string_view calls = q_.view(3);  // written by the store from ToolCall::to_json
+                    std::string plain_text;
+                    if (!with_extras && calls.find("\"parse_error\"") != std::string_view::npos) {
+                        JsonArray plain;
+                        const Json stored = Json::parse(calls, "stored tool calls");
+                        for (const auto& c : stored.as_array())
+                            plain.push_back(ToolCall::from_json(c).to_json(false));
+                        Json(std::move(plain)).dump_to(plain_text);
+                        calls = plain_text;
+                    }
+                    if (calls != "[]") {
+                        out += ",\"tool_calls\":";
+                        out += calls;
+                    }
+                }
+            }
+            if (tool) {
+                out += ",\"tool_call_id\":";
+                json_append_string(out, q_.view(4));
+                if (!q_.view(5).empty()) {
+                    out += ",\"name\":";
+                    json_append_string(out, q_.view(5));
+                }
+                if (with_extras && q_.int64(6) != 0) out += ",\"is_error\":true";
+            }
+            if (with_extras) {
+                if (!prompt.empty()) {
+                    out += ",\"prompt_token_ids\":";
+                    ids_text(out, prompt);
+                }
+                if (!completion.empty()) {
+                    out += ",\"completion_token_ids\":";
+                    ids_text(out, completion);
+                }
+                if (!q_.view(9).empty()) {
+                    out += ",\"raw\":";
+                    json_append_string(out, q_.view(9));
+                }
+            }
+            out.push_back('}');
+        }
+    }
+
+private:
+    SqliteStmt q_;
+};
+
+// One read transaction for a whole export: a consistent snapshot even while a run writes, and
+// one lock instead of one per statement.
+class ReadSnapshot {
+public:
+    explicit ReadSnapshot(const Store& store) : db_(const_cast<Store&>(store).db()) { db_.exec("BEGIN"); }
+    ~ReadSnapshot() {
+        try {
+            db_.exec("COMMIT");
+        } catch (...) {
+            // Nothing was written; the connection ends the read transaction when it closes.
+        }
+    }
+    ReadSnapshot(const ReadSnapshot&) = delete;
+    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+private:
+    SqliteDb& db_;
+};
 
 int64_t count_infra(const Store& store, const ExportOptions& o) {
     std::string sql = std::string("SELECT count(*) FROM episodes e JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
@@ -67,7 +210,7 @@ int64_t count_infra(const Store& store, const ExportOptions& o) {
 
 // 64-bit FNV-1a: transcripts are compared by hash for dedupe (a collision would drop one
 // transcript in 2^64; their text is not kept in memory).
-uint64_t fnv1a(const std::string& s) {
+uint64_t fnv1a(std::string_view s) {
     uint64_t h = 1469598103934665603ull;
     for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
     return h;
@@ -136,105 +279,254 @@ std::vector<double> group_advantages(const std::vector<double>& rewards, Advanta
     return a;
 }
 
-ExportCounts export_sft(const Store& store, const ExportOptions& o, const std::function<void(const std::string&)>& write) {
-    ExportCounts n;
-    n.infra_skipped = count_infra(store, o);
-    TaskCache tasks(store);
-    std::unordered_set<uint64_t> seen;
-    std::string line, messages_text;
-    for (const EpisodeRow& e : store.episodes(filter_of(o, o.only_passed))) {
-        const TaskInfo& t = tasks.get(e.task_id);
-        JsonArray msgs;
-        for (const auto& m : store.messages(e.id)) msgs.push_back(m.to_json());
-        Json messages(std::move(msgs));
-        if (o.dedupe) {
-            messages_text.clear();
-            messages.dump_to(messages_text);
-            if (!seen.insert(fnv1a(e.task_id) ^ fnv1a(messages_text)).second) {
-                ++n.duplicates;
-                continue;
+namespace {
+
+// One export thread's own connection (connections are opened without SQLite's mutex) with its
+// statements and task cache.
+struct Formatter {
+    Store store;
+    ReadSnapshot snapshot;
+    TaskCache tasks;
+    MessageWriter messages;
+    explicit Formatter(const std::string& path) : store(path, true), snapshot(store), tasks(store), messages(store) {}
+};
+
+struct Record {
+    std::string text;   // one JSON line, '\n' included
+    uint64_t hash = 0;  // SFT with dedupe: the (task, transcript) hash
+    int64_t episodes = 0;
+};
+
+// Formats records [0, n) on up to `threads` threads, in batches, and hands them to `consume` in
+// order on the calling thread: JSON formatting costs several times the SQLite reads, so it is
+// what the threads share.
+void format_in_order(const std::string& path, size_t n, const std::function<void(Formatter&, size_t, Record&)>& format,
+                     const std::function<void(Record&)>& consume) {
+    constexpr size_t kBatch = 64;
+    const size_t batches = (n + kBatch - 1) / kBatch;
+    const unsigned threads = static_cast<unsigned>(std::min<size_t>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u), batches));
+    if (threads <= 1) {
+        Formatter f(path);
+        Record r;
+        for (size_t i = 0; i < n; ++i) {
+            r.text.clear();
+            format(f, i, r);
+            consume(r);
+        }
+        return;
+    }
+    std::vector<std::vector<Record>> done(batches);
+    std::vector<char> ready(batches, 0);
+    std::mutex mu;
+    std::condition_variable cv;
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::exception_ptr error;
+    auto work = [&] {
+        try {
+            Formatter f(path);
+            for (size_t b; !failed && (b = next++) < batches;) {
+                std::vector<Record> out(std::min(kBatch, n - b * kBatch));
+                for (size_t i = 0; i < out.size(); ++i) format(f, b * kBatch + i, out[i]);
+                std::lock_guard lock(mu);
+                done[b] = std::move(out);
+                ready[b] = 1;
+                cv.notify_all();
+            }
+        } catch (...) {
+            std::lock_guard lock(mu);
+            if (!failed.exchange(true)) error = std::current_exception();
+            cv.notify_all();
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+    struct Join {
+        std::vector<std::thread>& pool;
+        std::atomic<bool>& failed;
+        ~Join() {
+            failed = failed || std::uncaught_exceptions() > 0;
+            for (auto& t : pool) t.join();
+        }
+    } join{pool, failed};
+    for (size_t b = 0; b < batches; ++b) {
+        std::vector<Record> batch;
+        {
+            std::unique_lock lock(mu);
+            cv.wait(lock, [&] { return ready[b] || failed.load(); });
+            if (failed) break;
+            batch = std::move(done[b]);
+        }
+        for (Record& r : batch) consume(r);
+    }
+    if (failed && error) std::rethrow_exception(error);
+}
+
+void sft_line(Formatter& f, const EpisodeRef& e, bool dedupe, Record& r) {
+    const TaskInfo& t = f.tasks.get(e.task_id);
+    std::string& line = r.text;
+    line += "{\"id\":";
+    json_append_string(line, e.run + "/" + std::to_string(e.id));
+    line += ",\"run\":";
+    json_append_string(line, e.run);
+    line += ",\"episode_id\":";
+    integer(line, e.id);
+    line += ",\"task_id\":";
+    json_append_string(line, e.task_id);
+    line += ",\"kind\":";
+    json_append_string(line, e.kind);
+    line += ",\"difficulty\":";
+    integer(line, t.difficulty);
+    line += ",\"rollout\":";
+    integer(line, e.rollout);
+    line += ",\"status\":";
+    json_append_string(line, e.status);
+    line += ",\"reward\":";
+    number(line, e.reward);
+    line += e.passed ? ",\"passed\":true" : ",\"passed\":false";
+    line += ",\"tools\":";
+    line += t.tools;
+    line += ",\"messages\":[";
+    const size_t body = line.size();
+    f.messages.write(e.id, line, true);
+    if (dedupe) r.hash = fnv1a(e.task_id) ^ fnv1a(std::string_view(line).substr(body));
+    line += "]}\n";
+    r.episodes = 1;
+}
+
+void grpo_line(Formatter& f, const std::vector<EpisodeRef>& refs, size_t begin, size_t end, Advantage mode, Record& r) {
+    const TaskInfo& t = f.tasks.get(refs[begin].task_id);
+    std::vector<double> rewards;
+    int64_t passed = 0;
+    for (size_t i = begin; i < end; ++i) {
+        rewards.push_back(refs[i].reward);
+        passed += refs[i].passed;
+    }
+    const std::vector<double> adv = group_advantages(rewards, mode);
+    const auto [mean, std_reward] = mean_std(rewards);
+    std::string& line = r.text;
+    line += "{\"run\":";
+    json_append_string(line, refs[begin].run);
+    line += ",\"task_id\":";
+    json_append_string(line, refs[begin].task_id);
+    line += ",\"kind\":";
+    json_append_string(line, refs[begin].kind);
+    line += ",\"difficulty\":";
+    integer(line, t.difficulty);
+    line += ",\"prompt\":";
+    line += t.prompt;
+    line += ",\"tools\":";
+    line += t.tools;
+    line += ",\"group_size\":";
+    integer(line, static_cast<int64_t>(end - begin));
+    line += ",\"mean_reward\":";
+    number(line, mean);
+    line += ",\"std_reward\":";
+    number(line, std_reward);
+    line += ",\"pass_rate\":";
+    number(line, static_cast<double>(passed) / static_cast<double>(end - begin));
+    line += mode == Advantage::Mean ? ",\"advantage\":\"mean\"" : ",\"advantage\":\"zscore\"";
+    line += ",\"rollouts\":[";
+    std::vector<Message> turns;
+    for (size_t i = begin; i < end; ++i) {
+        const EpisodeRef& e = refs[i];
+        if (i > begin) line.push_back(',');
+        line += "{\"episode_id\":";
+        integer(line, e.id);
+        line += ",\"rollout\":";
+        integer(line, e.rollout);
+        line += ",\"status\":";
+        json_append_string(line, e.status);
+        line += ",\"reward\":";
+        number(line, e.reward);
+        line += e.passed ? ",\"passed\":true" : ",\"passed\":false";
+        line += ",\"advantage\":";
+        number(line, adv[i - begin]);
+        line += ",\"completion\":[";
+        turns.clear();
+        f.messages.write(e.id, line, false, 2, &turns);  // everything after the shared prompt
+        line.push_back(']');
+        const TokenTrajectory tokens = token_trajectory(turns);
+        if (tokens.has_ids) {
+            line += tokens.merged ? ",\"tokens_merged\":true,\"prompt_ids\":" : ",\"tokens_merged\":false,\"token_turns\":[";
+            if (tokens.merged) {
+                ids_text(line, tokens.prompt_ids);
+                line += ",\"completion_ids\":";
+                ids_text(line, tokens.completion_ids);
+                line += ",\"loss_mask\":[";
+                for (size_t k = 0; k < tokens.loss_mask.size(); ++k) {
+                    if (k) line.push_back(',');
+                    line.push_back(tokens.loss_mask[k] ? '1' : '0');
+                }
+                line.push_back(']');
+            } else {
+                for (size_t k = 0; k < tokens.turns.size(); ++k) {
+                    if (k) line.push_back(',');
+                    line += "{\"prompt_ids\":";
+                    ids_text(line, tokens.turns[k].prompt_ids);
+                    line += ",\"completion_ids\":";
+                    ids_text(line, tokens.turns[k].completion_ids);
+                    line.push_back('}');
+                }
+                line.push_back(']');
             }
         }
-        Json j = Json::object({{"id", e.run_name + "/" + std::to_string(e.id)}, {"run", e.run_name}, {"episode_id", e.id},
-                               {"task_id", e.task_id}, {"kind", e.kind}, {"difficulty", t.difficulty}, {"rollout", e.rollout},
-                               {"status", e.status}, {"reward", e.reward}, {"passed", e.passed}, {"tools", t.tools},
-                               {"messages", std::move(messages)}});
-        line.clear();
-        j.dump_to(line);
-        line += '\n';
-        write(line);
-        ++n.records;
-        ++n.episodes;
+        line.push_back('}');
     }
+    line += "]}\n";
+    r.episodes = static_cast<int64_t>(end - begin);
+}
+
+}  // namespace
+
+ExportCounts export_sft(const Store& store, const ExportOptions& o, const std::function<void(const std::string&)>& write) {
+    ReadSnapshot snapshot(store);
+    ExportCounts n;
+    n.infra_skipped = count_infra(store, o);
+    const std::vector<EpisodeRef> refs = episode_refs(store, o, o.only_passed, "e.id");
+    std::unordered_set<uint64_t> seen;
+    format_in_order(const_cast<Store&>(store).db().path(), refs.size(),
+                    [&](Formatter& f, size_t i, Record& r) { sft_line(f, refs[i], o.dedupe, r); },
+                    [&](Record& r) {
+                        if (o.dedupe && !seen.insert(r.hash).second) {
+                            ++n.duplicates;
+                            return;
+                        }
+                        write(r.text);
+                        ++n.records;
+                        n.episodes += r.episodes;
+                    });
     return n;
 }
 
 ExportCounts export_grpo(const Store& store, const ExportOptions& o, const std::function<void(const std::string&)>& write) {
+    ReadSnapshot snapshot(store);
     ExportCounts n;
     n.infra_skipped = count_infra(store, o);
-    TaskCache tasks(store);
-    // Groups are (run, task), in the order their first episode was stored.
-    std::map<std::pair<std::string, std::string>, std::vector<EpisodeRow>> groups;
-    std::vector<std::pair<std::string, std::string>> order;
-    for (EpisodeRow& e : store.episodes(filter_of(o, false))) {
-        auto key = std::make_pair(e.run_name, e.task_id);
-        auto [it, fresh] = groups.try_emplace(key);
-        if (fresh) order.push_back(key);
-        it->second.push_back(std::move(e));
-    }
-    std::string line;
-    for (const auto& key : order) {
-        auto& rows = groups[key];
-        std::sort(rows.begin(), rows.end(), [](const EpisodeRow& a, const EpisodeRow& b) { return a.rollout < b.rollout; });
-        const TaskInfo& t = tasks.get(key.second);
-        std::vector<double> rewards;
-        int64_t passed = 0;
-        for (const auto& r : rows) {
-            rewards.push_back(r.reward);
-            passed += r.passed;
-        }
-        const std::vector<double> adv = group_advantages(rewards, o.advantage);
-        const auto [mean, std_reward] = mean_std(rewards);
-        JsonArray rollouts;
-        for (size_t i = 0; i < rows.size(); ++i) {
-            const EpisodeRow& e = rows[i];
-            std::vector<Message> transcript = store.messages(e.id);
-            JsonArray completion;  // everything after the shared prompt (system, user)
-            for (size_t k = 2; k < transcript.size(); ++k) completion.push_back(transcript[k].to_json(false));
-            Json r = Json::object({{"episode_id", e.id}, {"rollout", e.rollout}, {"status", e.status}, {"reward", e.reward},
-                                   {"passed", e.passed}, {"advantage", adv[i]}, {"completion", Json(std::move(completion))}});
-            const TokenTrajectory tokens = token_trajectory(transcript);
-            if (tokens.has_ids) {
-                r.set("tokens_merged", tokens.merged);
-                if (tokens.merged) {
-                    r.set("prompt_ids", ids_json(tokens.prompt_ids));
-                    r.set("completion_ids", ids_json(tokens.completion_ids));
-                    JsonArray mask;
-                    mask.reserve(tokens.loss_mask.size());
-                    for (uint8_t m : tokens.loss_mask) mask.emplace_back(int64_t{m});
-                    r.set("loss_mask", Json(std::move(mask)));
-                } else {
-                    JsonArray turns;
-                    for (const auto& turn : tokens.turns)
-                        turns.push_back(Json::object({{"prompt_ids", ids_json(turn.prompt_ids)}, {"completion_ids", ids_json(turn.completion_ids)}}));
-                    r.set("token_turns", Json(std::move(turns)));
-                }
-            }
-            rollouts.push_back(std::move(r));
-            ++n.episodes;
-        }
-        Json j = Json::object({{"run", key.first}, {"task_id", key.second}, {"kind", rows[0].kind}, {"difficulty", t.difficulty},
-                               {"prompt", t.prompt}, {"tools", t.tools}, {"group_size", static_cast<int64_t>(rows.size())},
-                               {"mean_reward", mean}, {"std_reward", std_reward},
-                               {"pass_rate", static_cast<double>(passed) / static_cast<double>(rows.size())},
-                               {"advantage", o.advantage == Advantage::Mean ? "mean" : "zscore"},
-                               {"rollouts", Json(std::move(rollouts))}});
-        line.clear();
-        j.dump_to(line);
-        line += '\n';
-        write(line);
-        ++n.records;
-    }
+    // Groups are (run, task), in the order of their first stored episode; rollouts in order.
+    const std::vector<EpisodeRef> refs = episode_refs(store, o, false, "e.run_id, e.task_id, e.rollout");
+    std::vector<std::pair<size_t, size_t>> groups;  // [begin, end) of refs
+    for (size_t i = 0; i < refs.size(); ++i)
+        if (i == 0 || refs[i].run != refs[i - 1].run || refs[i].task_id != refs[i - 1].task_id) groups.emplace_back(i, i + 1);
+        else groups.back().second = i + 1;
+    auto first_id = [&](const std::pair<size_t, size_t>& g) {
+        int64_t id = refs[g.first].id;
+        for (size_t i = g.first; i < g.second; ++i) id = std::min(id, refs[i].id);
+        return id;
+    };
+    std::vector<std::pair<int64_t, size_t>> order;
+    for (size_t g = 0; g < groups.size(); ++g) order.emplace_back(first_id(groups[g]), g);
+    std::sort(order.begin(), order.end());
+    format_in_order(const_cast<Store&>(store).db().path(), order.size(),
+                    [&](Formatter& f, size_t i, Record& r) {
+                        const auto& [begin, end] = groups[order[i].second];
+                        grpo_line(f, refs, begin, end, o.advantage, r);
+                    },
+                    [&](Record& r) {
+                        write(r.text);
+                        ++n.records;
+                        n.episodes += r.episodes;
+                    });
     return n;
 }
 

@@ -113,6 +113,12 @@ std::string SqliteStmt::text(int i) const {
     int n = sqlite3_column_bytes(stmt_, i);
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
+std::string_view SqliteStmt::view(int i) const {
+    const auto* p = sqlite3_column_text(stmt_, i);
+    int n = sqlite3_column_bytes(stmt_, i);
+    return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string_view();
+}
+
 std::optional<std::string> SqliteStmt::text_or_null(int i) const {
     if (is_null(i)) return std::nullopt;
     return text(i);

@@ -79,6 +79,8 @@ public:
     int64_t int64(int i) const;
     double real(int i) const;
     std::string text(int i) const;
+    // The column's text without a copy: valid until the next step() or reset().
+    std::string_view view(int i) const;
     std::optional<std::string> text_or_null(int i) const;
     std::string blob(int i) const;
 

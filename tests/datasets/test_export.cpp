@@ -6,6 +6,8 @@
 
 #include "datasets/export.hpp"
 #include "datasets/run_stats.hpp"
+#include "envgen/kind.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace envforge;
 
@@ -74,4 +76,68 @@ TEST_CASE("stats: the unbiased pass@k estimator") {
     CHECK(pass_at_k(5, 3, 3) == 1.0);  // fewer than 3 failures: any 3 samples hold a pass
     CHECK(pass_at_k(200, 10, 100) == doctest::Approx(1.0 - std::exp(std::lgamma(191) + std::lgamma(101) - std::lgamma(91) - std::lgamma(201))));
     CHECK(pass_at_k(3, 1, 4) == 0.0);  // k > n is undefined: reported as 0, never asked for by stats
+}
+
+TEST_CASE("export: the JSON written from stored columns is exactly Message::to_json's, in every format") {
+    envforge::testing::TempDir dir;
+    const std::string path = dir.file("x.db");
+    SynthRequest req;
+    req.seed = 3;
+    req.difficulty = 1;
+    const Task task = require_kind("general").synthesize(req);
+    Episode ep;
+    ep.task_id = task.id;
+    ep.status = EpisodeStatus::Submitted;
+    ep.verdict = Verdict{0.5, false, Json::object()};
+    ep.transcript = {Message::system(task.system), Message::user(task.prompt)};
+    Message a;
+    a.role = Role::Assistant;
+    a.reasoning = "think \"hard\"\n\ttabs \x01 and \xe2\x82\xac";
+    a.tool_calls = {{"c1", "lookup", R"({"q": "x\ny"})", ""}, {"c2", "broken", "{not json", "expected a value"}};
+    a.prompt_ids = {0, 5, 128803};
+    a.completion_ids = {7, -1};
+    a.raw = R"({"request":{},"response":{}})";
+    Message t1;
+    t1.role = Role::Tool;
+    t1.tool_call_id = "c1";
+    t1.name = "lookup";
+    t1.content = "line1\nline2 </script> \\ end";
+    Message t2;
+    t2.role = Role::Tool;
+    t2.tool_call_id = "c2";
+    t2.content = "bad call";
+    t2.is_error = true;
+    Message closing;
+    closing.role = Role::Assistant;  // no content at all
+    ep.transcript.insert(ep.transcript.end(), {a, t1, t2, closing});
+    {
+        Store store(path);
+        store.add_tasks({task});
+        const int64_t run = store.ensure_run("r", "openai", "v32", Json::object());
+        store.add_episode(run, ep);
+        ep.rollout = 1;
+        ep.verdict = Verdict{1.0, true, Json::object()};
+        store.add_episode(run, ep);
+        store.flush();
+    }
+    Store store(path, true);
+    std::vector<std::string> lines;
+    export_sft(store, {}, [&](const std::string& l) { lines.push_back(l); });
+    REQUIRE(lines.size() == 2);
+    JsonArray with_extras, plain;
+    for (const auto& m : ep.transcript) with_extras.push_back(m.to_json(true));
+    for (size_t i = 2; i < ep.transcript.size(); ++i) plain.push_back(ep.transcript[i].to_json(false));
+    const Json sft = Json::parse(lines[0]);
+    CHECK(sft.at("messages").dump() == Json(with_extras).dump());
+    CHECK(lines[0].find(Json(with_extras).dump()) != std::string::npos);  // byte for byte, not only after parsing
+    CHECK(sft.at("tools").dump().find("\"type\":\"function\"") != std::string::npos);
+    lines.clear();
+    export_grpo(store, {}, [&](const std::string& l) { lines.push_back(l); });
+    REQUIRE(lines.size() == 1);
+    const Json group = Json::parse(lines[0]);
+    REQUIRE(group.at("rollouts").as_array().size() == 2);
+    CHECK(group.at("rollouts").as_array()[0].at("completion").dump() == Json(plain).dump());
+    CHECK(group.at("rollouts").as_array()[0].get_number("advantage") == doctest::Approx(-0.25));
+    CHECK(group.at("rollouts").as_array()[0].at("prompt_ids").dump() == "[0,5,128803]");
+    CHECK(group.at("rollouts").as_array()[0].at("loss_mask").dump() == "[1,1]");
 }
