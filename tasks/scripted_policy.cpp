@@ -36,6 +36,8 @@ boost::asio::awaitable<Message> ScriptedPolicy::next(const PolicyRequest& reques
     Message m;
     m.role = Role::Assistant;
     if (request.closing) {
+        // Thinking-mode turns carry reasoning; the closing one says why the agent stops.
+        m.reasoning = "The submission is in; I tell the user the result.";
         m.content = closing_message(request.prompt);
         co_return m;
     }

@@ -226,11 +226,11 @@ private:
         const std::string old_ctx = mutated.substr(cb, ce - cb);
         const std::string orig = p.files.at(m.file);
         const std::string new_ctx = orig.substr(cb, ce - cb + m.old_text.size() - m.new_text.size());
-        // The gold fix acts only on what the tools showed: the failing tests first, then the file
-        // they point to, read before it is edited.
+        // The gold fix acts only on what it was shown: the issue text names the failure, and the
+        // file is read before it is edited. (No test run on the broken code first: a mutant's
+        // failure messages can differ run to run, which replay would report as a difference.)
         std::vector<ScriptTurn> script = {
-            {"Run the tests to see what fails.", {{"run_tests", Json::object()}}},
-            {"Read the code under test.", {{"read_file", Json::object({{"path", m.file}})}}},
+            {"Read the code the issue points to.", {{"read_file", Json::object({{"path", m.file}})}}},
             {"Restore the code.", {{"str_replace", Json::object({{"path", m.file}, {"old", old_ctx}, {"new", new_ctx}})}}},
             {"Check the suite.", {{"run_tests", Json::object()}}},
             {"Done.", {{"submit", Json::object()}}}};
