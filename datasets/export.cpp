@@ -325,9 +325,14 @@ void format_in_order(const std::string& path, size_t n, const std::function<void
     auto work = [&] {
         try {
             Formatter f(path);
+            size_t typical = 4096;  // bytes of the last record: reserving it saves the regrowth copies
             for (size_t b; !failed && (b = next++) < batches;) {
                 std::vector<Record> out(std::min(kBatch, n - b * kBatch));
-                for (size_t i = 0; i < out.size(); ++i) format(f, b * kBatch + i, out[i]);
+                for (size_t i = 0; i < out.size(); ++i) {
+                    out[i].text.reserve(typical + typical / 4);
+                    format(f, b * kBatch + i, out[i]);
+                    typical = out[i].text.size();
+                }
                 std::lock_guard lock(mu);
                 done[b] = std::move(out);
                 ready[b] = 1;
