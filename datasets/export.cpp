@@ -10,26 +10,16 @@
 #include <map>
 #include <unordered_set>
 
+#include "datasets/json_text.hpp"
 #include "tasks/errors.hpp"
 
 namespace envforge {
 
 namespace {
 
-// Exports write JSON text straight from the stored columns: building a Json tree per message
-// and parsing the stored tool calls back cost five times the SQLite reads. The text is the
-// same as Message::to_json(...).dump() (tests/datasets/test_export.cpp checks it).
-void number(std::string& out, double v) { Json(v).dump_to(out); }
-void integer(std::string& out, int64_t v) { out += std::to_string(v); }
-
-void ids_text(std::string& out, const std::vector<int32_t>& ids) {
-    out.push_back('[');
-    for (size_t i = 0; i < ids.size(); ++i) {
-        if (i) out.push_back(',');
-        out += std::to_string(ids[i]);
-    }
-    out.push_back(']');
-}
+// Exports write JSON text straight from the stored columns (JsonText): building a Json tree per
+// message and parsing the stored tool calls back cost five times the SQLite reads. The text is
+// the same as Message::to_json(...).dump() (tests/datasets/test_export.cpp checks it).
 
 // What every record of a task repeats, rendered once per task.
 struct TaskInfo {
@@ -122,57 +112,36 @@ public:
             if (idx < first) continue;
             if (comma) out.push_back(',');
             comma = true;
-            out += "{\"role\":";
-            json_append_string(out, role);
-            out += ",\"content\":";
-            if (q_.is_null(1)) out += "null";
-            else json_append_string(out, q_.view(1));
+            JsonText m(out);
+            m.str("role", role);
+            if (q_.is_null(1)) m.null("content");
+            else m.str("content", q_.view(1));
             if (assistant) {
-                if (!q_.is_null(2)) {
-                    out += ",\"reasoning_content\":";
-                    json_append_string(out, q_.view(2));
-                }
+                if (!q_.is_null(2)) m.str("reasoning_content", q_.view(2));
                 if (!q_.is_null(3)) {
                     std::string_view calls = q_.view(3);  // written by the store from ToolCall::to_json
                     std::string plain_text;
                     if (!with_extras && calls.find("\"parse_error\"") != std::string_view::npos) {
                         JsonArray plain;
                         const Json stored = Json::parse(calls, "stored tool calls");
-                        for (const auto& c : stored.as_array())
-                            plain.push_back(ToolCall::from_json(c).to_json(false));
+                        for (const auto& c : stored.as_array()) plain.push_back(ToolCall::from_json(c).to_json(false));
                         Json(std::move(plain)).dump_to(plain_text);
                         calls = plain_text;
                     }
-                    if (calls != "[]") {
-                        out += ",\"tool_calls\":";
-                        out += calls;
-                    }
+                    if (calls != "[]") m.raw("tool_calls", calls);
                 }
             }
             if (tool) {
-                out += ",\"tool_call_id\":";
-                json_append_string(out, q_.view(4));
-                if (!q_.view(5).empty()) {
-                    out += ",\"name\":";
-                    json_append_string(out, q_.view(5));
-                }
-                if (with_extras && q_.int64(6) != 0) out += ",\"is_error\":true";
+                m.str("tool_call_id", q_.view(4));
+                if (!q_.view(5).empty()) m.str("name", q_.view(5));
+                if (with_extras && q_.int64(6) != 0) m.boolean("is_error", true);
             }
             if (with_extras) {
-                if (!prompt.empty()) {
-                    out += ",\"prompt_token_ids\":";
-                    ids_text(out, prompt);
-                }
-                if (!completion.empty()) {
-                    out += ",\"completion_token_ids\":";
-                    ids_text(out, completion);
-                }
-                if (!q_.view(9).empty()) {
-                    out += ",\"raw\":";
-                    json_append_string(out, q_.view(9));
-                }
+                if (!prompt.empty()) m.ids("prompt_token_ids", prompt);
+                if (!completion.empty()) m.ids("completion_token_ids", completion);
+                if (!q_.view(9).empty()) m.str("raw", q_.view(9));
             }
-            out.push_back('}');
+            m.close();
         }
     }
 
@@ -370,32 +339,17 @@ void format_in_order(const std::string& path, size_t n, const std::function<void
 void sft_line(Formatter& f, const EpisodeRef& e, bool dedupe, Record& r) {
     const TaskInfo& t = f.tasks.get(e.task_id);
     std::string& line = r.text;
-    line += "{\"id\":";
-    json_append_string(line, e.run + "/" + std::to_string(e.id));
-    line += ",\"run\":";
-    json_append_string(line, e.run);
-    line += ",\"episode_id\":";
-    integer(line, e.id);
-    line += ",\"task_id\":";
-    json_append_string(line, e.task_id);
-    line += ",\"kind\":";
-    json_append_string(line, e.kind);
-    line += ",\"difficulty\":";
-    integer(line, t.difficulty);
-    line += ",\"rollout\":";
-    integer(line, e.rollout);
-    line += ",\"status\":";
-    json_append_string(line, e.status);
-    line += ",\"reward\":";
-    number(line, e.reward);
-    line += e.passed ? ",\"passed\":true" : ",\"passed\":false";
-    line += ",\"tools\":";
-    line += t.tools;
-    line += ",\"messages\":[";
+    JsonText j(line);
+    j.str("id", e.run + "/" + std::to_string(e.id)).str("run", e.run).integer("episode_id", e.id).str("task_id", e.task_id);
+    j.str("kind", e.kind).integer("difficulty", t.difficulty).integer("rollout", e.rollout).str("status", e.status);
+    j.num("reward", e.reward).boolean("passed", e.passed).raw("tools", t.tools);
+    j.member("messages").push_back('[');
     const size_t body = line.size();
     f.messages.write(e.id, line, true);
     if (dedupe) r.hash = fnv1a(e.task_id) ^ fnv1a(std::string_view(line).substr(body));
-    line += "]}\n";
+    line.push_back(']');
+    j.close();
+    line.push_back('\n');
     r.episodes = 1;
 }
 
@@ -410,75 +364,51 @@ void grpo_line(Formatter& f, const std::vector<EpisodeRef>& refs, size_t begin, 
     const std::vector<double> adv = group_advantages(rewards, mode);
     const auto [mean, std_reward] = mean_std(rewards);
     std::string& line = r.text;
-    line += "{\"run\":";
-    json_append_string(line, refs[begin].run);
-    line += ",\"task_id\":";
-    json_append_string(line, refs[begin].task_id);
-    line += ",\"kind\":";
-    json_append_string(line, refs[begin].kind);
-    line += ",\"difficulty\":";
-    integer(line, t.difficulty);
-    line += ",\"prompt\":";
-    line += t.prompt;
-    line += ",\"tools\":";
-    line += t.tools;
-    line += ",\"group_size\":";
-    integer(line, static_cast<int64_t>(end - begin));
-    line += ",\"mean_reward\":";
-    number(line, mean);
-    line += ",\"std_reward\":";
-    number(line, std_reward);
-    line += ",\"pass_rate\":";
-    number(line, static_cast<double>(passed) / static_cast<double>(end - begin));
-    line += mode == Advantage::Mean ? ",\"advantage\":\"mean\"" : ",\"advantage\":\"zscore\"";
-    line += ",\"rollouts\":[";
+    JsonText g(line);
+    g.str("run", refs[begin].run).str("task_id", refs[begin].task_id).str("kind", refs[begin].kind).integer("difficulty", t.difficulty);
+    g.raw("prompt", t.prompt).raw("tools", t.tools).integer("group_size", static_cast<int64_t>(end - begin));
+    g.num("mean_reward", mean).num("std_reward", std_reward).num("pass_rate", static_cast<double>(passed) / static_cast<double>(end - begin));
+    g.str("advantage", mode == Advantage::Mean ? "mean" : "zscore");
+    g.member("rollouts").push_back('[');
     std::vector<Message> turns;
     for (size_t i = begin; i < end; ++i) {
         const EpisodeRef& e = refs[i];
         if (i > begin) line.push_back(',');
-        line += "{\"episode_id\":";
-        integer(line, e.id);
-        line += ",\"rollout\":";
-        integer(line, e.rollout);
-        line += ",\"status\":";
-        json_append_string(line, e.status);
-        line += ",\"reward\":";
-        number(line, e.reward);
-        line += e.passed ? ",\"passed\":true" : ",\"passed\":false";
-        line += ",\"advantage\":";
-        number(line, adv[i - begin]);
-        line += ",\"completion\":[";
+        JsonText ro(line);
+        ro.integer("episode_id", e.id).integer("rollout", e.rollout).str("status", e.status).num("reward", e.reward);
+        ro.boolean("passed", e.passed).num("advantage", adv[i - begin]);
+        ro.member("completion").push_back('[');
         turns.clear();
         f.messages.write(e.id, line, false, 2, &turns);  // everything after the shared prompt
         line.push_back(']');
         const TokenTrajectory tokens = token_trajectory(turns);
         if (tokens.has_ids) {
-            line += tokens.merged ? ",\"tokens_merged\":true,\"prompt_ids\":" : ",\"tokens_merged\":false,\"token_turns\":[";
+            ro.boolean("tokens_merged", tokens.merged);
             if (tokens.merged) {
-                ids_text(line, tokens.prompt_ids);
-                line += ",\"completion_ids\":";
-                ids_text(line, tokens.completion_ids);
-                line += ",\"loss_mask\":[";
+                ro.ids("prompt_ids", tokens.prompt_ids).ids("completion_ids", tokens.completion_ids);
+                std::string& mask = ro.member("loss_mask");
+                mask.push_back('[');
                 for (size_t k = 0; k < tokens.loss_mask.size(); ++k) {
-                    if (k) line.push_back(',');
-                    line.push_back(tokens.loss_mask[k] ? '1' : '0');
+                    if (k) mask.push_back(',');
+                    mask.push_back(tokens.loss_mask[k] ? '1' : '0');
                 }
-                line.push_back(']');
+                mask.push_back(']');
             } else {
+                ro.member("token_turns").push_back('[');
                 for (size_t k = 0; k < tokens.turns.size(); ++k) {
                     if (k) line.push_back(',');
-                    line += "{\"prompt_ids\":";
-                    ids_text(line, tokens.turns[k].prompt_ids);
-                    line += ",\"completion_ids\":";
-                    ids_text(line, tokens.turns[k].completion_ids);
-                    line.push_back('}');
+                    JsonText turn(line);
+                    turn.ids("prompt_ids", tokens.turns[k].prompt_ids).ids("completion_ids", tokens.turns[k].completion_ids);
+                    turn.close();
                 }
                 line.push_back(']');
             }
         }
-        line.push_back('}');
+        ro.close();
     }
-    line += "]}\n";
+    line.push_back(']');
+    g.close();
+    line.push_back('\n');
     r.episodes = static_cast<int64_t>(end - begin);
 }
 

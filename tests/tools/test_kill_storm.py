@@ -4,7 +4,10 @@ sandboxes (warm sessions, test runs, verification copies), then resumes to the e
 kill: no sandboxed process survives, the store is intact, no finished episode is lost or
 duplicated. At the end: every episode is there once and passed, and nothing the killed processes
 made is left — no cgroup directories of dead owners, no workspaces in /tmp, no mounts."""
-import glob, os, random, re, shutil, signal, sqlite3, subprocess, sys, tempfile, time
+import glob, os, random, re, shutil, sqlite3, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kill_helpers import check_store, run_and_kill  # noqa: E402
 
 envforge = sys.argv[1]
 kills = int(sys.argv[2]) if len(sys.argv) > 2 else 22
@@ -52,38 +55,24 @@ def dead_leftovers():
     return left
 
 
-def check(conn):
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    dup = conn.execute("SELECT count(*) FROM (SELECT run_id, task_id, rollout FROM episodes "
-                       "GROUP BY 1,2,3 HAVING count(*) > 1)").fetchone()[0]
-    assert dup == 0, f"{dup} duplicated episodes"
-    return {row for row in conn.execute("SELECT task_id, rollout FROM episodes")}
-
-
 seen, killed_mid_run, left_behind = set(), 0, 0
 for i in range(kills):
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(rng.uniform(0.3, 1.3))
-    if p.poll() is None:
-        p.send_signal(signal.SIGKILL)
-        killed_mid_run += 1
-    p.wait()
+    killed_mid_run += run_and_kill(cmd, rng.uniform(0.3, 1.3))
     for _ in range(100):  # parent-death signals reach every sandbox within moments
         if slot_processes() == 0:
             break
         time.sleep(0.02)
     assert slot_processes() == 0, f"kill {i}: sandboxed processes survived"
     left_behind = max(left_behind, len(dead_leftovers()))
-    with sqlite3.connect(db) as conn:
-        now = check(conn)
+    now = check_store(db)
     lost = seen - now
     assert not lost, f"kill {i}: {len(lost)} finished episodes lost"
     seen = now
 
 assert left_behind > 0, "no kill left anything behind: the sweep was not exercised"
 subprocess.run(cmd + ["--json"], check=True, capture_output=True, text=True)
+final = check_store(db)
 with sqlite3.connect(db) as conn:
-    final = check(conn)
     passed = conn.execute("SELECT count(*) FROM episodes WHERE passed = 1").fetchone()[0]
 total = 52 * rollouts
 assert len(final) == total, f"{len(final)} episodes, expected {total}"
