@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "datasets/json_text.hpp"
+#include "tasks/sha256.hpp"
 #include "tasks/errors.hpp"
 
 namespace envforge {
@@ -462,6 +463,67 @@ ExportCounts export_grpo(const Store& store, const ExportOptions& o, const std::
                         ++n.records;
                         n.episodes += r.episodes;
                     });
+    return n;
+}
+
+namespace {
+
+// One SWE-bench instance line's members (the caller closes the object).
+void swe_instance(JsonText& j, const Task& t) {
+    std::string tree;
+    if (const Json* files = t.env.find("files")) tree = files->dump_canonical();
+    auto list_text = [&](const char* key) {
+        const Json* v = t.verifier.find(key);
+        return v ? v->dump() : std::string("[]");
+    };
+    std::string repo = t.generator_name;
+    if (repo.rfind("code.", 0) == 0) repo = repo.substr(5);
+    j.str("instance_id", t.id).str("repo", repo).str("base_commit", sha256_hex(tree).substr(0, 40));
+    j.str("patch", t.reference.get_string("patch")).str("test_patch", "").str("problem_statement", t.prompt);
+    j.str("FAIL_TO_PASS", list_text("f2p")).str("PASS_TO_PASS", list_text("p2p")).integer("difficulty", t.difficulty);
+}
+
+}  // namespace
+
+ExportCounts export_swe(const Store& store, const ExportOptions& o, const std::function<void(const std::string&)>& write) {
+    ReadSnapshot snapshot(store);
+    ExportCounts n;
+    std::string line;
+    if (o.run.empty()) {
+        TaskFilter f;
+        f.kind = "code";
+        for (const Task& t : store.load_tasks(f)) {
+            line.clear();
+            JsonText j(line);
+            swe_instance(j, t);
+            j.close();
+            line.push_back('\n');
+            write(line);
+            ++n.records;
+        }
+        return n;
+    }
+    n.infra_skipped = count_infra(store, o);
+    EpisodeFilter f;
+    f.run = o.run;
+    f.kind = "code";
+    f.include_infra = false;
+    std::map<std::string, Task> tasks;
+    for (const EpisodeRow& e : store.episodes(f)) {
+        auto it = tasks.find(e.task_id);
+        if (it == tasks.end()) it = tasks.emplace(e.task_id, *store.load_task(e.task_id)).first;
+        line.clear();
+        JsonText j(line);
+        swe_instance(j, it->second);
+        const Json* details = e.verdict.find("details");
+        j.str("model_name_or_path", e.run_name).str("model_patch", details ? details->get_string("diff") : "");
+        j.integer("episode_id", e.id).integer("rollout", e.rollout).boolean("resolved", e.passed);
+        j.close();
+        line.push_back('\n');
+        write(line);
+        ++n.records;
+        ++n.episodes;
+    }
     return n;
 }
 

@@ -57,5 +57,11 @@ std::vector<double> group_advantages(const std::vector<double>& rewards, Advanta
 // Writes one JSON line per record through `write` (each line ends in '\n').
 ExportCounts export_sft(const Store& store, const ExportOptions& options, const std::function<void(const std::string&)>& write);
 ExportCounts export_grpo(const Store& store, const ExportOptions& options, const std::function<void(const std::string&)>& write);
+// SWE-bench instances of the code tasks: instance_id, repo, base_commit (a hash of the task's
+// tree: there is no upstream commit), patch (the gold fix), test_patch (empty: tests are never
+// changed), problem_statement, FAIL_TO_PASS, PASS_TO_PASS (JSON lists as text, as SWE-bench has
+// them). With options.run: one line per episode of that run, adding model_name_or_path,
+// model_patch (the agent's change to the source) and resolved.
+ExportCounts export_swe(const Store& store, const ExportOptions& options, const std::function<void(const std::string&)>& write);
 
 }  // namespace envforge

@@ -34,6 +34,9 @@ public:
     // Pure function of the request and generator version: byte-identical on every machine.
     virtual Task synthesize(const SynthRequest& request) const = 0;
     virtual std::unique_ptr<Environment> make_environment(const Task& task) const = 0;
+    // Tasks with the same non-empty key are the same task made from different seeds (a code
+    // task's mutant): synthesis keeps the first. Default: none are.
+    virtual std::string dedupe_key(const Task&) const { return ""; }
     // Probes beyond `reference` (expect pass) and `null` (expect fail), which apply to every kind.
     virtual std::vector<Probe> probes(const Task& task) const;
 };

@@ -15,7 +15,7 @@ namespace envforge::cli {
 int cmd_export(int argc, char** argv) {
     Args a("export", "Write episodes or tasks as JSONL (fields: datasets/EXPORT.md).",
            {{"db", "FILE", "store", "envforge.db"},
-            {"format", "F", "sft | rl (GRPO groups; also 'grpo') | tasks", "sft"},
+            {"format", "F", "sft | rl (GRPO groups; also 'grpo') | swe (SWE-bench instances of code tasks) | tasks", "sft"},
             {"run", "NAME", "sft, rl: only this run", nullptr},
             {"kind", "K", "only this kind", nullptr},
             {"only-passed", nullptr, "sft: only episodes whose verdict passed", nullptr},
@@ -27,13 +27,14 @@ int cmd_export(int argc, char** argv) {
     if (a.print_help_if_asked()) return 0;
     std::string format = a.get("format");
     if (format == "grpo") format = "rl";
-    if (format != "sft" && format != "rl" && format != "tasks")
-        throw InvalidInput("--format '" + format + "': expected sft, rl (grpo) or tasks");
+    if (format != "sft" && format != "rl" && format != "tasks" && format != "swe")
+        throw InvalidInput("--format '" + format + "': expected sft, rl (grpo), swe or tasks");
     auto refuse_unless = [&](const char* flag, bool applies, const char* why) {
         if (a.has(flag) && !applies) throw InvalidInput(std::string("--") + flag + " does not apply to --format " + format + ": " + why);
     };
-    refuse_unless("run", format != "tasks", "tasks belong to no run (export the run's episodes with sft or rl)");
+    refuse_unless("run", format != "tasks", "tasks belong to no run (export the run's episodes with sft, rl or swe)");
     refuse_unless("only-passed", format == "sft", format == "rl" ? "a group needs its failed rollouts for its advantages" : "tasks have no verdict");
+    refuse_unless("kind", format != "swe", "SWE-bench instances are made of code tasks only");
     refuse_unless("dedupe", format == "sft", "only SFT transcripts are deduplicated");
     refuse_unless("advantage", format == "rl", "advantages belong to GRPO groups");
     ExportOptions o;
@@ -62,7 +63,7 @@ int cmd_export(int argc, char** argv) {
             ++n.records;
         }
     } else {
-        n = format == "sft" ? export_sft(store, o, write) : export_grpo(store, o, write);
+        n = format == "sft" ? export_sft(store, o, write) : format == "rl" ? export_grpo(store, o, write) : export_swe(store, o, write);
     }
     out.close();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,10 +1,11 @@
 // envforge synth: synthesize tasks of one kind into the store.
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 #include <map>
 
+#include "envgen/code/code_kind.hpp"
 #include "envgen/search/search_kind.hpp"
-
 #include "tasks/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
@@ -27,6 +28,8 @@ int cmd_synth(int argc, char** argv) {
             {"src", "DIRS", "code only, with --repo: comma-separated source directories to mutate", nullptr},
             {"test-dir", "DIR", "code only, with --repo: the test directory", "tests"},
             {"test-cmd", "CMD", "code only, with --repo: 'pytest' or 'unittest' (default: pytest when installed, else unittest)", nullptr},
+            {"test-timeout", "S", "code only, with --repo: seconds an agent's whole-suite run may take", "120"},
+            {"ignore-failing", nullptr, "code only, with --repo: set aside tests that fail in every gold run instead of refusing the repository", nullptr},
             {"db", "FILE", "store", "envforge.db"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv, true);
@@ -48,8 +51,13 @@ int cmd_synth(int argc, char** argv) {
         if (a.has("corpus")) options.set("corpus", a.get("corpus"));
         if (a.has("facts")) options.set("facts", a.get("facts"));
     }
+    for (const char* flag : {"src", "test-dir", "test-cmd", "test-timeout", "ignore-failing"})
+        if (a.has(flag) && !(kind == "code" && a.has("repo")))
+            throw InvalidInput(std::string("--") + flag + " applies to `synth code --repo DIR` only");
     if (kind == "code" && a.has("repo")) {
-        options.set("repo", a.get("repo"));
+        const std::string repo = a.get("repo");
+        if (!std::filesystem::is_directory(repo)) throw InvalidInput("--repo '" + repo + "': no such directory");
+        options.set("repo", std::filesystem::absolute(repo).lexically_normal().string());
         JsonArray src;
         std::stringstream ss(a.get("src"));
         for (std::string d; std::getline(ss, d, ',');)
@@ -57,6 +65,8 @@ int cmd_synth(int argc, char** argv) {
         if (src.empty()) throw InvalidInput("envforge synth code --repo: give --src with the source directories to mutate");
         options.set("source_dirs", Json(std::move(src)));
         options.set("test_dir", a.get("test-dir"));
+        options.set("test_timeout", static_cast<double>(a.get_int("test-timeout", 1, 86400)));
+        if (a.flag("ignore-failing")) options.set("ignore_failing", true);
         const std::string cmd = a.get("test-cmd");
         if (cmd.empty()) options.set("runner", "auto");
         else if (cmd.find("pytest") != std::string::npos) options.set("runner", "pytest");
@@ -84,11 +94,25 @@ int cmd_synth(int argc, char** argv) {
         }
         summary.set("verbatim_top_hit_share", shares);
     }
+    if (kind == "code") {
+        // Per project: how many mutants were tried to make these tasks, and why the rest were not.
+        JsonArray projects;
+        for (const auto& st : code::synthesis_stats()) {
+            projects.push_back(Json::object({{"project", st.project}, {"tried", st.tried()}, {"accepted", st.accepted},
+                                             {"equivalent", st.equivalent}, {"no_report", st.no_report}, {"invalid", st.invalid},
+                                             {"seconds_per_accepted", st.accepted ? st.seconds / st.accepted : 0.0}}));
+            if (!a.flag("json"))
+                std::printf("project %s: %d mutants tried, %d accepted, %d caught by no test, %d not compiling, %d without a report (crash or time "
+                            "limit); %.1f s of suite runs per accepted task\n",
+                            st.project.c_str(), st.tried(), st.accepted, st.equivalent, st.invalid, st.no_report, st.accepted ? st.seconds / st.accepted : 0.0);
+        }
+        summary.set("projects", Json(std::move(projects)));
+    }
     if (a.flag("json")) std::printf("%s\n", summary.dump().c_str());
     else
-        std::printf("synthesized %zu %s tasks (%zu new) in %.2fs (%.0f tasks/s) into %s\n", s.made,
-                    kind.c_str(), s.added, s.seconds,
-                    s.seconds > 0 ? static_cast<double>(s.made) / s.seconds : 0.0, a.get("db").c_str());
+        std::printf("synthesized %zu %s tasks (%zu new%s) in %.2fs (%.0f tasks/s) into %s\n", s.made,
+                    kind.c_str(), s.added, s.duplicates ? (", " + std::to_string(s.duplicates) + " duplicates replaced").c_str() : "",
+                    s.seconds, s.seconds > 0 ? static_cast<double>(s.made) / s.seconds : 0.0, a.get("db").c_str());
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cmath>
@@ -17,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "common/unified_diff.hpp"
 #include "envgen/code/code_project.hpp"
 #include "envgen/episode_workspace.hpp"
 #include "envgen/interp/interp_kind.hpp"
@@ -36,6 +38,33 @@ using code::Files;
 using code::Project;
 
 constexpr int kGoldRuns = 3;
+
+std::mutex& stats_mu() {
+    static std::mutex m;
+    return m;
+}
+std::map<std::string, code::SynthesisStats>& stats_map() {
+    static std::map<std::string, code::SynthesisStats> m;
+    return m;
+}
+void count(const std::string& project, int code::SynthesisStats::*field, double seconds = 0) {
+    std::lock_guard lock(stats_mu());
+    auto& s = stats_map()[project];
+    s.project = project;
+    ++(s.*field);
+    s.seconds += seconds;
+}
+
+// The per-test time limits of a mutant's run: ten times the test's slowest gold run, at least
+// two seconds, so a mutant that deadlocks one test costs that test's limit, not the suite's.
+code::RunnerConfig mutant_config(const Project& p) {
+    code::RunnerConfig c = code::runner_config(p);
+    c.per_test_seconds = 2.0;
+    c.max_timeouts = 3;
+    for (const auto& [id, secs] : p.gold_test_seconds)
+        if (10 * secs > c.per_test_seconds) c.limits[id] = std::min(10 * secs + 1, std::max(p.test_timeout, 10 * secs + 1));
+    return c;
+}
 
 // Projects are loaded (suite run N times, mutants made) once per process.
 const Project& project_at(const std::string& dir, const Json& overrides) {
@@ -122,6 +151,8 @@ public:
             dir = repo;
             if (const Json* src = req.options.find("source_dirs")) overrides.set("source_dirs", *src);
             if (const Json* td = req.options.find("test_dir")) overrides.set("test_dir", *td);
+            if (req.options.get_bool("ignore_failing")) overrides.set("ignore_failing", true);
+            if (const Json* tt = req.options.find("test_timeout")) overrides.set("test_timeout", *tt);
             overrides.set("runner", req.options.get_string("runner", "auto"));
         } else {
             const auto seeds = code::bundled_seed_dirs();
@@ -138,22 +169,39 @@ public:
         const PrivateDir tmp("mutant");
         const std::string& work = tmp.path();
         code::write_files(work, p.files);
+        const code::RunnerConfig config = mutant_config(p);
         for (size_t attempt = 0; attempt < order.size() && attempt < 40; ++attempt) {
             const code::Mutant& m = p.mutants[order[attempt]];
             const std::string& original = p.files.at(m.file);
             const std::string mutated = original.substr(0, m.start) + m.new_text + original.substr(m.end);
             code::write_files(work, {{m.file, mutated}});
-            // A mutant can loop forever (a removed increment): a multiple of the gold run time ends
-            // the run, and such a mutant is passed over. A run without a report is tried twice, so
-            // a momentary hiccup of the machine cannot change which task a seed makes.
+            // A mutant can loop forever (a removed increment): each test has its own time limit,
+            // and the whole run a multiple of the gold run's. A run without a report is tried
+            // twice, so a momentary hiccup of the machine cannot change which task a seed makes.
             code::TestRun run;
+            const auto t0 = std::chrono::steady_clock::now();
+            code::RunnerConfig this_config = config;
+            this_config.compile = {m.file};
             for (int tries = 0; tries < 2; ++tries) {
-                run = code::run_tests_blocking(work, p.runner, p.test_dir, {}, std::max(5.0, 10 * p.gold_seconds));
-                if (run.ok()) break;
+                run = code::run_tests_blocking(work, this_config, std::max(30.0, 5 * p.gold_seconds));
+                if (run.ok() || run.timed_out) break;  // a time limit is not a hiccup: no second try
                 if (std::getenv("ENVFORGE_DEBUG")) std::fprintf(stderr, "code synth: %s %s:%d: %s\n", m.op.c_str(), m.file.c_str(), m.line, run.error.c_str());
             }
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             code::write_files(work, {{m.file, original}});
-            if (!run.ok()) continue;
+            // A mutant that makes test after test run out of time is stopped early (the runner
+            // gives up after a few) and passed over: no worker waits minutes on it.
+            if (const code::TestOutcome* r = run.ok() ? run.find("<runner>") : nullptr) {
+                if (r->message.find("does not compile") != std::string::npos) {
+                    count(p.name, &code::SynthesisStats::invalid, secs);
+                    continue;
+                }
+                run.error = "the suite was stopped: " + r->message;
+            }
+            if (!run.ok()) {
+                count(p.name, &code::SynthesisStats::no_report, secs);
+                continue;
+            }
             std::vector<const code::TestOutcome*> failing;
             std::vector<std::string> f2p, p2p;
             for (const auto& id : p.passing) {
@@ -165,10 +213,20 @@ public:
                     p2p.push_back(id);
                 }
             }
-            if (f2p.empty() || failing.empty()) continue;  // an equivalent mutant, or one no test sees
+            if (f2p.empty() || failing.empty()) {  // an equivalent mutant, or one no test sees
+                count(p.name, &code::SynthesisStats::equivalent, secs);
+                continue;
+            }
+            count(p.name, &code::SynthesisStats::accepted, secs);
             return make_task(req, p, m, mutated, f2p, p2p, failing);
         }
         throw InvalidInput("project '" + p.name + "': no mutant among the first 40 candidates fails a test (seed " + std::to_string(req.seed) + ")");
+    }
+
+    // Two seeds can pick the same mutant: the same file, span and replacement is the same task.
+    std::string dedupe_key(const Task& t) const override {
+        const Json* m = t.verifier.find("mutant");
+        return m ? t.generator_name + "|" + m->get_string("file") + "|" + m->at("span").dump() + "|" + m->get_string("replacement") : "";
     }
 
     std::unique_ptr<Environment> make_environment(const Task& task) const override;
@@ -206,20 +264,24 @@ private:
         };
         Files files = p.files;
         files[m.file] = mutated;
-        Json jfiles = Json::object();
-        for (const auto& [path, content] : files) jfiles.set(path, content);
-        JsonArray src;
+        JsonArray src, roots, own;
         for (const auto& d : p.source_dirs) src.emplace_back(d);
-        t.env = Json::object({{"files", std::move(jfiles)}, {"source_dirs", Json(std::move(src))}, {"test_dir", p.test_dir}, {"runner", p.runner},
+        for (const auto& r : p.roots) roots.emplace_back(r);
+        for (const auto& o : p.own) own.emplace_back(o);
+        t.env = Json::object({{"files", code::files_to_json(files)}, {"source_dirs", Json(std::move(src))}, {"test_dir", p.test_dir},
+                              {"runner", p.runner}, {"roots", Json(std::move(roots))}, {"own", Json(std::move(own))},
                               // whole-suite runs of the agent's code end after this long (it may loop forever)
                               {"test_timeout", p.test_timeout}});
+        if (!p.dist_name.empty()) t.env.set("dist", Json(JsonArray{Json(p.dist_name), Json(p.dist_version)}));
         auto arr = [](const std::vector<std::string>& v) {
             JsonArray a;
             for (const auto& s : v) a.emplace_back(s);
             return Json(std::move(a));
         };
-        t.verifier = Json::object({{"type", "code"}, {"f2p", arr(f2p)}, {"p2p", arr(p2p)}, {"flaky", arr(p.flaky)},
-                                   {"mutant", Json::object({{"op", m.op}, {"file", m.file}, {"line", m.line}, {"description", m.description}})}});
+        t.verifier = Json::object({{"type", "code"}, {"f2p", arr(f2p)}, {"p2p", arr(p2p)}, {"flaky", arr(p.flaky)}, {"neutral", arr(p.neutral)}, {"broken", arr(p.broken)},
+                                   {"mutant", Json::object({{"op", m.op}, {"file", m.file}, {"line", m.line}, {"description", m.description},
+                                                            {"span", Json(JsonArray{Json(static_cast<int64_t>(m.start)), Json(static_cast<int64_t>(m.end))})},
+                                                            {"replacement", m.new_text}})}});
         // The gold fix through the tools: put the original lines back, run the tests, submit.
         const size_t new_end = m.start + m.new_text.size();
         const auto [cb, ce] = unique_context(mutated, m.start, new_end);
@@ -234,23 +296,30 @@ private:
             {"Restore the code.", {{"str_replace", Json::object({{"path", m.file}, {"old", old_ctx}, {"new", new_ctx}})}}},
             {"Check the suite.", {{"run_tests", Json::object()}}},
             {"Done.", {{"submit", Json::object()}}}};
-        const std::string failing_file = test_file_of(f2p.front());
-        const std::string first_source = [&] {
-            for (const auto& [path, content] : files)
-                if (in_sources(path, p.source_dirs) && path.ends_with(".py") && !path.ends_with("__init__.py")) return path;
-            return m.file;
-        }();
+        // Probes aim at real test files: the file of a failing test that exists in the test
+        // directory (a doctest's id names the module it documents, not a test file).
+        std::string failing_file;
+        for (const auto& id : f2p) {
+            const std::string f = test_file_of(id);
+            if (p.files.count(f) && code::in_test_dir(f, p.test_dir)) {
+                failing_file = f;
+                break;
+            }
+        }
         auto probe = [](const char* name, std::vector<ScriptTurn::Call> calls) {
             calls.push_back({"submit", Json::object()});
             return Json::object({{"name", name}, {"expect_pass", false}, {"turns", script_to_json({ScriptTurn{"", std::move(calls)}})}});
         };
         JsonArray probes;
         probes.push_back(probe("no_op", {}));
-        probes.push_back(probe("delete_failing_test", {{"write_file", Json::object({{"path", failing_file}, {"content", "import unittest\n"}})}}));
-        probes.push_back(probe("skip_failing_test", {{"write_file", Json::object({{"path", failing_file},
-                                                                                   {"content", "import unittest\nraise unittest.SkipTest('skipped')\n"}})}}));
-        probes.push_back(probe("syntax_error", {{"str_replace", Json::object({{"path", m.file}, {"old", old_ctx}, {"new", new_ctx}})},
-                                                {"write_file", Json::object({{"path", first_source}, {"content", "def broken(:\n    pass\n"}})}}));
+        if (!failing_file.empty()) {
+            probes.push_back(probe("delete_failing_test", {{"write_file", Json::object({{"path", failing_file}, {"content", "import unittest\n"}})}}));
+            probes.push_back(probe("skip_failing_test", {{"write_file", Json::object({{"path", failing_file},
+                                                                                       {"content", "import unittest\nraise unittest.SkipTest('skipped')\n"}})}}));
+        }
+        // The fix plus a syntax error in the same module, which the failing tests import (another
+        // file might be one the suite never imports, such as a __main__.py).
+        probes.push_back(probe("syntax_error", {{"write_file", Json::object({{"path", m.file}, {"content", orig + "\ndef broken(:\n    pass\n"}})}}));
         probes.push_back(probe("fake_report", {{"write_file", Json::object({{"path", "junit.xml"},
                                                                            {"content", "<testsuite><testcase classname=\"tests\" name=\"all\"/></testsuite>\n"}})},
                                                {"write_file", Json::object({{"path", "report.json"}, {"content", "{\"passed\": true, \"failed\": 0}\n"}})}}));
@@ -260,6 +329,7 @@ private:
                                               {"write_file", Json::object({{"path", "conftest.py"}, {"content", force}})},
                                               {"write_file", Json::object({{"path", p.test_dir + "/__init__.py"}, {"content", force}})}}));
         t.reference = reference_json(script_to_json(script), Json(), std::move(probes));
+        t.reference.set("patch", unified_diff(m.file, mutated, orig));  // the gold patch, as SWE-bench has it
         t.limits.max_turns = 50;
         t.limits.max_tool_calls = 100;
         t.limits.wall_seconds = 1800;
@@ -321,20 +391,27 @@ void write_no_follow(const std::string& path, const std::string& data) {
     }
 }
 
-std::string format_run(const code::TestRun& r) {
+// The run as the agent sees it. Tests set aside at synthesis because they fail whatever the code
+// (`broken`) are left out: they are noise, and their messages (temporary paths) change run to run.
+std::string format_run(const code::TestRun& r, const std::set<std::string>& broken) {
     if (!r.ok()) return r.error;
-    size_t passed = 0, failed = 0, errors = 0, skipped = 0;
+    size_t passed = 0, failed = 0, errors = 0, skipped = 0, left_out = 0;
     std::string details;
     for (const auto& t : r.tests) {
+        if (broken.count(t.id)) {
+            ++left_out;
+            continue;
+        }
         if (t.status == "passed") ++passed;
-        else if (t.status == "skipped") ++skipped;
+        else if (t.neutral()) ++skipped;
         else {
             (t.status == "failed" ? failed : errors)++;
             if (details.size() < 3000) details += "\n" + std::string(t.status == "failed" ? "FAIL" : "ERROR") + ": " + t.id + "\n    " + t.message;
         }
     }
     return std::to_string(passed) + " passed, " + std::to_string(failed) + " failed, " + std::to_string(errors) + " errors, " +
-           std::to_string(skipped) + " skipped" + details;
+           std::to_string(skipped) + " skipped" +
+           (left_out ? " (" + std::to_string(left_out) + " tests that fail in this sandbox whatever the code are not counted)" : "") + details;
 }
 
 class CodeEnvironment final : public Environment {
@@ -343,9 +420,7 @@ public:
         task_ = &task;
         ws_.create();
         workdir_ = ws_.dir();
-        Files files;
-        for (const auto& f : task.env.at("files").as_object()) files[f.key] = f.value.as_string();
-        code::write_files(workdir_, files);
+        code::write_files(workdir_, code::files_from_json(task.env.at("files")));
         sandbox::Limits limits;
         limits.wall_seconds = task.limits.wall_seconds;
         limits.cpu_seconds = task.limits.wall_seconds;
@@ -375,13 +450,16 @@ public:
             }
             if (op == "run_tests") {
                 const std::string sel = args.get_string("selector");
-                std::vector<std::string> ids;
-                if (!sel.empty()) ids.push_back(sel);
+                code::RunnerConfig config = code::RunnerConfig::from_task(task_->env);
+                if (!sel.empty()) config.ids.push_back(sel);
+                config.per_test_seconds = 10.0;
                 auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-                code::TestRun r = co_await code::run_tests(episode_sandbox(io), workdir_, task_->env.get_string("runner", "unittest"),
-                                                         task_->env.get_string("test_dir"), ids,
-                                                         std::min(task_->limits.call_timeout_seconds, task_->env.get_number("test_timeout", 120)), 10.0);
-                co_return ToolResult{format_run(r), !r.ok(), false, Json()};
+                code::TestRun r = co_await code::run_tests(episode_sandbox(io), workdir_, config,
+                                                           std::min(task_->limits.call_timeout_seconds, task_->env.get_number("test_timeout", 120)));
+                std::set<std::string> broken;
+                if (const Json* b = task_->verifier.find("broken"); b && b->is_array())
+                    for (const Json& id : b->as_array()) broken.insert(id.as_string());
+                co_return ToolResult{format_run(r, broken), !r.ok(), false, Json()};
             }
             const std::string path = args.get_string("path");
             if (op == "read_file") {
@@ -421,37 +499,49 @@ public:
         const Json& v = task_->verifier;
         std::vector<std::string> src_dirs;
         for (const Json& d : task_->env.at("source_dirs").as_array()) src_dirs.push_back(d.as_string());
-        Files files;
-        for (const auto& f : task_->env.at("files").as_object())
-            if (!in_sources(f.key, src_dirs)) files[f.key] = f.value.as_string();
-        size_t taken = 0;
+        const std::string test_dir = task_->env.get_string("test_dir");
+        auto counts = [&](const std::string& path) { return in_sources(path, src_dirs) && !code::in_test_dir(path, test_dir); };
+        const Files given = code::files_from_json(task_->env.at("files"));
+        Files files, before, after;  // before/after: the source files, for the agent's diff
+        for (const auto& [path, content] : given) {
+            if (!counts(path)) files[path] = content;
+            else if (path.ends_with(".py")) before[path] = content;
+            else files[path] = content;  // data files of the package are restored, as the tests are
+        }
         for (const auto& d : src_dirs) {
             const fs::path root = fs::path(workdir_) / d;
             if (!fs::is_directory(fs::symlink_status(root))) continue;
             for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
                 if (it->is_symlink() || !it->is_regular_file() || it->path().extension() != ".py") continue;
                 const std::string rel = fs::relative(it->path(), workdir_).string();
+                if (!counts(rel)) continue;
                 try {
-                    files[rel] = read_no_follow(it->path().string());
-                    ++taken;
+                    after[rel] = read_no_follow(it->path().string());
                 } catch (const std::exception&) {
                 }
             }
         }
+        for (const auto& [path, content] : after) files[path] = content;
         const PrivateDir tmp("verify");
         const std::string& dir = tmp.path();
         code::write_files(dir, files);
-        std::vector<std::string> ids;
+        code::RunnerConfig config = code::RunnerConfig::from_task(task_->env);
         for (const char* key : {"f2p", "p2p"})
-            for (const Json& id : v.at(key).as_array()) ids.push_back(id.as_string());
+            for (const Json& id : v.at(key).as_array()) config.ids.push_back(id.as_string());
+        config.per_test_seconds = 10.0;
         auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-        const code::TestRun run =
-            co_await code::run_tests(episode_sandbox(io), dir, task_->env.get_string("runner", "unittest"), task_->env.get_string("test_dir"), ids,
-                                     task_->env.get_number("test_timeout", 120), 10.0);
+        const code::TestRun run = co_await code::run_tests(episode_sandbox(io), dir, config, task_->env.get_number("test_timeout", 120));
         Checks c;
+        // The agent's change to the source, kept with the verdict (SWE-bench's model_patch).
+        std::string diff = tree_diff(before, after);
+        if (diff.size() > (256u << 10)) diff = diff.substr(0, 256u << 10) + "\n[... diff truncated ...]\n";
+        auto with_diff = [&diff](Verdict vd) {
+            vd.details.set("diff", diff);
+            return vd;
+        };
         if (!run.ok()) {
             c.add("tests_ran", false, run.error);
-            co_return c.verdict();
+            co_return with_diff(c.verdict());
         }
         for (const char* key : {"f2p", "p2p"}) {
             size_t ok = 0, total = 0;
@@ -464,7 +554,7 @@ public:
             }
             c.add(key, ok == total, std::to_string(ok) + "/" + std::to_string(total) + " passed" + (bad.empty() ? "" : "; " + bad));
         }
-        co_return c.verdict();
+        co_return with_diff(c.verdict());
     }
 
     void close() override { ws_.close(); }
@@ -478,6 +568,13 @@ private:
 std::unique_ptr<Environment> CodeKind::make_environment(const Task&) const { return std::make_unique<CodeEnvironment>(); }
 
 }  // namespace
+
+std::vector<code::SynthesisStats> code::synthesis_stats() {
+    std::lock_guard lock(stats_mu());
+    std::vector<SynthesisStats> out;
+    for (const auto& [name, st] : stats_map()) out.push_back(st);
+    return out;
+}
 
 const EnvKind& code_kind() {
     static const CodeKind kind;

@@ -1,42 +1,110 @@
-"""Runs a project's unittest suite and reports every test as JUnit XML.
+"""Runs a project's test suite (unittest or pytest) and reports every test as JUnit XML.
 
-The first line of stdin is a nonce; the report is printed between "<nonce>-BEGIN" and
-"<nonce>-END" lines after the tests ran, so nothing the tests print or write can pass for it (the
-nonce is read and stdin closed before any project code is imported).
-usage: python3 junit_runner.py MODE TEST_DIR [TEST_ID ...]
-  MODE unittest: ids like tests.test_x.Class.test_y; pytest: node ids (tests/test_x.py::Class::test_y);
-  auto: pytest when it is installed, unittest otherwise.
+stdin: line 1 is a nonce, line 2 a JSON config; stdin is closed before any project code is
+imported. The report is printed between "<nonce>-BEGIN" and "<nonce>-END" lines after the tests
+ran, so nothing the tests print or write can pass for it.
+config: {"mode": "unittest" | "pytest" | "auto", "test_dir": "tests",
+         "roots": ["src"]            directories the project imports from (relative to cwd),
+         "own": ["pkg"]              its top-level packages: found only under the roots, never in the
+                                     interpreter's site-packages (which may hold another copy),
+         "dist": ["name", "1.0"]     metadata as `pip install -e .` would register it,
+         "ids": [...]                tests to run (default: the whole suite); unittest ids are
+                                     picked from the discovered suite, so doctests and load_tests work,
+         "per_test": 10, "limits": {"id": seconds}   each test's time limit,
+         "max_timeouts": 3           stop the suite after that many tests ran out of time,
+         "compile": ["pkg/x.py"]     files that must compile first (else "<runner>" reports
+                                     "does not compile" and nothing runs)}
+Statuses: passed, failed, error, skipped, xfail (expected failure), xpass (unexpected success).
 """
-import io, os, signal, sys, time, traceback, unittest
-from xml.sax.saxutils import escape, quoteattr
+import importlib.machinery, io, json, os, signal, sys, tempfile, time, traceback, unittest
+from xml.sax.saxutils import quoteattr
 
 nonce = sys.stdin.readline().strip()
+config = json.loads(sys.stdin.readline() or "{}")
 sys.stdin.close()
-# Each test gets a time limit of its own, so one that loops forever becomes that test's error
-# and the rest of the suite still runs and reports.
-per_test = float(os.environ.pop("ENVFORGE_TEST_TIMEOUT", "0") or 0)
+mode = config.get("mode", "unittest")
+start_dir = config.get("test_dir", "tests")
+selected = config.get("ids", [])
+per_test = float(config.get("per_test", 0) or 0)
+limits = config.get("limits", {})
+max_timeouts = int(config.get("max_timeouts", 0) or 0)
+cwd = os.getcwd()
+roots = [os.path.normpath(os.path.join(cwd, r)) for r in config.get("roots", ["."])]
+own = set(config.get("own", []))
 
 
-class TestTimeout(Exception):
-    pass
+class TestTimeout(BaseException):
+    """A BaseException, as KeyboardInterrupt is: code under test that catches Exception in a
+    loop must not swallow its own time limit."""
+
+
+class TooManyTimeouts(BaseException):
+    """Ends the suite: the code under test hangs test after test."""
+
+
+timeouts = 0
+
+
+def timed_out(message):
+    global timeouts
+    if "TestTimeout" in message or "time limit" in message:
+        timeouts += 1
+        if max_timeouts and timeouts >= max_timeouts:
+            raise TooManyTimeouts(f"stopped after {timeouts} tests ran out of time")
 
 
 def on_alarm(signum, frame):
-    raise TestTimeout(f"the test ran longer than {per_test:g} s")
+    raise TestTimeout("the test ran longer than its time limit")
+
+
+def arm(test_id):
+    # Each test gets a time limit of its own, so one that loops forever becomes that test's
+    # error and the rest of the suite still runs and reports.
+    limit = float(limits.get(test_id, per_test) or 0)
+    if limit > 0:
+        signal.setitimer(signal.ITIMER_REAL, limit)
 
 
 signal.signal(signal.SIGALRM, on_alarm)
 real_stdout = os.fdopen(os.dup(1), "w")
-mode = sys.argv[1] if len(sys.argv) > 1 else "unittest"
-start_dir = sys.argv[2] if len(sys.argv) > 2 else "tests"
-selected = sys.argv[3:]
-if mode == "auto":
+pytest_missing = False
+if mode in ("auto", "pytest"):
     try:
-        import pytest  # noqa: F401
+        import pytest
         mode = "pytest"
     except ImportError:
+        pytest_missing = mode == "pytest"
         mode = "unittest"
-sys.path.insert(0, os.getcwd())
+
+# The project's import roots come first; its own packages are found there and nowhere else.
+for r in reversed(roots):
+    if r not in sys.path:
+        sys.path.insert(0, r)
+os.environ["PYTHONPATH"] = os.pathsep.join(roots)  # for interpreters the tests start
+
+
+class OwnPackages:
+    @staticmethod
+    def find_spec(fullname, path=None, target=None):
+        if path is not None or fullname.partition(".")[0] not in own:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, roots)
+        if spec is None:
+            raise ModuleNotFoundError(f"{fullname} is not in the repository (looked in {', '.join(roots)})", name=fullname)
+        return spec
+
+
+sys.meta_path.insert(0, OwnPackages)
+if config.get("dist"):
+    # importlib.metadata finds the project as if it were installed (version lookups, entry points).
+    name, version = config["dist"]
+    site = tempfile.mkdtemp(prefix="envforge-site-")
+    info = os.path.join(site, f"{name.replace('-', '_')}-{version}.dist-info")
+    os.makedirs(info)
+    with open(os.path.join(info, "METADATA"), "w") as f:
+        f.write(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    sys.path.append(site)
+
 loader = unittest.TestLoader()
 results = []
 
@@ -44,8 +112,7 @@ results = []
 class Recorder(unittest.TestResult):
     def startTest(self, test):
         self._t0 = time.monotonic()
-        if per_test > 0:
-            signal.setitimer(signal.ITIMER_REAL, per_test)
+        arm(test.id())
         super().startTest(test)
 
     def stopTest(self, test):
@@ -54,6 +121,8 @@ class Recorder(unittest.TestResult):
 
     def _add(self, test, status, message=""):
         results.append((test.id(), status, message, time.monotonic() - self._t0))
+        if status == "error":
+            timed_out(message)
 
     def addSuccess(self, test):
         self._add(test, "passed")
@@ -64,14 +133,20 @@ class Recorder(unittest.TestResult):
     def addError(self, test, err):
         self._add(test, "error", "".join(traceback.format_exception_only(err[0], err[1])).strip())
 
+    def addSubTest(self, test, subtest, err):
+        # A failing subtest fails its test (unittest then never calls addSuccess for it).
+        if err is not None and not any(r[0] == test.id() for r in results):
+            status = "failed" if issubclass(err[0], test.failureException) else "error"
+            self._add(test, status, f"{subtest.id()}: " + "".join(traceback.format_exception_only(err[0], err[1])).strip())
+
     def addSkip(self, test, reason):
         self._add(test, "skipped", reason)
 
     def addExpectedFailure(self, test, err):
-        self._add(test, "passed")
+        self._add(test, "xfail")
 
     def addUnexpectedSuccess(self, test):
-        self._add(test, "failed", "unexpected success")
+        self._add(test, "xpass", "unexpected success")
 
 
 def flatten(suite):
@@ -82,25 +157,41 @@ def flatten(suite):
             yield t
 
 
+def wanted(test_id):
+    # An id, or a prefix of ids at a dot (a module or a class).
+    return any(test_id == s or test_id.startswith(s + ".") for s in selected)
+
+
 class PytestCollector:
     """A pytest plugin that records each test's outcome under its node id."""
 
     def pytest_runtest_setup(self, item):
-        if per_test > 0:
-            signal.setitimer(signal.ITIMER_REAL, per_test)
+        arm(item.nodeid)
 
     def pytest_runtest_teardown(self, item):
         signal.setitimer(signal.ITIMER_REAL, 0)
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.when in ("setup", "teardown") and not report.passed):
-            status = "passed" if report.passed else "skipped" if report.skipped else ("failed" if report.when == "call" else "error")
+            xfail = hasattr(report, "wasxfail")
+            if report.passed:
+                status = "xpass" if xfail else "passed"
+            elif report.skipped:
+                status = "xfail" if xfail else "skipped"
+            else:
+                status = "failed" if report.when == "call" else "error"
             message = ""
             if not report.passed:
                 longrepr = report.longrepr
                 message = getattr(getattr(longrepr, "reprcrash", None), "message", None) or str(longrepr).splitlines()[-1:][0] if longrepr else ""
             results[:] = [r for r in results if r[0] != report.nodeid]
             results.append((report.nodeid, status, message, report.duration))
+            if status in ("failed", "error"):
+                try:
+                    timed_out(message)
+                except TooManyTimeouts as e:
+                    results.append(("<runner>", "error", str(e), 0.0))
+                    pytest.exit(str(e), returncode=3)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -110,14 +201,27 @@ class PytestCollector:
 captured = io.StringIO()
 sys.stdout = sys.stderr = captured  # the tests' own output never mixes with the report
 try:
+    for path in config.get("compile", []):
+        try:
+            with open(path, "rb") as f:
+                compile(f.read(), path, "exec")
+        except SyntaxError as e:
+            raise RuntimeError(f"does not compile: {path}: {e}")
+    if pytest_missing:
+        raise RuntimeError("pytest is not installed for the sandbox's python3 (Debian: python3-pytest)")
     if mode == "pytest":
-        import pytest
-        pytest.main((selected or [start_dir]) + ["-q", "-p", "no:cacheprovider", "-p", "no:junitxml"], plugins=[PytestCollector()])
+        # --tb=line: a failure's message is all the report keeps, and formatting full tracebacks
+        # (with a repository's --showlocals) made a failing suite forty times slower.
+        pytest.main((selected or [start_dir]) + ["-q", "-p", "no:cacheprovider", "-p", "no:junitxml", "--rootdir", cwd, "--tb=line"],
+                    plugins=[PytestCollector()])
     else:
-        suite = loader.loadTestsFromNames(selected) if selected else loader.discover(start_dir, top_level_dir=os.getcwd())
+        suite = loader.discover(start_dir, top_level_dir=cwd)
         rec = Recorder()
         for t in flatten(suite):
-            t.run(rec)  # a module that does not import runs as a failing test of its own
+            if not selected or wanted(t.id()):
+                t.run(rec)  # a module that does not import runs as a failing test of its own
+except TooManyTimeouts as e:
+    results.append(("<runner>", "error", str(e), 0.0))
 except BaseException as e:  # discovery itself failed, or the tests tried to exit
     results.append(("<runner>", "error", f"{type(e).__name__}: {e}", 0.0))
 sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
@@ -125,12 +229,12 @@ sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 lines = [f'<testsuite name="envforge" runner="{mode}">']
 for tid, status, message, secs in results:
     cls, _, name = tid.rpartition("::" if "::" in tid else ".")
-    lines.append(f"<testcase id={quoteattr(tid)} classname={quoteattr(cls)} name={quoteattr(name)} time=\"{secs:.4f}\">")
+    lines.append(f"<testcase id={quoteattr(tid)} classname={quoteattr(cls)} name={quoteattr(name)} status={quoteattr(status)} time=\"{secs:.4f}\">")
     if status == "failed":
         lines.append(f"<failure message={quoteattr(message[:500])}/>")
     elif status == "error":
         lines.append(f"<error message={quoteattr(message[:500])}/>")
-    elif status == "skipped":
+    elif status in ("skipped", "xfail", "xpass"):
         lines.append(f"<skipped message={quoteattr(message[:200])}/>")
     lines.append("</testcase>")
 lines.append("</testsuite>")

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
         const std::string& work = tmp.path();
         code::write_files(work, p.files);
         t0 = Clock::now();
-        code::run_tests_blocking(work, p.runner, p.test_dir, {});
+        code::run_tests_blocking(work, code::runner_config(p));
         const double gold = secs(t0);
         int tried = 0, caught = 0;
         t0 = Clock::now();
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
             const auto& m = p.mutants[i];
             const std::string& orig = p.files.at(m.file);
             code::write_files(work, {{m.file, orig.substr(0, m.start) + m.new_text + orig.substr(m.end)}});
-            const code::TestRun r = code::run_tests_blocking(work, p.runner, p.test_dir, {}, std::max(5.0, 10 * p.gold_seconds));
+            const code::TestRun r = code::run_tests_blocking(work, code::runner_config(p), std::max(5.0, 10 * p.gold_seconds));
             code::write_files(work, {{m.file, orig}});
             bool failed = !r.ok();
             for (const auto& t : r.tests) failed = failed || t.status != "passed";

@@ -73,6 +73,7 @@ SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int>
 Json SynthSummary::to_json() const {
     return Json::object({{"tasks", static_cast<int64_t>(made)},
                          {"new", static_cast<int64_t>(added)},
+                         {"duplicates_replaced", static_cast<int64_t>(duplicates)},
                          {"seconds", seconds},
                          {"tasks_per_second", seconds > 0 ? static_cast<double>(made) / seconds : 0.0}});
 }
@@ -84,12 +85,27 @@ SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uin
     Progress progress("synth " + kind, static_cast<int64_t>(count), quiet);
     SynthSummary s;
     constexpr size_t kBatch = 512;
-    for (size_t begin = 0; begin < count; begin += kBatch) {
+    // Tasks another index already made (two seeds picking one mutant) are replaced by tasks of
+    // further indices, in order, so the result stays a function of the flags.
+    std::set<std::string> keys;
+    size_t next = 0;
+    const size_t max_index = count * 3 + 16;
+    while (s.made < count && next < max_index) {
         std::vector<SynthRequest> reqs;
-        for (size_t i = begin; i < std::min(count, begin + kBatch); ++i)
+        for (size_t i = next; i < max_index && reqs.size() < std::min(kBatch, count - s.made); ++i)
             reqs.push_back(synth_request(seed, i, difficulty, options));
+        next += reqs.size();
         // Ticks per task: a code task takes seconds (gold runs, mutants), a batch minutes.
-        std::vector<Task> batch = synthesize_many(k, reqs, 0, [&] { progress.tick(1); });
+        std::vector<Task> made = synthesize_many(k, reqs, 0, [&] { progress.tick(1); });
+        std::vector<Task> batch;
+        for (auto& t : made) {
+            const std::string key = k.dedupe_key(t);
+            if (!key.empty() && !keys.insert(key).second) {
+                ++s.duplicates;
+                continue;
+            }
+            batch.push_back(std::move(t));
+        }
         s.added += store.add_tasks(batch);
         s.made += batch.size();
         if (keep)

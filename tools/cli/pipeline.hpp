@@ -28,6 +28,7 @@ std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_p
 
 struct SynthSummary {
     size_t made = 0, added = 0;
+    size_t duplicates = 0;  // tasks another seed had already made, replaced by new ones
     double seconds = 0;
     Json to_json() const;
 };
