@@ -112,6 +112,7 @@ int cmd_replay(int argc, char** argv) {
             {"run", "NAME", "only this run", nullptr},
             {"episode", "ID", "only this episode", nullptr},
             {"input", "FILE", "replay an exported SFT JSONL file instead of stored episodes", nullptr},
+            {"jobs", "J", "episodes replayed at a time", "4"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
@@ -120,21 +121,21 @@ int cmd_replay(int argc, char** argv) {
         ? from_file(a.get("input"))
         : from_store(store, a.get("run"), a.has("episode") ? a.get_int("episode", 1, INT64_MAX) : -1);
     if (items.empty()) throw InvalidInput("nothing to replay (no matching episodes)");
-    size_t differing = 0;
-    JsonArray report;
+    // Episodes replay independently: `--jobs` of them at a time on one io_context (tool calls
+    // that run programs wait on the sandbox, not on each other); results are reported in order.
+    std::vector<std::vector<std::string>> found(items.size());
     boost::asio::io_context io;
     Progress progress("replay", static_cast<int64_t>(items.size()), a.flag("json"));
-    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
-        for (const auto& rec : items) {
-            struct Tick {
-                Progress& p;
-                bool failed = false;
-                ~Tick() { p.tick(1, failed); }
-            } tick{progress};
+    size_t next = 0;
+    auto worker = [&]() -> boost::asio::awaitable<void> {
+        while (next < items.size()) {
+            const size_t i = next++;
+            const Recorded& rec = items[i];
             auto task = store.load_task(rec.task_id);
-            std::vector<std::string> diffs;
-            if (!task) diffs.push_back("task " + rec.task_id + " is not in the store");
-            else {
+            std::vector<std::string>& diffs = found[i];
+            if (!task) {
+                diffs.push_back("task " + rec.task_id + " is not in the store");
+            } else {
                 std::string failure;
                 try {
                     diffs = co_await replay_one(*task, rec);
@@ -143,19 +144,26 @@ int cmd_replay(int argc, char** argv) {
                 }
                 if (!failure.empty()) diffs.push_back("replay failed: " + failure);
             }
-            if (diffs.empty()) continue;
-            tick.failed = true;
-            ++differing;
-            JsonArray d;
-            for (const auto& s : diffs) {
-                if (!a.flag("json")) std::printf("%s (task %s): %s\n", rec.label.c_str(), rec.task_id.c_str(), s.c_str());
-                d.emplace_back(s);
-            }
-            report.push_back(Json::object({{"episode", rec.label}, {"task_id", rec.task_id}, {"differences", Json(std::move(d))}}));
+            progress.tick(1, !diffs.empty());
         }
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    };
+    const int jobs = static_cast<int>(a.get_int("jobs", 1, 256));
+    for (int j = 0; j < jobs; ++j)
+        boost::asio::co_spawn(io, worker(), [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
     io.run();
     progress.finish();
+    size_t differing = 0;
+    JsonArray report;
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (found[i].empty()) continue;
+        ++differing;
+        JsonArray d;
+        for (const auto& s : found[i]) {
+            if (!a.flag("json")) std::printf("%s (task %s): %s\n", items[i].label.c_str(), items[i].task_id.c_str(), s.c_str());
+            d.emplace_back(s);
+        }
+        report.push_back(Json::object({{"episode", items[i].label}, {"task_id", items[i].task_id}, {"differences", Json(std::move(d))}}));
+    }
     if (a.flag("json"))
         std::printf("%s\n", Json::object({{"episodes", static_cast<int64_t>(items.size())},
                                           {"with_differences", static_cast<int64_t>(differing)},

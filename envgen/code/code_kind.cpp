@@ -525,12 +525,6 @@ public:
         const PrivateDir tmp("verify");
         const std::string& dir = tmp.path();
         code::write_files(dir, files);
-        code::RunnerConfig config = code::RunnerConfig::from_task(task_->env);
-        for (const char* key : {"f2p", "p2p"})
-            for (const Json& id : v.at(key).as_array()) config.ids.push_back(id.as_string());
-        config.per_test_seconds = 10.0;
-        auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-        const code::TestRun run = co_await code::run_tests(episode_sandbox(io), dir, config, task_->env.get_number("test_timeout", 120));
         Checks c;
         // The agent's change to the source, kept with the verdict (SWE-bench's model_patch).
         std::string diff = tree_diff(before, after);
@@ -539,11 +533,22 @@ public:
             vd.details.set("diff", diff);
             return vd;
         };
-        if (!run.ok()) {
-            c.add("tests_ran", false, run.error);
-            co_return with_diff(c.verdict());
-        }
+        // Fail-to-pass first: when one of them still fails, the pass-to-pass run (most of the
+        // suite) cannot change the verdict and is not made. Most failed attempts end here cheaply.
+        auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
         for (const char* key : {"f2p", "p2p"}) {
+            code::RunnerConfig config = code::RunnerConfig::from_task(task_->env);
+            for (const Json& id : v.at(key).as_array()) config.ids.push_back(id.as_string());
+            config.per_test_seconds = 10.0;
+            if (config.ids.empty()) {
+                c.add(key, true, "0/0 passed");
+                continue;
+            }
+            const code::TestRun run = co_await code::run_tests(episode_sandbox(io), dir, config, task_->env.get_number("test_timeout", 120));
+            if (!run.ok()) {
+                c.add("tests_ran", false, run.error);
+                co_return with_diff(c.verdict());
+            }
             size_t ok = 0, total = 0;
             std::string bad;
             for (const Json& id : v.at(key).as_array()) {
@@ -553,6 +558,10 @@ public:
                 else if (bad.size() < 300) bad += (bad.empty() ? "" : ", ") + id.as_string() + (t ? " " + t->status : " missing");
             }
             c.add(key, ok == total, std::to_string(ok) + "/" + std::to_string(total) + " passed" + (bad.empty() ? "" : "; " + bad));
+            if (ok != total && std::string(key) == "f2p") {
+                c.add("p2p", false, "not run: fail-to-pass tests still fail");
+                break;
+            }
         }
         co_return with_diff(c.verdict());
     }

@@ -137,7 +137,7 @@ class Recorder(unittest.TestResult):
         # A failing subtest fails its test (unittest then never calls addSuccess for it).
         if err is not None and not any(r[0] == test.id() for r in results):
             status = "failed" if issubclass(err[0], test.failureException) else "error"
-            self._add(test, status, f"{subtest.id()}: " + "".join(traceback.format_exception_only(err[0], err[1])).strip())
+            self._add(test, status, "".join(traceback.format_exception_only(err[0], err[1])).strip())
 
     def addSkip(self, test, reason):
         self._add(test, "skipped", reason)
