@@ -11,11 +11,14 @@
 
 namespace envforge::testing {
 
-inline Episode play(const Task& task, const std::vector<ScriptTurn>& script) {
+// On `io` (a fresh one when none is given).
+inline Episode play(const Task& task, const std::vector<ScriptTurn>& script, boost::asio::io_context* given = nullptr) {
     ScriptedPolicy p("script", [&](const Task&, int) { return script; });
-    boost::asio::io_context io;
+    boost::asio::io_context own;
+    boost::asio::io_context& io = given ? *given : own;
     auto env = require_kind(task.kind).make_environment(task);
     auto fut = boost::asio::co_spawn(io, run_episode(task, *env, p, 0, EpisodeOptions{}), boost::asio::use_future);
+    io.restart();
     io.run();
     return fut.get();
 }

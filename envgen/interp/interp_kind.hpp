@@ -16,7 +16,8 @@ const EnvKind& interp_kind();
 // the user asks for it).
 void set_sandbox_backend(sandbox::Backend backend);
 sandbox::Backend sandbox_backend();
-// The sandbox episodes on this io_context share (made on first use, with the chosen backend).
+// The sandbox episodes on this io_context share: made on first use with the chosen backend,
+// owned by the io_context (an Asio service) and gone with it.
 sandbox::Sandbox& episode_sandbox(boost::asio::io_context& io);
 
 namespace interp {
