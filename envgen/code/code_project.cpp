@@ -240,6 +240,9 @@ RunnerConfig RunnerConfig::from_task(const Json& env) {
     c.test_dir = env.get_string("test_dir", "tests");
     if (const Json* r = env.find("roots")) c.roots = json_strings(r);
     c.own = json_strings(env.find("own"));
+    c.per_test_seconds = 10.0;
+    if (const Json* lim = env.find("test_limits"); lim && lim->is_object())
+        for (const auto& m : lim->as_object()) c.limits[m.key] = m.value.as_number();
     if (const Json* d = env.find("dist"); d && d->is_array() && d->as_array().size() == 2) {
         c.dist_name = d->as_array()[0].as_string();
         c.dist_version = d->as_array()[1].as_string();

@@ -58,7 +58,7 @@ struct RunnerConfig {
     int max_timeouts = 0;                    // stop the suite after this many tests ran out of time (0: never)
     std::vector<std::string> compile;        // files that must compile before anything runs (a mutant's)
     Json to_json() const;
-    static RunnerConfig from_task(const Json& env);  // the config stored in a task's env
+    static RunnerConfig from_task(const Json& env);  // the config stored in a task's env (10 s a test, longer for slow ones)
 };
 
 struct Project {
