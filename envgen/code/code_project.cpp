@@ -229,7 +229,7 @@ Json RunnerConfig::to_json() const {
     for (const auto& [id, s] : limits) lim.set(id, s);
     Json j = Json::object({{"mode", runner}, {"test_dir", test_dir}, {"roots", json_array(roots)}, {"own", json_array(own)},
                            {"ids", json_array(ids)}, {"per_test", per_test_seconds}, {"limits", lim}, {"max_timeouts", max_timeouts},
-                           {"compile", json_array(compile)}});
+                           {"compile", json_array(compile)}, {"coverage", json_array(coverage)}});
     if (!dist_name.empty()) j.set("dist", json_array({dist_name, dist_version}));
     return j;
 }
@@ -294,6 +294,13 @@ asio::awaitable<TestRun> run_tests(sandbox::Sandbox& box, const std::string& dir
     }
     const std::string_view report = std::string_view(out).substr(b, e - b);
     run.tests = parse_junit(report);
+    for (size_t i = report.find("<coverage "); i != std::string_view::npos; i = report.find("<coverage ", i + 1)) {
+        const std::string_view tag = report.substr(i, report.find("/>", i) - i);
+        std::set<int>& lines = run.coverage[attr(tag, "file")];
+        std::stringstream ss(attr(tag, "lines"));
+        for (std::string n; std::getline(ss, n, ',');)
+            if (!n.empty()) lines.insert(std::atoi(n.c_str()));
+    }
     const size_t suite = report.find("<testsuite");
     if (suite != std::string_view::npos) run.runner = attr(report.substr(suite, report.find('>', suite) - suite), "runner");
     co_return run;
@@ -566,6 +573,27 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
     if (p.passing.empty()) throw InvalidInput("project '" + p.name + "': the suite ran no test (is --test-dir right?)");
     p.gold_runs = gold_runs;
     p.mutants = make_mutants(p);
+    // Only lines some test runs can make a task: one traced run of the suite finds them, and the
+    // rest of the candidates are dropped before any is tried.
+    {
+        RunnerConfig traced = runner_config(p);
+        traced.coverage = p.source_dirs;
+        PrivateDir cov_dir("coverage");
+        write_files(cov_dir.path(), p.files);
+        const auto t0 = std::chrono::steady_clock::now();
+        const TestRun cov = run_tests_blocking(cov_dir.path(), traced, std::max(600.0, 10 * p.gold_seconds));
+        if (cov.ok() && !cov.coverage.empty()) {
+            const size_t before = p.mutants.size();
+            std::erase_if(p.mutants, [&](const Mutant& m) {
+                auto it = cov.coverage.find(m.file);
+                return it == cov.coverage.end() || !it->second.count(m.line);
+            });
+            p.uncovered_mutants = before - p.mutants.size();
+        }
+        std::fprintf(stderr, "code: %s: coverage run in %.1f s: %zu of %zu candidate mutants are on lines no test runs\n", p.name.c_str(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), p.uncovered_mutants,
+                     p.mutants.size() + p.uncovered_mutants);
+    }
     std::fprintf(stderr, "code: %s: %zu passing tests (%zu flaky, %zu skipped or expected failures, %zu always failing and set aside), %zu candidate mutants\n",
                  p.name.c_str(), p.passing.size(), p.flaky.size(), p.neutral.size(), p.broken.size(), p.mutants.size());
     return p;

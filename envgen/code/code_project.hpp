@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct TestRun {
     std::string error;  // the run itself failed (no report: timeout, crash, killed)
     std::string runner;  // what ran the suite: unittest or pytest
     bool timed_out = false;  // the whole run reached its time limit
+    std::map<std::string, std::set<int>> coverage;  // file -> lines the tests ran (when asked)
     bool ok() const { return error.empty(); }
     std::vector<std::string> ids(const char* status) const;
     const TestOutcome* find(const std::string& id) const;
@@ -57,6 +59,7 @@ struct RunnerConfig {
     std::map<std::string, double> limits;    // tests with a longer limit of their own
     int max_timeouts = 0;                    // stop the suite after this many tests ran out of time (0: never)
     std::vector<std::string> compile;        // files that must compile before anything runs (a mutant's)
+    std::vector<std::string> coverage;       // report the lines the tests ran in files under these paths
     Json to_json() const;
     static RunnerConfig from_task(const Json& env);  // the config stored in a task's env (10 s a test, longer for slow ones)
 };
@@ -77,6 +80,7 @@ struct Project {
     bool ignore_failing = false;
     std::vector<Mutant> mutants;
     int gold_runs = 0;
+    size_t uncovered_mutants = 0;  // candidates dropped because no test runs their line
     double gold_seconds = 0;   // the slowest gold run: mutants get a multiple of it (they may loop forever)
     double test_timeout = 60;  // seed.json "test_timeout": the agent's suite runs end after this long
 };

@@ -13,7 +13,8 @@ config: {"mode": "unittest" | "pytest" | "auto", "test_dir": "tests",
          "per_test": 10, "limits": {"id": seconds}   each test's time limit,
          "max_timeouts": 3           stop the suite after that many tests ran out of time,
          "compile": ["pkg/x.py"]     files that must compile first (else "<runner>" reports
-                                     "does not compile" and nothing runs)}
+                                     "does not compile" and nothing runs),
+         "coverage": ["pkg"]         report the lines of files under these paths that the tests ran}
 Statuses: passed, failed, error, skipped, xfail (expected failure), xpass (unexpected success).
 """
 import importlib.machinery, io, json, os, signal, sys, tempfile, time, traceback, unittest
@@ -198,6 +199,32 @@ class PytestCollector:
             results.append((report.nodeid or "<collection>", "error", str(report.longrepr).splitlines()[-1:][0] if report.longrepr else "", 0.0))
 
 
+# Line coverage of the project's own files (the lines any test ran), when asked: synthesis only
+# mutates lines some test executes, since a mutant no test reaches cannot become a task.
+covered = {}
+cover_prefixes = tuple(os.path.join(cwd, p) + ("" if p.endswith(".py") else os.sep) for p in config.get("coverage", []))
+
+
+def local_tracer(frame, event, arg):
+    if event == "line":
+        covered[frame.f_code.co_filename].add(frame.f_lineno)
+    return local_tracer
+
+
+def global_tracer(frame, event, arg):
+    name = frame.f_code.co_filename
+    if not name.startswith(cover_prefixes):
+        return None
+    lines = covered.setdefault(name, set())
+    lines.add(frame.f_lineno)
+    return local_tracer
+
+
+if cover_prefixes:
+    import threading
+    threading.settrace(global_tracer)
+    sys.settrace(global_tracer)
+
 captured = io.StringIO()
 sys.stdout = sys.stderr = captured  # the tests' own output never mixes with the report
 try:
@@ -237,6 +264,9 @@ for tid, status, message, secs in results:
     elif status in ("skipped", "xfail", "xpass"):
         lines.append(f"<skipped message={quoteattr(message[:200])}/>")
     lines.append("</testcase>")
+sys.settrace(None)
+for name, hit in sorted(covered.items()):
+    lines.append(f"<coverage file={quoteattr(os.path.relpath(name, cwd))} lines=\"{','.join(map(str, sorted(hit)))}\"/>")
 lines.append("</testsuite>")
 real_stdout.write(f"{nonce}-BEGIN\n" + "\n".join(lines) + f"\n{nonce}-END\n")
 real_stdout.flush()

@@ -94,6 +94,7 @@ SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uin
         std::vector<SynthRequest> reqs;
         for (size_t i = next; i < max_index && reqs.size() < std::min(kBatch, count - s.made); ++i)
             reqs.push_back(synth_request(seed, i, difficulty, options));
+        if (next + reqs.size() > count) progress.extend(static_cast<int64_t>(next + reqs.size() - std::max(next, count)));
         next += reqs.size();
         // Ticks per task: a code task takes seconds (gold runs, mutants), a batch minutes.
         std::vector<Task> made = synthesize_many(k, reqs, 0, [&] { progress.tick(1); });

@@ -13,6 +13,8 @@ public:
     void tick(int64_t n = 1, bool failed = false);
     void finish();
     double elapsed() const;
+    // More work than announced (synthesis replacing duplicate tasks).
+    void extend(int64_t n) { total_ += n; }
     // Shown after the counts ("1234 tokens generated").
     void set_note(std::string note) { note_ = std::move(note); }
     // Redraws on a terminal (elapsed time and rate move on between ticks); nothing otherwise.
