@@ -116,6 +116,8 @@ int cmd_replay(int argc, char** argv) {
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
+    if (a.has("input") && (a.has("run") || a.has("episode")))
+        throw InvalidInput("--run and --episode select stored episodes; with --input the file says what to replay");
     Store store(a.get("db"));
     std::vector<Recorded> items = a.has("input")
         ? from_file(a.get("input"))

@@ -43,6 +43,12 @@ int cmd_synth(int argc, char** argv) {
     const auto count = static_cast<size_t>(a.get_int("count", 1, 10'000'000));
     const auto seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
     const auto diff = parse_difficulty(a.get("difficulty"));
+    // A flag of another kind is refused, never silently ignored.
+    for (const auto& [flag, owner] : std::vector<std::pair<const char*, const char*>>{
+             {"domain", "general"}, {"world-seed", "search"}, {"world-size", "search"}, {"corpus", "search"}, {"facts", "search"},
+             {"repo", "code"}})
+        if (a.has(flag) && kind != owner)
+            throw InvalidInput(std::string("--") + flag + " applies to `synth " + owner + "` only, not to " + kind);
     Json options = Json::object();
     if (a.has("domain")) options.set("domain", a.get("domain"));
     if (kind == "search") {
