@@ -201,6 +201,7 @@ class OpsTests(unittest.TestCase):
     r = run(envforge, "synth", "code", "--repo", dep, "--src", "pkg", "--test-cmd", "pytest", "--db", os.path.join(work, "bad.db"), ok=(2,))
     assert "imports 'hypothesis_nope'" in r.stderr, r.stderr
     results.append(check_project("fixture", fx, "src", "tests", "unittest"))
+    print(results[-1], flush=True)
     # What the fixture proves, beyond passing: doctest ids were selected and verified, the neutral
     # tests are in no verdict, the Latin-1 fixture survived the store, no mutant appears twice.
     con = sqlite3.connect(os.path.join(work, "fixture.db"))
@@ -240,8 +241,6 @@ for name, make, src, test_dir, runner, extra in real:
         print(f"SKIP {name}: no copy of it here ({'Debian package missing: run tools/install-deps' if repo is None else repo + ' is absent: tools/test-repos fetch'})")
         continue
     results.append(check_project(name, repo, src, test_dir, runner, extra))
-
-for line in results:
-    print(line)
+    print(results[-1], flush=True)
 shutil.rmtree(work, ignore_errors=True)
 print(f"test_code_real: {len(results)} repositories")
