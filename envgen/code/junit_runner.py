@@ -107,7 +107,23 @@ if config.get("dist"):
     sys.path.append(site)
 
 loader = unittest.TestLoader()
-results = []
+# Outcomes by test id, in the order tests first reported (a dict: a test's later phases, such
+# as a failing teardown, replace its entry in constant time; suites have tens of thousands).
+outcomes = {}
+
+
+class Results:
+    def append(self, entry):
+        outcomes[entry[0]] = entry
+
+    def has(self, test_id):
+        return test_id in outcomes
+
+    def __iter__(self):
+        return iter(list(outcomes.values()))
+
+
+results = Results()
 
 
 class Recorder(unittest.TestResult):
@@ -136,7 +152,7 @@ class Recorder(unittest.TestResult):
 
     def addSubTest(self, test, subtest, err):
         # A failing subtest fails its test (unittest then never calls addSuccess for it).
-        if err is not None and not any(r[0] == test.id() for r in results):
+        if err is not None and not results.has(test.id()):
             status = "failed" if issubclass(err[0], test.failureException) else "error"
             self._add(test, status, "".join(traceback.format_exception_only(err[0], err[1])).strip())
 
@@ -185,7 +201,6 @@ class PytestCollector:
             if not report.passed:
                 longrepr = report.longrepr
                 message = getattr(getattr(longrepr, "reprcrash", None), "message", None) or str(longrepr).splitlines()[-1:][0] if longrepr else ""
-            results[:] = [r for r in results if r[0] != report.nodeid]
             results.append((report.nodeid, status, message, report.duration))
             if status in ("failed", "error"):
                 try:
