@@ -6,15 +6,13 @@
    is not UTF-8, a test that starts 100 threads, a src layout whose package reads its own version
    through importlib.metadata, a package name that the system interpreter also has (simplejson),
    and a mutant that deadlocks. Bad --repo/--src/--test-dir answers are one-line errors.
-2. Real public projects no one here wrote, of three shapes. From Debian's packages (installed by
-   tools/install-deps, so CI always has them): simplejson (unittest, tests inside the package),
-   pyflakes (pytest over unittest-style tests with skips; five integration tests that need the
-   upstream script are set aside with --ignore-failing), toolz in a src layout (pytest). From
-   lazr.uri (a namespace package; unittest with the docs' doctests added by load_tests). From
-   $ENVFORGE_TESTDATA/repos (git snapshots; tools/test-repos fills it where the network allows):
-   more-itertools (unittest + doctests through load_tests, 901 tests), packaging (src layout,
-   pytest with xfail), chardet (pytest with xfail, non-UTF-8 fixtures) — skipped, with a message,
-   where absent.
+2. Real public projects no one here wrote, of several shapes (tools/real_repos.py lists them):
+   from Debian's packages, so CI always has them, simplejson (unittest, tests inside the
+   package), lazr.uri (namespace package, the docs' doctests added by load_tests), pyflakes
+   (pytest over unittest classes with skips), toolz (src layout); from git snapshots that
+   tools/test-repos fetches, more-itertools (unittest + doctests, 901 tests), packaging (src
+   layout, pytest with xfail, 29,873 tests), chardet (xfail, non-UTF-8 fixtures) — skipped,
+   with a message, where absent.
 For each: synth >= 10 tasks, validate passes every probe, reference N/N, null 0, replay 0
 differences, the SWE-bench export's gold patch turns the task's files into the original.
 
@@ -23,7 +21,10 @@ The snapshots' suites take 10-35 s a run, so each of them costs 10-40 minutes: t
 results are in BENCHMARKS.md.
 
 usage: test_code_real.py ENVFORGE [--only NAME,...] [--count N] [--all]"""
-import glob, json, os, shutil, sqlite3, subprocess, sys, tempfile, time
+import json, os, shutil, sqlite3, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from real_repos import REPOS  # noqa: E402
 
 args = sys.argv[1:]
 envforge = os.path.abspath(args[0])
@@ -31,8 +32,6 @@ only = args[args.index("--only") + 1].split(",") if "--only" in args else None
 everything = "--all" in args or os.environ.get("ENVFORGE_REAL_REPOS") == "all"
 count = args[args.index("--count") + 1] if "--count" in args else "10"
 work = tempfile.mkdtemp(prefix="envforge-real-")
-dist = "/usr/lib/python3/dist-packages"
-testdata = os.environ.get("ENVFORGE_TESTDATA", os.path.expanduser("~/.cache/envforge/testdata"))
 
 
 stage_seconds = {}
@@ -229,42 +228,18 @@ class OpsTests(unittest.TestCase):
     assert len(set(keys)) == len(keys), "identical mutants"
     con.close()
 
-# ---- 2. Real repositories ---------------------------------------------------------------------
-def debian(pkg_dirs, layout_root=""):
-    """A repository made of installed Debian package directories (globs allowed, for the
-    version in an egg-info name), laid out under layout_root."""
-    repo = os.path.join(work, "deb-" + pkg_dirs[0].replace("/", "-"))
-    pkg_dirs = [os.path.relpath(m, dist) for d in pkg_dirs for m in (glob.glob(os.path.join(dist, d)) or [os.path.join(dist, d)])]
-    for d in pkg_dirs:
-        if not os.path.isdir(os.path.join(dist, d)):
-            return None
-        shutil.copytree(os.path.join(dist, d), os.path.join(repo, layout_root, d), ignore=shutil.ignore_patterns("__pycache__"))
-    return repo
-
-
-snapshot = lambda name: lambda: os.path.join(testdata, "repos", name)
-real = [
-    ("simplejson", lambda: debian(["simplejson"]), "simplejson", "simplejson/tests", "unittest", ()),
-    # a namespace package (lazr/ has no __init__) whose tests add the docs' doctests through
-    # load_tests and find them with pkg_resources, which reads the egg-info metadata
-    ("lazr.uri", lambda: debian(["lazr/uri", "lazr.uri-*.egg-info"]), "lazr", "lazr/uri/tests", "unittest", ()),
-    ("pyflakes", lambda: debian(["pyflakes"]), "pyflakes", "pyflakes/test", "pytest", ("--ignore-failing",)),
-    ("toolz-src-layout", lambda: debian(["toolz", "tlz"], "src"), "src", "src/toolz/tests", "pytest", ()),
-    ("more-itertools", snapshot("more-itertools"), "more_itertools", "tests", "unittest", ("--test-timeout", "300")),
-    ("packaging", snapshot("packaging"), "src", "tests", "pytest", ("--ignore-failing", "--test-timeout", "300")),
-    ("chardet", snapshot("chardet"), "chardet", "test.py", "pytest", ("--test-timeout", "300")),
-]
-for name, make, src, test_dir, runner, extra in real:
-    if only and name not in only:
+# ---- 2. Real repositories (tools/real_repos.py) ------------------------------------------------
+for r in REPOS:
+    if only and r.name not in only:
         continue
-    if make.__qualname__ == snapshot(name).__qualname__ and not (everything or only):
-        print(f"SKIP {name}: minutes per run of its suite; run with --all (results in BENCHMARKS.md)")
+    if r.slow and not (everything or only):
+        print(f"SKIP {r.name}: minutes per run of its suite; run with --all (results in BENCHMARKS.md)")
         continue
-    repo = make()
-    if not repo or not os.path.isdir(repo):
-        print(f"SKIP {name}: no copy of it here ({'Debian package missing: run tools/install-deps' if repo is None else repo + ' is absent: tools/test-repos fetch'})")
+    repo = r.make(work)
+    if not repo:
+        print(f"SKIP {r.name}: no copy of it here ({'tools/test-repos fetch' if r.slow else 'Debian package missing: run tools/install-deps'})")
         continue
-    results.append(check_project(name, repo, src, test_dir, runner, extra))
+    results.append(check_project(r.name, repo, r.src, r.test_dir, r.runner, r.extra))
     print(results[-1], flush=True)
 shutil.rmtree(work, ignore_errors=True)
 print(f"test_code_real: {len(results)} repositories")
