@@ -4,14 +4,23 @@
 
 #include <sqlite3.h>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge {
 
 namespace {
 
 // Forward migrations: kMigrations[i] moves user_version i to i+1. Never edit a released entry;
-// append a new one.
+// append a new one. Why this shape:
+// - The version lives in SQLite's own header field (PRAGMA user_version), so a store carries it
+//   with no table of ours to read first, and sqlite3 users can see it.
+// - All pending steps run in one write transaction (migrate()): a store is at one version or
+//   the next, never half-way, even when the process is killed mid-migration.
+// - Steps only add (tables, nullable columns, indexes). An older envforge refuses a newer store
+//   instead of guessing; a newer one upgrades an older store the first time it opens it for
+//   writing, and read-only opens (export, stats) refuse an old one with the command to fix it.
+// - Keys stay the resume contract: an episode is (run, task, rollout), a validation is (task,
+//   probe). Retries replace a row under its key; nothing else ever rewrites stored data.
 const char* const kMigrations[] = {
     R"SQL(
 CREATE TABLE tasks(
@@ -155,6 +164,8 @@ void Store::migrate() {
                       " is newer than this envforge understands (" +
                       std::to_string(kStoreSchemaVersion) + ")");
     if (version == kStoreSchemaVersion) return;
+    // BEGIN IMMEDIATE (SqliteTransaction) takes the write lock before the version is read again,
+    // so two processes opening an old store at once migrate it once.
     SqliteTransaction tx(*db_);
     {
         // Re-read inside the write lock: another process may have migrated meanwhile.

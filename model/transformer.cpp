@@ -14,7 +14,7 @@
 #include "kernels/rope.hpp"
 #include "model/safetensors.hpp"
 #include "model/weights.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::model {
 
@@ -148,6 +148,16 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
     for (int64_t r = 0; r < R; ++r)
         for (int64_t i = 0; i < D; ++i) x[r * D + i] = load_as_f32(w_->embed.data, w_->embed.type, rows[r].token * D + i);
 
+    // Scratch, reused by every layer; R rows (tokens of any sequences), row-major:
+    //   x, xn, attn, ffn [R, D]        residual stream, its norm, the attention and FFN outputs
+    //   qa   [R, q_lora_rank]          shared query latent (also feeds the indexer's query)
+    //   q    [R, H, qhd]               per-head query: nope (qk_nope_head_dim) then rope dims
+    //   kva  [R, dqk]                  the row appended to the latent cache: kv latent | rope key
+    //   qfull[R, H, dqk]               query absorbed into latent space (W_UKᵀ q_nope) | rotated rope
+    //   o    [R, H, kvr]               attention output in latent space, before W_UV
+    //   ov   [R, H, dv]                per-head values after W_UV, the input of o_proj
+    //   qi   [R, Hi, di], ki [R, di]   indexer queries and key; wi [R, Hi] its per-head weights
+    // Per-head and per-expert temporaries live inside the parallel loops that own them.
     std::vector<float> xn(x.size()), qa(static_cast<size_t>(R * c.q_lora_rank)), q(static_cast<size_t>(R * H * qhd));
     std::vector<float> kva(static_cast<size_t>(R * dqk)), qfull(static_cast<size_t>(R * H * dqk)), o(static_cast<size_t>(R * H * kvr));
     std::vector<float> ov(static_cast<size_t>(R * H * dv)), attn(x.size()), ffn(x.size());

@@ -301,6 +301,8 @@ int run_native(LaunchConfig& c) {
         if (!realpath(c.workdir.c_str(), resolved)) fail("workdir " + c.workdir);
         workdir = resolved;
     }
+    // 1. rlimits first, while nothing has been unshared: they are inherited by everything below
+    //    and cannot be raised again once the capabilities are gone.
     common_limits(c);
     if (c.netns) {
         // A network namespace the supervisor prepared (loopback up): creating one per call was
@@ -308,14 +310,22 @@ int run_native(LaunchConfig& c) {
         if (setns(kNetnsFd, CLONE_NEWNET) != 0) fail("setns(network)");
         close(kNetnsFd);
     }
+    // 2. Join the slot's cgroups and become its host uid (as root); from here on every process
+    //    of the call is accounted to the slot and owned by a uid no other slot uses.
     become_slot(c);
     const uid_t uid = geteuid();
     const gid_t gid = getegid();
+    // 3. A user namespace mapping only that uid (to 1000 inside): the capabilities it grants to
+    //    build mounts are over this namespace alone, and setgroups is denied so supplementary
+    //    groups cannot be dropped to escape a group-based deny.
     if (unshare(CLONE_NEWUSER) != 0) fail("unshare(CLONE_NEWUSER)");
     if (!write_file("/proc/self/setgroups", "deny") ||
         !write_file("/proc/self/uid_map", "1000 " + std::to_string(uid) + " 1") ||
         !write_file("/proc/self/gid_map", "1000 " + std::to_string(gid) + " 1"))
         fail("write uid/gid map");
+    // 4. The other namespaces, owned by that user namespace. A new pid namespace applies to
+    //    children only, so the program's init is forked: init_main builds the root filesystem,
+    //    drops capabilities, installs seccomp and execs the program as pid 1.
     if (unshare(CLONE_NEWNS | CLONE_NEWPID | (c.netns ? 0 : CLONE_NEWNET) | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) != 0)
         fail("unshare(namespaces)");
     pid_t init = fork();
