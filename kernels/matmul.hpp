@@ -17,6 +17,10 @@ struct MatmulParams {
 };
 
 // Plain loops with double accumulation: the oracle.
+// Aborts naming the broken invariant when the shapes or pointers cannot be right; every
+// implementation calls it first.
+void check_params(const MatmulParams& p);
+
 void matmul_cpu(const MatmulParams& p);
 // SIMD (AVX-512 or AVX2, picked at run time) over a tile of 4 weight rows × 4 tokens, output
 // rows split across threads. Single-threaded when called from inside a parallel_for.

@@ -1,8 +1,16 @@
 #include "kernels/matmul.hpp"
 
+#include "common/errors.hpp"
+
 namespace envforge::kernels {
 
+void check_params(const MatmulParams& p) {
+    ENVFORGE_ASSERT(p.x && p.w && p.y);
+    ENVFORGE_ASSERT(p.n_tok >= 0 && p.n >= 0 && p.k > 0);
+}
+
 void matmul_cpu(const MatmulParams& p) {
+    check_params(p);
     for (int64_t t = 0; t < p.n_tok; ++t)
         for (int64_t j = 0; j < p.n; ++j) {
             double acc = 0;

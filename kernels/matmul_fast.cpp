@@ -98,6 +98,7 @@ void rows(Isa isa, const MatmulParams& p, const W* w, int64_t r0, int64_t r1) {
 }  // namespace
 
 void matmul_fast(const MatmulParams& p) {
+    check_params(p);
     const Isa isa = cpu_isa();
     // Chunks of whole 4-row tiles; enough work per chunk to pay for the hand-off.
     const int64_t grain = std::max<int64_t>(4, ((16384 / std::max<int64_t>(p.k * p.n_tok, 1)) + 3) / 4 * 4);

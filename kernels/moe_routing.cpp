@@ -4,9 +4,15 @@
 #include <cmath>
 #include <numeric>
 
+#include "common/errors.hpp"
+
 namespace envforge::kernels {
 
 std::vector<ExpertChoice> moe_route_cpu(const float* logits, const float* bias, const MoeRoutingParams& p) {
+    // Groups split the experts evenly and the choice fits inside the groups that compete.
+    ENVFORGE_ASSERT(logits && p.n_expert > 0 && p.n_group > 0 && p.n_expert % p.n_group == 0);
+    ENVFORGE_ASSERT(p.topk_group >= 1 && p.topk_group <= p.n_group);
+    ENVFORGE_ASSERT(p.top_k >= 1 && p.top_k <= p.topk_group * (p.n_expert / p.n_group));
     const int64_t E = p.n_expert, per_group = E / p.n_group;
     std::vector<float> score(static_cast<size_t>(E)), choice(static_cast<size_t>(E));
     for (int64_t e = 0; e < E; ++e) {

@@ -14,6 +14,10 @@ struct NormParams {
     float eps;
 };
 
+// Aborts naming the broken invariant when the shapes or pointers cannot be right; every
+// implementation calls it first.
+void check_params(const NormParams& p);
+
 // out = x / sqrt(mean(x²) + eps) * w
 void rms_norm_cpu(const NormParams& p);
 void rms_norm_fast(const NormParams& p);

@@ -1,10 +1,18 @@
+#include "kernels/norm.hpp"
+
 #include <cmath>
 
-#include "kernels/norm.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::kernels {
 
+void check_params(const NormParams& p) {
+    ENVFORGE_ASSERT(p.x && p.w && p.out);
+    ENVFORGE_ASSERT(p.n_row >= 0 && p.d > 0 && p.eps >= 0);
+}
+
 void rms_norm_cpu(const NormParams& p) {
+    check_params(p);
     for (int64_t r = 0; r < p.n_row; ++r) {
         const float* x = p.x + r * p.d;
         double ss = 0;
@@ -15,6 +23,7 @@ void rms_norm_cpu(const NormParams& p) {
 }
 
 void layer_norm_cpu(const NormParams& p) {
+    check_params(p);
     for (int64_t r = 0; r < p.n_row; ++r) {
         const float* x = p.x + r * p.d;
         double mean = 0, var = 0;

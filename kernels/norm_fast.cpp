@@ -41,6 +41,7 @@ void moments(const float* x, int64_t d, float& sum, float& sumsq) {
 }  // namespace
 
 void rms_norm_fast(const NormParams& p) {
+    check_params(p);
     for (int64_t r = 0; r < p.n_row; ++r) {
         const float* x = p.x + r * p.d;
         float sum, sumsq;
@@ -52,6 +53,7 @@ void rms_norm_fast(const NormParams& p) {
 }
 
 void layer_norm_fast(const NormParams& p) {
+    check_params(p);
     for (int64_t r = 0; r < p.n_row; ++r) {
         const float* x = p.x + r * p.d;
         float sum, sumsq;

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/json.hpp"
 
 namespace envforge::model {
@@ -109,6 +109,9 @@ ModelConfig parse_config(const Json& j) {
             bad("num_experts_per_tok", "must be in [1, n_routed_experts]");
         if (c.n_routed_experts % c.n_group) bad("n_group", "must divide n_routed_experts");
         if (c.topk_group > c.n_group) bad("topk_group", "must be at most n_group");
+        else if (c.n_routed_experts % c.n_group == 0 &&
+                 c.num_experts_per_tok > c.topk_group * (c.n_routed_experts / c.n_group))
+            bad("num_experts_per_tok", "must fit in the topk_group groups that compete (topk_group * n_routed_experts / n_group)");
     }
     return c;
 }

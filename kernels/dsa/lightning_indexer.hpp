@@ -27,6 +27,10 @@ struct IndexerParams {
     int64_t n_kv, n_head, d;
 };
 
+// Aborts naming the broken invariant when the shapes or pointers cannot be right; every
+// implementation calls it first.
+void check_params(const IndexerParams& p);
+
 void lightning_indexer_cpu(const IndexerParams& p);
 // Blocks of 16 keys split across threads (nested use runs serially); AVX-512 or AVX2.
 void lightning_indexer_fast(const IndexerParams& p);

@@ -1,9 +1,17 @@
 #include "kernels/dsa/lightning_indexer.hpp"
+
+#include "common/errors.hpp"
 #include "kernels/dtype.hpp"
 
 namespace envforge::kernels {
 
+void check_params(const IndexerParams& p) {
+    ENVFORGE_ASSERT(p.q && p.w && p.scores && (p.k || p.n_kv == 0));
+    ENVFORGE_ASSERT(p.n_kv >= 0 && p.n_head > 0 && p.d > 0);
+}
+
 void lightning_indexer_cpu(const IndexerParams& p) {
+    check_params(p);
     for (int64_t s = 0; s < p.n_kv; ++s) {
         double score = 0;
         for (int64_t h = 0; h < p.n_head; ++h) {

@@ -65,6 +65,7 @@ void block_scalar(const IndexerParams& p, int64_t blk, float* out16) {
 }  // namespace
 
 void lightning_indexer_fast(const IndexerParams& p) {
+    check_params(p);
     const Isa isa = cpu_isa();
     const int64_t n_blocks = (p.n_kv + kIndexerBlock - 1) / kIndexerBlock;
     parallel_for(n_blocks, 64, [&](int64_t b, int64_t e) {

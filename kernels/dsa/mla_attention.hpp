@@ -17,6 +17,10 @@ struct MlaAttentionParams {
     float scale;
 };
 
+// Aborts naming the broken invariant when the shapes or pointers cannot be right; every
+// implementation calls it first.
+void check_params(const MlaAttentionParams& p);
+
 void mla_attention_cpu(const MlaAttentionParams& p);
 // Online softmax over blocks of rows, rows split across threads and partial results merged
 // (split-K, as flash decoding); nested use runs serially.

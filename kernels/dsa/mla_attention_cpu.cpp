@@ -1,13 +1,23 @@
+#include "kernels/dsa/mla_attention.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "kernels/dsa/mla_attention.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::kernels {
 
+void check_params(const MlaAttentionParams& p) {
+    ENVFORGE_ASSERT(p.q && p.kv && p.out);
+    ENVFORGE_ASSERT(p.n_head > 0 && p.d_v > 0 && p.d_qk >= p.d_v && p.n_kv >= 0);
+    // Every selected row must exist: the indexer's top-k is taken over the n_kv cached rows.
+    ENVFORGE_ASSERT(!p.idx || (p.n_idx >= 0 && p.n_idx <= p.n_kv));
+}
+
 void mla_attention_cpu(const MlaAttentionParams& p) {
+    check_params(p);
     const int64_t n = p.idx ? p.n_idx : p.n_kv;
     std::vector<double> logit(static_cast<size_t>(n));
     for (int64_t h = 0; h < p.n_head; ++h) {

@@ -140,6 +140,7 @@ void run_range(Isa isa, const MlaAttentionParams& p, int64_t j0, int64_t j1, Par
 }  // namespace
 
 void mla_attention_fast(const MlaAttentionParams& p) {
+    check_params(p);
     const Isa isa = cpu_isa();
     const int64_t n = p.idx ? p.n_idx : p.n_kv;
     // Fixed chunks merged in order, so the result does not depend on the thread count or timing.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "common/errors.hpp"
+
 namespace envforge::kernels {
 namespace {
 
@@ -27,6 +29,7 @@ struct Before {
 }  // namespace
 
 std::vector<int32_t> topk_indices_cpu(const float* scores, int64_t n, int64_t k) {
+    ENVFORGE_ASSERT(n >= 0 && (scores || n == 0));
     std::vector<int32_t> idx = all_indices(n);
     if (k >= n) return idx;
     std::sort(idx.begin(), idx.end(), Before{scores});
@@ -36,6 +39,7 @@ std::vector<int32_t> topk_indices_cpu(const float* scores, int64_t n, int64_t k)
 }
 
 std::vector<int32_t> topk_indices_fast(const float* scores, int64_t n, int64_t k) {
+    ENVFORGE_ASSERT(n >= 0 && (scores || n == 0));
     std::vector<int32_t> idx = all_indices(n);
     if (k >= n) return idx;
     if (k <= 0) return {};

@@ -17,7 +17,8 @@
 #include "model/safetensors.hpp"
 #include "model/sampler.hpp"
 #include "model/transformer.hpp"
-#include "tasks/errors.hpp"
+#include "tasks/json.hpp"
+#include "common/errors.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace envforge;
@@ -237,4 +238,26 @@ TEST_CASE("model: sampling is greedy at temperature 0 and repeatable under a see
     CHECK(counts[1] > 550);
     CHECK(counts[5] > 550);
     CHECK(counts[2] > 480);
+}
+
+TEST_CASE("config: MoE group settings the router cannot honour are refused, naming the field") {
+    Json j = config_to_json(preset_config("moe-tiny"));
+    const int64_t experts = j["n_routed_experts"].as_int();
+    auto refused = [&](Json bad, const std::string& field) {
+        try {
+            parse_config(bad);
+            FAIL("accepted");
+        } catch (const InvalidInput& e) {
+            CHECK(std::string(e.what()).find(field) != std::string::npos);
+        }
+    };
+    Json groups = j;
+    groups.set("n_group", Json(experts + 1));
+    refused(groups, "n_group");
+    Json too_many = j;
+    too_many.set("n_group", Json(experts));  // one expert per group
+    too_many.set("topk_group", Json(int64_t{1}));
+    too_many.set("num_experts_per_tok", Json(int64_t{2}));
+    refused(too_many, "num_experts_per_tok");
+    CHECK(parse_config(j).n_routed_experts == experts);
 }
