@@ -1,5 +1,5 @@
 // Compact SHA-256; task ids hash kilobytes of canonical JSON, so clarity beats SIMD here.
-#include "tasks/sha256.hpp"
+#include "common/sha256.hpp"
 
 #include <cstring>
 

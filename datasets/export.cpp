@@ -11,8 +11,8 @@
 #include <unordered_set>
 
 #include "datasets/json_text.hpp"
-#include "tasks/sha256.hpp"
-#include "tasks/errors.hpp"
+#include "common/sha256.hpp"
+#include "common/errors.hpp"
 
 namespace envforge {
 

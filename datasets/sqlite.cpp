@@ -2,7 +2,7 @@
 
 #include <sqlite3.h>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge {
 

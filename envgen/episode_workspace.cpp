@@ -10,7 +10,7 @@
 
 #include "common/process_owner.hpp"
 #include "envgen/interp/interp_kind.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge {
 

@@ -9,7 +9,7 @@
 #include "envgen/code/code_kind.hpp"
 #include "envgen/interp/interp_kind.hpp"
 #include "envgen/search/search_kind.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/json_schema.hpp"
 #include "tasks/scripted_policy.hpp"
 

@@ -1,4 +1,4 @@
-#include "tasks/synth_util.hpp"
+#include "envgen/synth_util.hpp"
 
 #include <cstdio>
 

@@ -10,7 +10,7 @@
 
 #include "tasks/json.hpp"
 #include "tasks/message.hpp"
-#include "tasks/rng.hpp"
+#include "common/rng.hpp"
 
 namespace envforge {
 

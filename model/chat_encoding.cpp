@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::model {
 

@@ -16,10 +16,11 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "common/errors.hpp"
+#include "common/utf8.hpp"
 #include "model/async_generate.hpp"
 #include "model/engine_service.hpp"
 #include "model/tokenizer.hpp"
-#include "tasks/errors.hpp"
 
 namespace envforge::model {
 
@@ -216,8 +217,7 @@ private:
     static size_t hold(const std::string& s, bool final, size_t marker) {
         if (final) return s.size();
         size_t end = s.size() > marker ? s.size() - marker : 0;
-        while (end > 0 && end < s.size() && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-        return end;
+        return utf8_boundary(s, end);
     }
     static std::string take(const std::string& s, size_t& sent, size_t upto) {
         if (upto <= sent) return "";

@@ -7,9 +7,9 @@
 
 #include "kernels/dtype.hpp"
 #include "model/weights.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/json.hpp"
-#include "tasks/rng.hpp"
+#include "common/rng.hpp"
 
 namespace envforge::model {
 

@@ -7,7 +7,7 @@
 #include "model/async_generate.hpp"
 #include "model/engine_service.hpp"
 #include "model/tokenizer.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::model {
 

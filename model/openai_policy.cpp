@@ -10,7 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "model/http_client.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::model {
 

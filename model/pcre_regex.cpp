@@ -5,7 +5,7 @@
 
 #include <mutex>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::model {
 

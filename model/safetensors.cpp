@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/json.hpp"
 
 namespace envforge::model {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <span>
 
-#include "tasks/rng.hpp"
+#include "common/rng.hpp"
 
 namespace envforge::model {
 

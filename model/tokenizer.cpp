@@ -9,8 +9,9 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "common/errors.hpp"
+#include "common/utf8.hpp"
 #include "model/pcre_regex.hpp"
-#include "tasks/errors.hpp"
 #include "tasks/json.hpp"
 
 #ifndef ENVFORGE_NPM_DIR
@@ -20,56 +21,6 @@
 namespace envforge::model {
 
 namespace {
-
-void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) out += static_cast<char>(cp);
-    else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-// Decodes one UTF-8 character at s[i]; returns its length, or 0 when invalid (then `bad` is the
-// length of the maximal invalid subpart to replace with one U+FFFD).
-size_t utf8_char(std::string_view s, size_t i, uint32_t& cp, size_t& bad) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    bad = 1;
-    if (c < 0x80) {
-        cp = c;
-        return 1;
-    }
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3, cp = c & 0x0F;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4, cp = c & 0x07;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else return 0;
-    for (size_t k = 1; k < n; ++k) {
-        if (i + k >= s.size()) return 0;
-        const unsigned char x = b(i + k);
-        if (x < lo || x > hi) return 0;
-        lo = 0x80, hi = 0xBF;
-        cp = (cp << 6) | (x & 0x3F);
-        bad = k + 1;
-    }
-    return n;
-}
 
 // GPT-2's reversible byte -> printable character map used by byte-level BPE.
 struct ByteLevelMap {
@@ -152,7 +103,7 @@ bool is_js_space(uint32_t cp) {
 std::string_view trim_end(std::string_view s) {
     while (!s.empty()) {
         size_t k = s.size() - 1;
-        while (k > 0 && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
+        k = utf8_boundary(s, k);
         uint32_t cp;
         size_t bad;
         if (!utf8_char(s, k, cp, bad) || !is_js_space(cp)) break;
@@ -173,24 +124,6 @@ std::string_view trim_start(std::string_view s) {
 }
 
 }  // namespace
-
-std::string sanitize_utf8(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size();) {
-        uint32_t cp;
-        size_t bad;
-        const size_t n = utf8_char(s, i, cp, bad);
-        if (n) {
-            out.append(s.data() + i, n);
-            i += n;
-        } else {
-            out += "\xEF\xBF\xBD";
-            i += bad;
-        }
-    }
-    return out;
-}
 
 struct Tokenizer::Impl {
     std::vector<std::string> vocab;  // id -> token string (byte-level characters, or added content)

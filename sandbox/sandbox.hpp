@@ -100,7 +100,7 @@ HostSupport probe_host();
 
 class Sandbox {
 public:
-    // Throws std::runtime_error naming what is missing when `backend` cannot isolate here
+    // Throws SandboxError (common/errors.hpp) naming what is missing when `backend` cannot isolate here
     // (Backend::None runs without isolation and must be asked for explicitly).
     // At most 64 slots per instance; up to 16 instances per process get disjoint uids and cgroups.
     Sandbox(boost::asio::io_context& io, Backend backend, int slots = 64);

@@ -16,6 +16,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/errors.hpp"
+#include "common/utf8.hpp"
 #include "sandbox/session_agent.hpp"
 
 namespace envforge::sandbox {
@@ -81,12 +83,8 @@ std::string field(const Fields& f, const std::string& key) {
 // shares its process with the code it runs, so the supervisor enforces the bound again.
 bool cap_text(std::string& s, size_t limit) {
     if (s.size() <= limit + 128) return false;  // slack for the agent's own marker
-    auto boundary = [&](size_t at) {
-        while (at > 0 && at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
-        return at;
-    };
-    const size_t head = boundary(limit / 2);
-    const size_t tail = boundary(s.size() - (limit - limit / 2));
+    const size_t head = utf8_boundary(s, limit / 2);
+    const size_t tail = utf8_boundary(s, s.size() - (limit - limit / 2));
     s = s.substr(0, head) + "\n[... " + std::to_string(tail - head) + " bytes dropped ...]\n" + s.substr(tail);
     return true;
 }
@@ -212,7 +210,7 @@ asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::
                                                          std::vector<std::string> env) {
     auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
     int fds[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("session: socketpair failed");
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw SandboxError("session: socketpair failed");
     auto impl = std::make_shared<Impl>(io, limits);
     impl->sock.assign(asio::local::stream_protocol(), fds[0]);
     Request req;
@@ -240,7 +238,7 @@ asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::
         s->impl_->cancel->cancel();
         // Wait for the sandbox call to end so its setup error can be reported.
         co_await s->impl_->finished->async_wait(asio::as_tuple(asio::use_awaitable));
-        throw std::runtime_error("session: the agent did not start (" + std::string(reason_name(s->impl_->result.reason)) +
+        throw SandboxError("session: the agent did not start (" + std::string(reason_name(s->impl_->result.reason)) +
                                  (s->impl_->result.setup_error.empty() ? "" : ": " + s->impl_->result.setup_error) + ") " +
                                  s->impl_->result.err.text().substr(0, 300));
     }

@@ -1,7 +1,7 @@
 // The supervisor side: slots (host uid + cgroups), spawning the launcher with posix_spawn,
 // reading capped output and the status asynchronously, the wall-clock watchdog, and turning it
 // all into a structured Result.
-#include "sandbox/sandbox.hpp"
+#include "common/errors.hpp"
 
 #include <algorithm>
 #include <array>
@@ -38,6 +38,7 @@
 #include "common/process_owner.hpp"
 #include "sandbox/cgroups.hpp"
 #include "sandbox/launch_config.hpp"
+#include "sandbox/sandbox.hpp"
 
 namespace envforge::sandbox {
 
@@ -268,13 +269,13 @@ struct Sandbox::Impl {
 
     Impl(asio::io_context& ctx, Backend b, int slots) : io(ctx), backend(b), host(probe_host()) {
         if (auto missing = host.missing_for(b); !missing.empty())
-            throw std::runtime_error("sandbox " + std::string(backend_name(b)) + ": " + missing);
+            throw SandboxError("sandbox " + std::string(backend_name(b)) + ": " + missing);
         {
             std::lock_guard lock(blocks_mu());
             for (int i = 0; i < kBlocks && block < 0; ++i)
                 if (!blocks_used()[static_cast<size_t>(i)]) block = i, blocks_used()[static_cast<size_t>(i)] = true;
         }
-        if (block < 0) throw std::runtime_error("sandbox: more than " + std::to_string(kBlocks) + " sandboxes in one process");
+        if (block < 0) throw SandboxError("sandbox: more than " + std::to_string(kBlocks) + " sandboxes in one process");
         busy.assign(static_cast<size_t>(std::clamp(slots, 1, kBlockSlots)), false);
         cgroups.resize(busy.size());
         netns.assign(busy.size(), -1);
@@ -316,7 +317,7 @@ struct Pipe {
     int r = -1, w = -1;
     Pipe() {
         int fds[2];
-        if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+        if (pipe2(fds, O_CLOEXEC) != 0) throw SandboxError(std::string("pipe: ") + std::strerror(errno));
         r = fds[0];
         w = fds[1];
     }

@@ -1,6 +1,6 @@
 #include "tasks/context_policy.hpp"
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge {
 

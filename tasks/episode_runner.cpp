@@ -8,7 +8,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
+#include "common/utf8.hpp"
 #include "tasks/json_schema.hpp"
 
 namespace envforge {
@@ -28,30 +29,6 @@ const char* episode_status_name(EpisodeStatus s) {
     return "?";
 }
 
-bool sanitize_utf8(std::string& s) {
-    if (is_valid_utf8(s)) return false;
-    std::string out;
-    out.reserve(s.size() + 8);
-    size_t i = 0;
-    while (i < s.size()) {
-        size_t len = 1;
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0xC0 && c < 0xE0) len = 2;
-        else if (c >= 0xE0 && c < 0xF0) len = 3;
-        else if (c >= 0xF0 && c < 0xF8) len = 4;
-        if (i + len <= s.size() && (c < 0x80 || c >= 0xC0) &&
-            is_valid_utf8(std::string_view(s).substr(i, len))) {
-            out.append(s, i, len);
-            i += len;
-        } else {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        }
-    }
-    s = std::move(out);
-    return true;
-}
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -60,10 +37,10 @@ using Clock = std::chrono::steady_clock;
 std::string clean_model_output(Message& m, size_t max_bytes) {
     std::string note;
     auto fix = [&](std::string& s, const char* field) {
-        if (sanitize_utf8(s)) note += std::string(field) + " had invalid UTF-8 (replaced); ";
+        if (repair_utf8(s)) note += std::string(field) + " had invalid UTF-8 (replaced); ";
         if (s.size() > max_bytes) {
             s.resize(max_bytes);
-            sanitize_utf8(s);  // the cut may split a character
+            repair_utf8(s);  // the cut may split a character
             note += std::string(field) + " truncated to " + std::to_string(max_bytes) + " bytes; ";
         }
     };
@@ -78,14 +55,10 @@ std::string clean_model_output(Message& m, size_t max_bytes) {
 
 // Valid UTF-8 of at most kMaxToolResultBytes (plus the marker): head and tail kept.
 void bound_tool_output(std::string& s) {
-    sanitize_utf8(s);
+    repair_utf8(s);
     if (s.size() <= kMaxToolResultBytes) return;
-    auto boundary = [&](size_t at) {
-        while (at > 0 && at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
-        return at;
-    };
-    const size_t head = boundary(kMaxToolResultBytes / 2);
-    const size_t tail = boundary(s.size() - kMaxToolResultBytes / 2);
+    const size_t head = utf8_boundary(s, kMaxToolResultBytes / 2);
+    const size_t tail = utf8_boundary(s, s.size() - kMaxToolResultBytes / 2);
     s = s.substr(0, head) + "\n[... " + std::to_string(tail - head) + " bytes of tool output dropped ...]\n" + s.substr(tail);
 }
 

@@ -86,7 +86,5 @@ void run_episodes(boost::asio::io_context& io, const std::vector<WorkItem>& item
                   const std::function<void(Episode&&)>& on_done,
                   const std::function<bool()>& stop = {});
 
-// Replaces invalid UTF-8 sequences with U+FFFD; returns true when it changed anything.
-bool sanitize_utf8(std::string& s);
 
 }  // namespace envforge

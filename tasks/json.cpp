@@ -12,15 +12,9 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge {
-
-void assert_fail(const char* expr, const char* file, int line) {
-    std::fprintf(stderr, "envforge: internal error: assertion '%s' failed at %s:%d\n", expr, file,
-                 line);
-    std::abort();
-}
 
 const char* json_type_name(JsonType t) {
     switch (t) {
@@ -347,31 +341,6 @@ Json Json::parse(std::string_view text, std::string_view what) {
                                "value at offset " + std::to_string(i));
     }
     return std::move(builder.root);
-}
-
-bool is_valid_utf8(std::string_view s) {
-    size_t i = 0, n = s.size();
-    while (i < n) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) { ++i; continue; }
-        int len;
-        uint32_t cp;
-        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-        else return false;
-        if (i + static_cast<size_t>(len) > n) return false;
-        for (int k = 1; k < len; ++k) {
-            auto cc = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += static_cast<size_t>(len);
-    }
-    return true;
 }
 
 }  // namespace envforge

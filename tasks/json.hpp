@@ -101,7 +101,5 @@ struct JsonMember {
 // Appends `s` to `out` as a JSON string literal (quotes included).
 void json_append_string(std::string& out, std::string_view s);
 
-// True when `s` is valid UTF-8 (no overlongs, no surrogates).
-bool is_valid_utf8(std::string_view s);
 
 }  // namespace envforge

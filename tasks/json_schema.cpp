@@ -1,6 +1,8 @@
 // JSON-schema subset validation for tool arguments; errors are values, never exceptions.
 #include "tasks/json_schema.hpp"
 
+#include "common/utf8.hpp"
+
 #include <cmath>
 
 namespace envforge {
@@ -60,8 +62,7 @@ std::optional<std::string> check(const Json& v, const Json& schema, const std::s
     }
     if (v.is_string()) {
         // Length in code points, as JSON schema defines it.
-        size_t n = 0;
-        for (char ch : v.as_string()) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+        const size_t n = utf8_length(v.as_string());
         if (const Json* m = schema.find("minLength"); m && m->is_int() && n < size_t(m->as_int()))
             return path + ": string shorter than " + m->dump() + " characters";
         if (const Json* m = schema.find("maxLength"); m && m->is_int() && n > size_t(m->as_int()))

@@ -1,7 +1,7 @@
 // JSON (de)serialisation of transcript messages in the OpenAI chat format.
 #include "tasks/message.hpp"
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge {
 

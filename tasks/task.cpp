@@ -1,8 +1,8 @@
 // Task JSON: fixed member order for stable output, strict field checks on input.
 #include "tasks/task.hpp"
 
-#include "tasks/errors.hpp"
-#include "tasks/sha256.hpp"
+#include "common/errors.hpp"
+#include "common/sha256.hpp"
 
 namespace envforge {
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "datasets/export.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"

@@ -13,7 +13,7 @@
 #include "model/sampler.hpp"
 #include "model/transformer.hpp"
 #include "model/weights.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/json.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"

@@ -8,7 +8,7 @@
 
 #include "envgen/kind.hpp"
 #include "tasks/episode_runner.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"

@@ -1,7 +1,7 @@
 // envforge run: run a policy over stored tasks; rerunning the same command resumes.
 #include <cstdio>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"

@@ -9,7 +9,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "sandbox/sandbox.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/json.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
@@ -89,7 +89,7 @@ int sandbox_exec(int argc, char** argv) {
     std::unique_ptr<sandbox::Sandbox> box;
     try {
         box = std::make_unique<sandbox::Sandbox>(io, backend, 4);
-    } catch (const std::runtime_error& e) {
+    } catch (const SandboxError& e) {
         throw InvalidInput(e.what());
     }
     auto fut = boost::asio::co_spawn(io, box->run(req), boost::asio::use_future);

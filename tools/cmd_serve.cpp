@@ -8,7 +8,7 @@
 #include "model/engine_service.hpp"
 #include "model/tokenizer.hpp"
 #include "model/transformer.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 

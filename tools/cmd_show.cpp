@@ -1,7 +1,7 @@
 // envforge show EPISODE: one episode's verdict and transcript, readable or as JSON.
 #include <cstdio>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "datasets/run_stats.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"

@@ -6,7 +6,7 @@
 
 #include "envgen/code/code_kind.hpp"
 #include "envgen/search/search_kind.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"

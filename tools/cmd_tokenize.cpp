@@ -1,4 +1,6 @@
 // envforge tokenize: text to DeepSeek token ids and back, from the command line.
+#include "common/utf8.hpp"
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -8,7 +10,7 @@
 #include <string>
 
 #include "model/tokenizer.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/json.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
@@ -64,7 +66,7 @@ int cmd_tokenize(int argc, char** argv) {
             const std::string_view doc = std::string_view(all).substr(i + 4, n);
             const std::vector<int32_t> ids = tok.encode(doc);
             if (!a.flag("roundtrip")) out += join_ids(ids) + "\n";
-            else if (tok.decode(ids) != model::sanitize_utf8(doc)) {
+            else if (tok.decode(ids) != sanitize_utf8(doc)) {
                 if (failed++ < 5) std::fprintf(stderr, "document %zu (byte %zu) does not round-trip\n", docs, i);
             }
             i += 4 + n;

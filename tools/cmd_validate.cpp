@@ -1,7 +1,7 @@
 // envforge validate: every task's reference must pass N/N, null and the corrupted answers fail.
 #include <cstdio>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/pipeline.hpp"

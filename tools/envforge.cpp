@@ -4,7 +4,7 @@
 #include <string>
 
 #include "config.h"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace {

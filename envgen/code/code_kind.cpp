@@ -23,10 +23,10 @@
 #include "envgen/episode_workspace.hpp"
 #include "envgen/interp/interp_kind.hpp"
 #include "sandbox/session.hpp"
-#include "tasks/errors.hpp"
-#include "tasks/rng.hpp"
+#include "common/errors.hpp"
+#include "common/rng.hpp"
 #include "tasks/scripted_policy.hpp"
-#include "tasks/synth_util.hpp"
+#include "envgen/synth_util.hpp"
 
 namespace envforge {
 

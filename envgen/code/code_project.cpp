@@ -17,12 +17,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include "envgen/junit_runner.hpp"
-#include "envgen/mutate.hpp"
+#include "common/errors.hpp"
+#include "common/utf8.hpp"
 #include "envgen/episode_workspace.hpp"
 #include "envgen/interp/interp_kind.hpp"
+#include "envgen/junit_runner.hpp"
+#include "envgen/mutate.hpp"
 #include "sandbox/sandbox.hpp"
-#include "tasks/errors.hpp"
 
 #ifndef ENVFORGE_SOURCE_DIR
 #define ENVFORGE_SOURCE_DIR "."

@@ -9,7 +9,7 @@
 
 #include "datasets/sqlite.hpp"
 #include "tasks/environment.hpp"
-#include "tasks/synth_util.hpp"
+#include "envgen/synth_util.hpp"
 
 namespace envforge::general {
 

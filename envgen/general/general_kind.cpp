@@ -1,7 +1,7 @@
 #include "envgen/general/general_kind.hpp"
 
 #include "envgen/general/general_env.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge {
 

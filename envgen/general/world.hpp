@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "tasks/json.hpp"
-#include "tasks/rng.hpp"
-#include "tasks/synth_util.hpp"
+#include "common/rng.hpp"
+#include "envgen/synth_util.hpp"
 #include "tasks/task.hpp"
 
 namespace envforge::general {

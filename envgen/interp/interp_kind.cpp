@@ -13,9 +13,9 @@
 #include "envgen/episode_workspace.hpp"
 #include "envgen/interp/problems.hpp"
 #include "sandbox/session.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/scripted_policy.hpp"
-#include "tasks/synth_util.hpp"
+#include "envgen/synth_util.hpp"
 
 namespace envforge {
 
@@ -40,8 +40,8 @@ public:
         if (!box_) {
             try {
                 box_ = std::make_unique<sandbox::Sandbox>(io, g_backend, 64);
-            } catch (const std::runtime_error& e) {
-                throw std::runtime_error(std::string(e.what()) + " (use --sandbox none to run without isolation)");
+            } catch (const SandboxError& e) {
+                throw SandboxError(std::string(e.what()) + " (use --sandbox none to run without isolation)");
             }
         }
         return *box_;

@@ -3,9 +3,9 @@
 // prompt) and `submit(answer)`. Answers are compared by type.
 #pragma once
 
-#include "envgen/kind.hpp"
 #include <boost/asio/io_context.hpp>
 
+#include "envgen/kind.hpp"
 #include "sandbox/sandbox.hpp"
 
 namespace envforge {

@@ -7,7 +7,7 @@
 #include <set>
 #include <vector>
 
-#include "tasks/synth_util.hpp"
+#include "envgen/synth_util.hpp"
 
 namespace envforge::interp {
 

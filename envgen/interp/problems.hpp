@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "tasks/rng.hpp"
+#include "common/rng.hpp"
 
 namespace envforge::interp {
 

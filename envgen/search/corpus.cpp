@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <map>
 
-#include "tasks/rng.hpp"
+#include "common/rng.hpp"
 
 namespace envforge::search {
 

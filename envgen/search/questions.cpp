@@ -7,8 +7,8 @@
 #include <set>
 
 #include "envgen/search/search_index.hpp"
-#include "tasks/synth_util.hpp"
-#include "tasks/rng.hpp"
+#include "envgen/synth_util.hpp"
+#include "common/rng.hpp"
 
 namespace envforge::search {
 

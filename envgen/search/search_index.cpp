@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "common/process_owner.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::search {
 

@@ -6,8 +6,8 @@
 #include "envgen/search/search_index.hpp"
 #include "envgen/search/user_corpus.hpp"
 #include "envgen/search/world_cache.hpp"
-#include "tasks/errors.hpp"
-#include "tasks/synth_util.hpp"
+#include "common/errors.hpp"
+#include "envgen/synth_util.hpp"
 
 namespace envforge {
 

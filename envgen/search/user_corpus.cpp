@@ -10,9 +10,9 @@
 #include "envgen/search/questions.hpp"
 #include "envgen/search/search_index.hpp"
 #include "envgen/search/world_cache.hpp"
-#include "tasks/errors.hpp"
-#include "tasks/rng.hpp"
-#include "tasks/synth_util.hpp"
+#include "common/errors.hpp"
+#include "common/rng.hpp"
+#include "envgen/synth_util.hpp"
 
 namespace envforge::search {
 

@@ -3,8 +3,8 @@
 #include <map>
 #include <set>
 
-#include "tasks/synth_util.hpp"
-#include "tasks/rng.hpp"
+#include "envgen/synth_util.hpp"
+#include "common/rng.hpp"
 
 namespace envforge::search {
 

@@ -4,7 +4,7 @@
 #include <mutex>
 
 #include "envgen/search/search_index.hpp"
-#include "tasks/sha256.hpp"
+#include "common/sha256.hpp"
 
 namespace envforge::search {
 

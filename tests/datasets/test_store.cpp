@@ -10,7 +10,7 @@
 
 #include "envgen/kind.hpp"
 #include "datasets/store.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace envforge;

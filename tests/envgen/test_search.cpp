@@ -12,7 +12,7 @@
 #include "envgen/search/search_kind.hpp"
 #include "envgen/search/world_cache.hpp"
 #include "tasks/episode_runner.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/scripted_policy.hpp"
 #include "tests/play_script.hpp"
 

@@ -7,7 +7,7 @@
 #include "model/chat_encoding.hpp"
 #include "model/chat_server.hpp"
 #include "model/openai_policy.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 using namespace envforge;
 using namespace envforge::model;

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "tasks/context_policy.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 using namespace envforge;
 

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "common/utf8.hpp"
 #include "envgen/kind.hpp"
 #include "tasks/episode_runner.hpp"
 #include "tasks/scripted_policy.hpp"
@@ -169,13 +170,6 @@ TEST_CASE("episode_runner: broken model output is sanitised, failures are record
         CHECK(ep.status == EpisodeStatus::EnvError);
         CHECK(ep.error.find("env.domain 'nowhere'") != std::string::npos);
     }
-}
-
-TEST_CASE("episode_runner: sanitize_utf8") {
-    std::string s = "ok \xe4\xb8\xad \xc3";
-    CHECK(sanitize_utf8(s));
-    CHECK(s == "ok \xe4\xb8\xad \xef\xbf\xbd");
-    CHECK_FALSE(sanitize_utf8(s));
 }
 
 namespace {

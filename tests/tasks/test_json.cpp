@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/json.hpp"
-#include "tasks/sha256.hpp"
+#include "common/sha256.hpp"
 
 using namespace envforge;
 
@@ -46,14 +46,6 @@ TEST_CASE("json: malformed input is a one-line InvalidInput with the offset") {
 TEST_CASE("json: nesting deeper than the limit is rejected, not a stack overflow") {
     std::string deep(100000, '[');
     CHECK_THROWS_AS(Json::parse(deep), InvalidInput);
-}
-
-TEST_CASE("json: utf-8 validation") {
-    CHECK(is_valid_utf8("plain ascii"));
-    CHECK(is_valid_utf8("\xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80"));
-    CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
-    CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
-    CHECK_FALSE(is_valid_utf8("\xe4\xb8"));          // truncated
 }
 
 TEST_CASE("json: object helpers") {

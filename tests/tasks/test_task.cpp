@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/message.hpp"
 #include "tasks/task.hpp"
 

@@ -14,7 +14,7 @@
 
 #include "datasets/export.hpp"
 #include "envgen/kind.hpp"
-#include "tasks/rng.hpp"
+#include "common/rng.hpp"
 #include "tasks/scripted_policy.hpp"
 
 using namespace envforge;

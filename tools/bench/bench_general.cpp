@@ -16,7 +16,7 @@
 
 #include "datasets/store.hpp"
 #include "envgen/kind.hpp"
-#include "tasks/rng.hpp"
+#include "common/rng.hpp"
 #include "tasks/scripted_policy.hpp"
 
 using namespace envforge;

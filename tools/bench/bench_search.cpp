@@ -15,7 +15,7 @@
 #include "envgen/kind.hpp"
 #include "envgen/search/search_index.hpp"
 #include "envgen/search/world_cache.hpp"
-#include "tasks/rng.hpp"
+#include "common/rng.hpp"
 
 using namespace envforge;
 using namespace envforge::search;

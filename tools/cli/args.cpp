@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 
 namespace envforge::cli {
 

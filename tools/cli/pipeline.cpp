@@ -1,5 +1,4 @@
 #include "tools/cli/pipeline.hpp"
-#include "tools/cli/policy_options.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -11,11 +10,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/errors.hpp"
+#include "common/rng.hpp"
 #include "envgen/interp/interp_kind.hpp"
 #include "envgen/kind.hpp"
-#include "tasks/errors.hpp"
-#include "tasks/rng.hpp"
 #include "tasks/scripted_policy.hpp"
+#include "tools/cli/policy_options.hpp"
 #include "tools/cli/progress.hpp"
 
 namespace envforge::cli {

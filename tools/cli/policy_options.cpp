@@ -2,7 +2,7 @@
 
 #include "model/embedded_policy.hpp"
 #include "model/openai_policy.hpp"
-#include "tasks/errors.hpp"
+#include "common/errors.hpp"
 #include "tasks/scripted_policy.hpp"
 
 namespace envforge::cli {
