@@ -94,7 +94,7 @@ asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env
 }
 
 asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy,
-                                     int rollout, const EpisodeOptions& options) {
+                                     int rollout, EpisodeOptions options) {
     Episode ep;
     ep.task_id = task.id;
     ep.rollout = rollout;

@@ -70,8 +70,11 @@ inline constexpr size_t kMaxToolResultBytes = 256 << 10;
 boost::asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env,
                                                      const ToolCall& call);
 
+// A coroutine outlives the expression that starts it, so the small options are taken by value:
+// a reference to a temporary (run_episode(..., EpisodeOptions{})) dangled on the first suspend.
+// task, env and policy must outlive the episode.
 boost::asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy,
-                                            int rollout, const EpisodeOptions& options);
+                                            int rollout, EpisodeOptions options);
 
 struct WorkItem {
     const Task* task;
