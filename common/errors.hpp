@@ -32,5 +32,4 @@ struct SandboxError : std::runtime_error {
 // Programmer errors only; never on input from users, files or the network. Kept in release
 // builds: the checks sit at entry points (a kernel's shapes, a store's invariants), never in
 // inner loops, and a wrong shape read past a buffer is worse than an abort that names it.
-#define ENVFORGE_ASSERT(cond) \
-    ((cond) ? (void)0 : ::envforge::assert_fail(#cond, __FILE__, __LINE__))
+#define ENVFORGE_ASSERT(cond) ((cond) ? (void)0 : ::envforge::assert_fail(#cond, __FILE__, __LINE__))

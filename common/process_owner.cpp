@@ -24,7 +24,8 @@ std::string start_ticks(long pid) {
     if (close == std::string::npos) return "";
     std::istringstream rest(stat.substr(close + 2));
     std::string field;
-    for (int i = 3; i <= 22 && rest >> field; ++i) {}
+    for (int i = 3; i <= 22 && rest >> field; ++i) {
+    }
     return field;
 }
 

@@ -25,17 +25,19 @@ public:
         return static_cast<uint64_t>((static_cast<u128>(next()) * n) >> 64);
     }
     // Uniform integer in [lo, hi].
-    int64_t range(int64_t lo, int64_t hi) {
-        return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1)));
-    }
+    int64_t range(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1))); }
     // Uniform in [0, 1) with 53 random bits.
     double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     bool chance(int percent) { return below(100) < static_cast<uint64_t>(percent); }
 
     template <class T>
-    const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+    const T& pick(const std::vector<T>& v) {
+        return v[below(v.size())];
+    }
     template <class T, size_t N>
-    const T& pick(const T (&a)[N]) { return a[below(N)]; }
+    const T& pick(const T (&a)[N]) {
+        return a[below(N)];
+    }
 
     template <class T>
     void shuffle(std::vector<T>& v) {

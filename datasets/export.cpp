@@ -73,11 +73,11 @@ std::vector<EpisodeRef> episode_refs(const Store& store, const ExportOptions& o,
                  std::string("SELECT e.id, r.name, e.task_id, t.kind, e.rollout, e.status, e.reward, e.passed FROM episodes e "
                              "JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
                              "WHERE (?1 = '' OR r.name = ?1) AND (?2 = '' OR t.kind = ?2) AND (?3 = 0 OR e.passed = 1) "
-                             "AND e.status NOT IN ") + kInfraStatusesSql + " ORDER BY " + order);
+                             "AND e.status NOT IN ") +
+                     kInfraStatusesSql + " ORDER BY " + order);
     q.bind(1, o.run).bind(2, o.kind).bind(3, only_passed ? 1 : 0);
     std::vector<EpisodeRef> out;
-    while (q.step())
-        out.push_back({q.int64(0), q.text(1), q.text(2), q.text(3), q.text(5), q.int64(4), q.real(6), q.int64(7) != 0});
+    while (q.step()) out.push_back({q.int64(0), q.text(1), q.text(2), q.text(3), q.text(5), q.int64(4), q.real(6), q.int64(7) != 0});
     return out;
 }
 
@@ -170,8 +170,10 @@ private:
 };
 
 int64_t count_infra(const Store& store, const ExportOptions& o) {
-    std::string sql = std::string("SELECT count(*) FROM episodes e JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
-                                  "WHERE (?1 = '' OR r.name = ?1) AND (?2 = '' OR t.kind = ?2) AND e.status IN ") + kInfraStatusesSql;
+    std::string sql = std::string(
+                          "SELECT count(*) FROM episodes e JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
+                          "WHERE (?1 = '' OR r.name = ?1) AND (?2 = '' OR t.kind = ?2) AND e.status IN ") +
+                      kInfraStatusesSql;
     SqliteStmt q(const_cast<Store&>(store).db(), sql);
     q.bind(1, o.run).bind(2, o.kind);
     q.step();
@@ -244,8 +246,7 @@ std::pair<double, double> mean_std(const std::vector<double>& rewards) {
 std::vector<double> group_advantages(const std::vector<double>& rewards, Advantage mode) {
     const auto [mean, std] = mean_std(rewards);
     std::vector<double> a(rewards.size());
-    for (size_t i = 0; i < rewards.size(); ++i)
-        a[i] = mode == Advantage::ZScore ? (rewards[i] - mean) / (std + 1e-4) : rewards[i] - mean;
+    for (size_t i = 0; i < rewards.size(); ++i) a[i] = mode == Advantage::ZScore ? (rewards[i] - mean) / (std + 1e-4) : rewards[i] - mean;
     return a;
 }
 
@@ -368,7 +369,9 @@ void grpo_line(Formatter& f, const std::vector<EpisodeRef>& refs, size_t begin, 
     JsonText g(line);
     g.str("run", refs[begin].run).str("task_id", refs[begin].task_id).str("kind", refs[begin].kind).integer("difficulty", t.difficulty);
     g.raw("prompt", t.prompt).raw("tools", t.tools).integer("group_size", static_cast<int64_t>(end - begin));
-    g.num("mean_reward", mean).num("std_reward", std_reward).num("pass_rate", static_cast<double>(passed) / static_cast<double>(end - begin));
+    g.num("mean_reward", mean)
+        .num("std_reward", std_reward)
+        .num("pass_rate", static_cast<double>(passed) / static_cast<double>(end - begin));
     g.str("advantage", mode == Advantage::Mean ? "mean" : "zscore");
     g.member("rollouts").push_back('[');
     std::vector<Message> turns;
@@ -421,17 +424,17 @@ ExportCounts export_sft(const Store& store, const ExportOptions& o, const std::f
     n.infra_skipped = count_infra(store, o);
     const std::vector<EpisodeRef> refs = episode_refs(store, o, o.only_passed, "e.id");
     std::unordered_set<uint64_t> seen;
-    format_in_order(const_cast<Store&>(store).db().path(), refs.size(),
-                    [&](Formatter& f, size_t i, Record& r) { sft_line(f, refs[i], o.dedupe, r); },
-                    [&](Record& r) {
-                        if (o.dedupe && !seen.insert(r.hash).second) {
-                            ++n.duplicates;
-                            return;
-                        }
-                        write(r.text);
-                        ++n.records;
-                        n.episodes += r.episodes;
-                    });
+    format_in_order(
+        const_cast<Store&>(store).db().path(), refs.size(), [&](Formatter& f, size_t i, Record& r) { sft_line(f, refs[i], o.dedupe, r); },
+        [&](Record& r) {
+            if (o.dedupe && !seen.insert(r.hash).second) {
+                ++n.duplicates;
+                return;
+            }
+            write(r.text);
+            ++n.records;
+            n.episodes += r.episodes;
+        });
     return n;
 }
 
@@ -453,16 +456,17 @@ ExportCounts export_grpo(const Store& store, const ExportOptions& o, const std::
     std::vector<std::pair<int64_t, size_t>> order;
     for (size_t g = 0; g < groups.size(); ++g) order.emplace_back(first_id(groups[g]), g);
     std::sort(order.begin(), order.end());
-    format_in_order(const_cast<Store&>(store).db().path(), order.size(),
-                    [&](Formatter& f, size_t i, Record& r) {
-                        const auto& [begin, end] = groups[order[i].second];
-                        grpo_line(f, refs, begin, end, o.advantage, r);
-                    },
-                    [&](Record& r) {
-                        write(r.text);
-                        ++n.records;
-                        n.episodes += r.episodes;
-                    });
+    format_in_order(
+        const_cast<Store&>(store).db().path(), order.size(),
+        [&](Formatter& f, size_t i, Record& r) {
+            const auto& [begin, end] = groups[order[i].second];
+            grpo_line(f, refs, begin, end, o.advantage, r);
+        },
+        [&](Record& r) {
+            write(r.text);
+            ++n.records;
+            n.episodes += r.episodes;
+        });
     return n;
 }
 

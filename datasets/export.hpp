@@ -28,9 +28,9 @@ struct ExportOptions {
 };
 
 struct ExportCounts {
-    int64_t records = 0;      // lines written
-    int64_t episodes = 0;     // episodes in them
-    int64_t duplicates = 0;   // SFT with dedupe: transcripts left out as repeats
+    int64_t records = 0;        // lines written
+    int64_t episodes = 0;       // episodes in them
+    int64_t duplicates = 0;     // SFT with dedupe: transcripts left out as repeats
     int64_t infra_skipped = 0;  // infrastructure failures left out
 };
 

@@ -17,8 +17,8 @@ std::vector<PassRow> pass_rates(const Store& store, const std::string& run) {
     SqliteStmt q(const_cast<Store&>(store).db(),
                  std::string("SELECT r.name, t.kind, t.difficulty, e.task_id, count(*), sum(e.passed) FROM episodes e "
                              "JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
-                             "WHERE (?1 = '' OR r.name = ?1) AND e.status NOT IN ") + kInfraStatusesSql +
-                     " GROUP BY e.run_id, t.kind, t.difficulty, e.task_id ORDER BY e.run_id, t.kind, t.difficulty");
+                             "WHERE (?1 = '' OR r.name = ?1) AND e.status NOT IN ") +
+                     kInfraStatusesSql + " GROUP BY e.run_id, t.kind, t.difficulty, e.task_id ORDER BY e.run_id, t.kind, t.difficulty");
     q.bind(1, run);
     struct Task {
         int64_t n, c;

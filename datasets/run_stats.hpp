@@ -20,7 +20,7 @@ struct PassRow {
     std::string run, kind;
     int difficulty = 0;
     int64_t tasks = 0, episodes = 0, passed = 0;
-    int64_t mixed_groups = 0;         // tasks with some but not all rollouts passing
+    int64_t mixed_groups = 0;           // tasks with some but not all rollouts passing
     std::map<int64_t, double> pass_at;  // k -> mean pass@k over the tasks (k = 1, 2, 4, ... <= min rollouts)
     double pass_rate() const { return episodes ? static_cast<double>(passed) / static_cast<double>(episodes) : 0.0; }
 };
@@ -29,8 +29,8 @@ std::vector<PassRow> pass_rates(const Store& store, const std::string& run = "")
 struct Calibration {
     std::string run, kind;
     std::vector<std::pair<int, double>> levels;  // difficulty -> pass rate
-    int solved_up_to = 0;      // highest level such that it and every level below pass >= 50%; 0 = none
-    double mixed_group_share = 0;  // tasks whose rollouts disagree: where GRPO has a signal
+    int solved_up_to = 0;                        // highest level such that it and every level below pass >= 50%; 0 = none
+    double mixed_group_share = 0;                // tasks whose rollouts disagree: where GRPO has a signal
 };
 std::vector<Calibration> calibrate(const std::vector<PassRow>& rows);
 

@@ -7,8 +7,7 @@
 namespace envforge {
 
 SqliteDb::SqliteDb(const std::string& path, bool read_only, bool create) : path_(path) {
-    int flags = read_only ? SQLITE_OPEN_READONLY
-                          : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
+    int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
     flags |= SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
@@ -52,8 +51,7 @@ void SqliteTransaction::commit() {
 }
 
 SqliteStmt::SqliteStmt(const SqliteDb& db, std::string_view sql) : db_(db) {
-    if (sqlite3_prepare_v2(db.raw(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(db.raw(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
         db.fail("prepare '" + std::string(sql.substr(0, 60)) + "'");
 }
 
@@ -83,9 +81,7 @@ SqliteStmt& SqliteStmt::bind_null(int i) {
     sqlite3_bind_null(stmt_, i);
     return *this;
 }
-int SqliteStmt::param_index(const char* name) const {
-    return sqlite3_bind_parameter_index(stmt_, name);
-}
+int SqliteStmt::param_index(const char* name) const { return sqlite3_bind_parameter_index(stmt_, name); }
 int SqliteStmt::param_count() const { return sqlite3_bind_parameter_count(stmt_); }
 const char* SqliteStmt::param_name(int i) const { return sqlite3_bind_parameter_name(stmt_, i); }
 

@@ -69,7 +69,10 @@ public:
     const char* param_name(int i) const;
 
     bool step();  // true while a row is available
-    void run() { step(); reset(); }
+    void run() {
+        step();
+        reset();
+    }
     void reset();
 
     int columns() const;

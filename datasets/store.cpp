@@ -110,8 +110,7 @@ std::vector<int32_t> unpack_ids(const std::string& blob) {
     std::vector<int32_t> ids(blob.size() / 4);
     for (size_t i = 0; i < ids.size(); ++i) {
         uint32_t v = 0;
-        for (int b = 0; b < 4; ++b)
-            v |= uint32_t(static_cast<unsigned char>(blob[4 * i + static_cast<size_t>(b)])) << (8 * b);
+        for (int b = 0; b < 4; ++b) v |= uint32_t(static_cast<unsigned char>(blob[4 * i + static_cast<size_t>(b)])) << (8 * b);
         ids[i] = static_cast<int32_t>(v);
     }
     return ids;
@@ -139,8 +138,7 @@ Store::Store(const std::string& path, bool read_only) {
             SqliteStmt v(*db_, "PRAGMA user_version");
             v.step();
             if (v.int64(0) != kStoreSchemaVersion)
-                throw IoError("database '" + path + "': schema version " +
-                              std::to_string(v.int64(0)) + ", expected " +
+                throw IoError("database '" + path + "': schema version " + std::to_string(v.int64(0)) + ", expected " +
                               std::to_string(kStoreSchemaVersion) + " (open it once for writing)");
         }
     }
@@ -161,8 +159,7 @@ void Store::migrate() {
     v.reset();
     if (version > kStoreSchemaVersion)
         throw IoError("database '" + db_->path() + "': schema version " + std::to_string(version) +
-                      " is newer than this envforge understands (" +
-                      std::to_string(kStoreSchemaVersion) + ")");
+                      " is newer than this envforge understands (" + std::to_string(kStoreSchemaVersion) + ")");
     if (version == kStoreSchemaVersion) return;
     // BEGIN IMMEDIATE (SqliteTransaction) takes the write lock before the version is read again,
     // so two processes opening an old store at once migrate it once.
@@ -196,8 +193,7 @@ size_t Store::add_tasks(const std::vector<Task>& tasks) {
 }
 
 std::vector<Task> Store::load_tasks(const TaskFilter& f) const {
-    SqliteStmt q(*db_,
-                 "SELECT json FROM tasks WHERE (?1 = '' OR kind = ?1) ORDER BY rowid LIMIT ?2");
+    SqliteStmt q(*db_, "SELECT json FROM tasks WHERE (?1 = '' OR kind = ?1) ORDER BY rowid LIMIT ?2");
     q.bind(1, f.kind).bind(2, f.limit);
     std::vector<Task> out;
     while (q.step()) {
@@ -225,8 +221,7 @@ int64_t Store::count_tasks(const std::string& kind) const {
     return q.int64(0);
 }
 
-int64_t Store::ensure_run(const std::string& name, const std::string& policy,
-                          const std::string& context_policy, const Json& config) {
+int64_t Store::ensure_run(const std::string& name, const std::string& policy, const std::string& context_policy, const Json& config) {
     if (auto r = find_run(name)) return r->id;
     SqliteStmt ins(*db_, "INSERT INTO runs(name,policy,context_policy,config) VALUES(?,?,?,?)");
     ins.bind(1, name).bind(2, policy).bind(3, context_policy).bind(4, config.dump());
@@ -291,16 +286,16 @@ void Store::write_batch() {
     SqliteTransaction tx(*db_);
     // A retried infrastructure failure gives way to the new outcome (its messages go with it,
     // ON DELETE CASCADE); a finished episode is never replaced.
-    SqliteStmt retry_del(*db_, std::string("DELETE FROM episodes WHERE run_id = ? AND task_id = ? AND rollout = ? AND status IN ") +
-                                   kInfraStatusesSql);
+    SqliteStmt retry_del(
+        *db_, std::string("DELETE FROM episodes WHERE run_id = ? AND task_id = ? AND rollout = ? AND status IN ") + kInfraStatusesSql);
     // INSERT OR IGNORE: a (run, task, rollout) already finished is never duplicated.
     SqliteStmt ep_ins(*db_,
-        "INSERT OR IGNORE INTO episodes(run_id,task_id,rollout,status,reward,passed,verdict,"
-        "final_answer,turns,tool_calls,prompt_tokens,completion_tokens,seconds,error) "
-        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                      "INSERT OR IGNORE INTO episodes(run_id,task_id,rollout,status,reward,passed,verdict,"
+                      "final_answer,turns,tool_calls,prompt_tokens,completion_tokens,seconds,error) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     SqliteStmt msg_ins(*db_,
-        "INSERT INTO messages(episode_id,idx,role,content,reasoning,tool_calls,tool_call_id,"
-        "name,is_error,prompt_ids,completion_ids,raw) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+                       "INSERT INTO messages(episode_id,idx,role,content,reasoning,tool_calls,tool_call_id,"
+                       "name,is_error,prompt_ids,completion_ids,raw) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     std::string buf;
     for (const auto& [run_id, ep] : pending_) {
         retry_del.bind(1, run_id).bind(2, ep.task_id).bind(3, ep.rollout);
@@ -359,12 +354,12 @@ void Store::write_batch() {
 }
 
 std::vector<EpisodeRow> Store::episodes(const EpisodeFilter& f) const {
-    SqliteStmt q(*db_,
-        std::string("SELECT e.id, e.run_id, r.name, e.task_id, t.kind, e.rollout, e.status, e.reward, e.passed,"
-        " e.verdict, e.final_answer, e.turns, e.tool_calls, e.seconds, e.error "
-        "FROM episodes e JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
-        "WHERE (?1 = '' OR r.name = ?1) AND (?2 < 0 OR e.id = ?2) AND (?3 = 0 OR e.passed = 1) "
-        "AND (?4 = '' OR t.kind = ?4) AND (?5 = 1 OR e.status NOT IN ") + kInfraStatusesSql + ") ORDER BY e.id");
+    SqliteStmt q(*db_, std::string("SELECT e.id, e.run_id, r.name, e.task_id, t.kind, e.rollout, e.status, e.reward, e.passed,"
+                                   " e.verdict, e.final_answer, e.turns, e.tool_calls, e.seconds, e.error "
+                                   "FROM episodes e JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
+                                   "WHERE (?1 = '' OR r.name = ?1) AND (?2 < 0 OR e.id = ?2) AND (?3 = 0 OR e.passed = 1) "
+                                   "AND (?4 = '' OR t.kind = ?4) AND (?5 = 1 OR e.status NOT IN ") +
+                           kInfraStatusesSql + ") ORDER BY e.id");
     q.bind(1, f.run).bind(2, f.episode_id).bind(3, f.only_passed ? 1 : 0).bind(4, f.kind).bind(5, f.include_infra ? 1 : 0);
     std::vector<EpisodeRow> out;
     while (q.step()) {
@@ -391,7 +386,8 @@ std::vector<EpisodeRow> Store::episodes(const EpisodeFilter& f) const {
 
 std::vector<Message> Store::messages(int64_t episode_id) const {
     if (!messages_stmt_)
-        messages_stmt_ = std::make_unique<SqliteStmt>(*db_,
+        messages_stmt_ = std::make_unique<SqliteStmt>(
+            *db_,
             "SELECT role, content, reasoning, tool_calls, tool_call_id, name, is_error, prompt_ids,"
             " completion_ids, raw FROM messages WHERE episode_id = ? ORDER BY idx");
     SqliteStmt& q = *messages_stmt_;
@@ -425,8 +421,8 @@ std::vector<Message> Store::messages(int64_t episode_id) const {
 void Store::put_validations(const std::vector<ValidationRow>& rows) {
     SqliteTransaction tx(*db_);
     SqliteStmt ins(*db_,
-        "INSERT OR REPLACE INTO validations(task_id,probe,expect_pass,passed,reward,ok,details)"
-        " VALUES(?,?,?,?,?,?,?)");
+                   "INSERT OR REPLACE INTO validations(task_id,probe,expect_pass,passed,reward,ok,details)"
+                   " VALUES(?,?,?,?,?,?,?)");
     for (const auto& r : rows) {
         ins.bind(1, r.task_id).bind(2, r.probe).bind(3, r.expect_pass ? 1 : 0);
         ins.bind(4, r.passed ? 1 : 0).bind(5, r.reward).bind(6, r.ok ? 1 : 0);

@@ -25,10 +25,10 @@ struct TaskFilter {
 
 // Which episodes Store::episodes returns.
 struct EpisodeFilter {
-    std::string run;         // empty: every run
-    int64_t episode_id = -1; // one episode
+    std::string run;          // empty: every run
+    int64_t episode_id = -1;  // one episode
     bool only_passed = false;
-    std::string kind;        // empty: every kind
+    std::string kind;           // empty: every kind
     bool include_infra = true;  // episodes that ended in policy_error / env_error
 };
 
@@ -78,8 +78,7 @@ public:
     int64_t count_tasks(const std::string& kind = "") const;
 
     // Runs.
-    int64_t ensure_run(const std::string& name, const std::string& policy,
-                       const std::string& context_policy, const Json& config);
+    int64_t ensure_run(const std::string& name, const std::string& policy, const std::string& context_policy, const Json& config);
     std::optional<RunInfo> find_run(const std::string& name) const;
     std::vector<RunInfo> runs() const;
     // (task id, rollout) pairs a run has finished: resume skips them. Episodes that ended in an

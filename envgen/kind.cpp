@@ -58,8 +58,8 @@ std::vector<std::string> kind_names() {
     return out;
 }
 
-std::vector<Task> synthesize_many(const EnvKind& kind, const std::vector<SynthRequest>& requests,
-                                  unsigned threads, const std::function<void()>& on_task) {
+std::vector<Task> synthesize_many(const EnvKind& kind, const std::vector<SynthRequest>& requests, unsigned threads,
+                                  const std::function<void()>& on_task) {
     std::mutex on_task_mu;
     std::vector<Task> out(requests.size());
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());

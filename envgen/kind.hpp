@@ -22,8 +22,8 @@ struct Probe {
 struct SynthRequest {
     uint64_t seed = 0;
     int difficulty = 1;
-    size_t index = 0;     // position in the batch (round-robin over sub-domains)
-    Json options;         // kind-specific (e.g. {"domain": "trip"})
+    size_t index = 0;  // position in the batch (round-robin over sub-domains)
+    Json options;      // kind-specific (e.g. {"domain": "trip"})
 };
 
 class EnvKind {
@@ -41,15 +41,15 @@ public:
     virtual std::vector<Probe> probes(const Task& task) const;
 };
 
-const EnvKind* find_kind(std::string_view name);  // nullptr when unknown
+const EnvKind* find_kind(std::string_view name);     // nullptr when unknown
 const EnvKind& require_kind(std::string_view name);  // throws InvalidInput listing known kinds
 std::vector<std::string> kind_names();
 
 // Synthesizes many requests on `threads` threads (0: all cores). Output order follows the
 // requests, so the result is identical for any thread count.
 // `on_task`, when given, is called after each task (from the worker threads, one at a time).
-std::vector<Task> synthesize_many(const EnvKind& kind, const std::vector<SynthRequest>& requests,
-                                  unsigned threads = 0, const std::function<void()>& on_task = {});
+std::vector<Task> synthesize_many(const EnvKind& kind, const std::vector<SynthRequest>& requests, unsigned threads = 0,
+                                  const std::function<void()>& on_task = {});
 
 // Reference, null, then the kind's own probes.
 std::vector<Probe> all_probes(const Task& task);

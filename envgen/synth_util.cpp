@@ -4,31 +4,21 @@
 
 namespace envforge {
 
-Json str_prop(std::string description) {
-    return Json::object({{"type", "string"}, {"description", std::move(description)}});
-}
-Json int_prop(std::string description) {
-    return Json::object({{"type", "integer"}, {"description", std::move(description)}});
-}
-Json num_prop(std::string description) {
-    return Json::object({{"type", "number"}, {"description", std::move(description)}});
-}
+Json str_prop(std::string description) { return Json::object({{"type", "string"}, {"description", std::move(description)}}); }
+Json int_prop(std::string description) { return Json::object({{"type", "integer"}, {"description", std::move(description)}}); }
+Json num_prop(std::string description) { return Json::object({{"type", "number"}, {"description", std::move(description)}}); }
 Json enum_prop(std::string description, std::vector<std::string> values) {
     JsonArray vals;
     for (auto& v : values) vals.emplace_back(std::move(v));
-    return Json::object(
-        {{"type", "string"}, {"description", std::move(description)}, {"enum", Json(std::move(vals))}});
+    return Json::object({{"type", "string"}, {"description", std::move(description)}, {"enum", Json(std::move(vals))}});
 }
-Json object_schema(std::vector<std::pair<std::string, Json>> props,
-                   std::vector<std::string> required) {
+Json object_schema(std::vector<std::pair<std::string, Json>> props, std::vector<std::string> required) {
     Json p = Json::object();
     for (auto& [k, v] : props) p.set(k, std::move(v));
     JsonArray req;
     for (auto& r : required) req.emplace_back(std::move(r));
-    return Json::object({{"type", "object"},
-                         {"properties", std::move(p)},
-                         {"required", Json(std::move(req))},
-                         {"additionalProperties", false}});
+    return Json::object(
+        {{"type", "object"}, {"properties", std::move(p)}, {"required", Json(std::move(req))}, {"additionalProperties", false}});
 }
 
 Json reference_json(Json turns, Json answer, JsonArray probes) {
@@ -50,20 +40,17 @@ std::string unique_name(Rng& rng, std::set<std::string>& taken, std::string (*ma
 namespace {
 
 // Syllables chosen to read as plausible but fictional place and family names.
-const char* const kOnset[] = {"b", "br", "c", "d", "dr", "f", "g", "gl", "h", "k", "kr", "l", "m",
-                              "n", "p", "qu", "r", "s", "st", "t", "tr", "v", "w", "z", "th", "sk"};
+const char* const kOnset[] = {"b", "br", "c",  "d", "dr", "f",  "g", "gl", "h", "k", "kr", "l",  "m",
+                              "n", "p",  "qu", "r", "s",  "st", "t", "tr", "v", "w", "z",  "th", "sk"};
 const char* const kVowel[] = {"a", "e", "i", "o", "u", "ae", "ei", "ou", "y", "ia"};
 const char* const kCoda[] = {"n", "r", "l", "s", "th", "nd", "rk", "m", "x", "v", "", "ck", "lt"};
 const char* const kPlaceEnd[] = {"holm", "ford", "mere", "wick", "gate", "vale", "burg", "stad",
-                                 "ora", "ino", "ara", "heim", "by", "port", "crest"};
-const char* const kGiven[] = {"Alder", "Brisa", "Caius", "Delphine", "Ezra", "Fenna", "Galen",
-                              "Hesper", "Ilse", "Jory", "Kestrel", "Liora", "Maelis", "Nevin",
-                              "Orla", "Perrin", "Quilla", "Rowan", "Sable", "Tamsin", "Ulric",
-                              "Vesna", "Wren", "Yara", "Zephyr", "Anouk", "Bram", "Cosima"};
+                                 "ora",  "ino",  "ara",  "heim", "by",   "port", "crest"};
+const char* const kGiven[] = {"Alder",   "Brisa", "Caius",  "Delphine", "Ezra",   "Fenna",  "Galen",  "Hesper", "Ilse",  "Jory",
+                              "Kestrel", "Liora", "Maelis", "Nevin",    "Orla",   "Perrin", "Quilla", "Rowan",  "Sable", "Tamsin",
+                              "Ulric",   "Vesna", "Wren",   "Yara",     "Zephyr", "Anouk",  "Bram",   "Cosima"};
 
-std::string syllable(Rng& rng) {
-    return std::string(rng.pick(kOnset)) + rng.pick(kVowel) + rng.pick(kCoda);
-}
+std::string syllable(Rng& rng) { return std::string(rng.pick(kOnset)) + rng.pick(kVowel) + rng.pick(kCoda); }
 
 std::string capitalise(std::string s) {
     if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
@@ -72,13 +59,9 @@ std::string capitalise(std::string s) {
 
 }  // namespace
 
-std::string place_name(Rng& rng) {
-    return capitalise(syllable(rng) + rng.pick(kPlaceEnd));
-}
+std::string place_name(Rng& rng) { return capitalise(syllable(rng) + rng.pick(kPlaceEnd)); }
 
-std::string person_name(Rng& rng) {
-    return std::string(rng.pick(kGiven)) + " " + capitalise(syllable(rng) + syllable(rng));
-}
+std::string person_name(Rng& rng) { return std::string(rng.pick(kGiven)) + " " + capitalise(syllable(rng) + syllable(rng)); }
 
 std::string brand_name(Rng& rng) { return capitalise(syllable(rng) + rng.pick(kVowel)); }
 
@@ -103,8 +86,7 @@ std::string date_string(int64_t z) {
     const int64_t m = mp < 10 ? mp + 3 : mp - 9;
     const int64_t y = yoe + era * 400 + (m <= 2);
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m),
-                  static_cast<int>(d));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
     return buf;
 }
 
@@ -120,8 +102,7 @@ Verdict Checks::verdict() const {
     v.passed = failed_ == 0 && !items_.empty();
     v.reward = v.passed ? 1.0 : 0.0;
     const double n = static_cast<double>(items_.size());
-    v.details = Json::object({{"checks", Json(items_)},
-                              {"score", n > 0 ? (n - failed_) / n : 0.0}});
+    v.details = Json::object({{"checks", Json(items_)}, {"score", n > 0 ? (n - failed_) / n : 0.0}});
     return v;
 }
 

@@ -19,8 +19,7 @@ Json str_prop(std::string description);
 Json int_prop(std::string description);
 Json num_prop(std::string description);
 Json enum_prop(std::string description, std::vector<std::string> values);
-Json object_schema(std::vector<std::pair<std::string, Json>> props,
-                   std::vector<std::string> required);
+Json object_schema(std::vector<std::pair<std::string, Json>> props, std::vector<std::string> required);
 
 // A task's `reference`: gold turns, the expected answer and the validation probes (moved in).
 Json reference_json(Json turns, Json answer, JsonArray probes);

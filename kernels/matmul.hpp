@@ -12,7 +12,7 @@ struct MatmulParams {
     const float* x;  // [n_tok, k], row stride k
     const void* w;   // [n, k] row-major, element type w_type
     DType w_type;
-    float* y;        // [n_tok, n], row stride n
+    float* y;  // [n_tok, n], row stride n
     int64_t n_tok, n, k;
 };
 

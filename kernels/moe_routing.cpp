@@ -19,9 +19,7 @@ std::vector<ExpertChoice> moe_route_cpu(const float* logits, const float* bias, 
         score[e] = 1.0f / (1.0f + std::exp(-logits[e]));
         choice[e] = score[e] + (bias ? bias[e] : 0.0f);
     }
-    auto by_value = [](const std::vector<float>& v) {
-        return [&v](int64_t a, int64_t b) { return v[a] != v[b] ? v[a] > v[b] : a < b; };
-    };
+    auto by_value = [](const std::vector<float>& v) { return [&v](int64_t a, int64_t b) { return v[a] != v[b] ? v[a] > v[b] : a < b; }; };
     // Group score: the sum of the group's two best choice scores.
     std::vector<float> group_score(static_cast<size_t>(p.n_group));
     for (int64_t g = 0; g < p.n_group; ++g) {

@@ -6,10 +6,10 @@
 namespace envforge::kernels {
 
 struct NormParams {
-    const float* x;     // [n_row, d]
-    const float* w;     // [d] scale
-    const float* b;     // [d] bias (LayerNorm only; nullptr for RMSNorm)
-    float* out;         // [n_row, d]; may equal x
+    const float* x;  // [n_row, d]
+    const float* w;  // [d] scale
+    const float* b;  // [d] bias (LayerNorm only; nullptr for RMSNorm)
+    float* out;      // [n_row, d]; may equal x
     int64_t n_row, d;
     float eps;
 };

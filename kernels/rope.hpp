@@ -9,15 +9,15 @@
 namespace envforge::kernels {
 
 struct RopeTable {
-    int64_t d_rope = 0;       // rotated dims; d_rope / 2 frequencies
-    std::vector<float> cos;   // [max_pos, d_rope / 2]
+    int64_t d_rope = 0;      // rotated dims; d_rope / 2 frequencies
+    std::vector<float> cos;  // [max_pos, d_rope / 2]
     std::vector<float> sin;
     int64_t max_pos() const { return d_rope ? static_cast<int64_t>(cos.size()) / (d_rope / 2) : 0; }
 };
 
 struct YarnParams {
     double theta = 10000;
-    double factor = 1;            // 1 = plain RoPE
+    double factor = 1;  // 1 = plain RoPE
     double original_max_pos = 4096;
     double beta_fast = 32, beta_slow = 1;
     double mscale = 1, mscale_all_dim = 0;

@@ -19,8 +19,7 @@ template <class CompletionToken>
 auto async_generate(EngineService& service, GenerationRequest req, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(GenerationResult)>(
         [&service](auto handler, GenerationRequest r) {
-            auto ex = boost::asio::prefer(boost::asio::get_associated_executor(handler),
-                                          boost::asio::execution::outstanding_work.tracked);
+            auto ex = boost::asio::prefer(boost::asio::get_associated_executor(handler), boost::asio::execution::outstanding_work.tracked);
             auto h = std::make_shared<decltype(handler)>(std::move(handler));
             r.on_done = [h, ex](GenerationResult&& result) {
                 boost::asio::post(ex, [h, res = std::move(result)]() mutable { (*h)(std::move(res)); });

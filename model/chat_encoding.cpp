@@ -20,15 +20,22 @@ std::string tools_block(const std::vector<ToolSpec>& tools) {
     }
     const std::string d = kDsmlS;
     return "## Tools\n\nYou have access to a set of tools you can use to answer the user's question.\n"
-           "You can invoke functions by writing a \"<" + d + "function_calls>\" block like the following as part of your reply to the user:\n"
-           "<" + d + "function_calls>\n<" + d + "invoke name=\"$FUNCTION_NAME\">\n<" + d +
-           "parameter name=\"$PARAMETER_NAME\" string=\"true|false\">$PARAMETER_VALUE</" + d + "parameter>\n...\n</" + d + "invoke>\n<" + d +
-           "invoke name=\"$FUNCTION_NAME2\">\n...\n</" + d + "invoke>\n</" + d + "function_calls>\n\n"
+           "You can invoke functions by writing a \"<" +
+           d +
+           "function_calls>\" block like the following as part of your reply to the user:\n"
+           "<" +
+           d + "function_calls>\n<" + d + "invoke name=\"$FUNCTION_NAME\">\n<" + d +
+           "parameter name=\"$PARAMETER_NAME\" string=\"true|false\">$PARAMETER_VALUE</" + d + "parameter>\n...\n</" + d + "invoke>\n<" +
+           d + "invoke name=\"$FUNCTION_NAME2\">\n...\n</" + d + "invoke>\n</" + d +
+           "function_calls>\n\n"
            "String and scalar parameters should be specified as is without any escaping or quotes, while lists and objects should use JSON "
            "format. The \"string\" attribute should be set to \"true\" for string type parameters and \"false\" for other types (numbers, "
            "booleans, arrays, objects).\n\n"
-           "If the thinking_mode is enabled, then after function results you should strongly consider outputting a thinking block. Here is an "
-           "example:\n\n<" + d + "function_calls>\n...\n</" + d + "function_calls>\n\n<function_results>\n...\n</function_results>\n\n"
+           "If the thinking_mode is enabled, then after function results you should strongly consider outputting a thinking block. Here is "
+           "an "
+           "example:\n\n<" +
+           d + "function_calls>\n...\n</" + d +
+           "function_calls>\n\n<function_results>\n...\n</function_results>\n\n"
            "<think>...thinking about results</think>\n\nHere are the functions available in JSONSchema format:\n<functions>\n" +
            schemas + "\n</functions>\n";
 }
@@ -60,7 +67,8 @@ std::string dsml_arguments(const ToolCall& call) {
 std::string dsml_calls(const std::vector<ToolCall>& calls) {
     std::string inner;
     for (size_t i = 0; i < calls.size(); ++i)
-        inner += (i ? "\n" : "") + ("<" + kDsmlS + "invoke name=\"" + calls[i].name + "\">\n" + dsml_arguments(calls[i]) + "\n</" + kDsmlS + "invoke>");
+        inner += (i ? "\n" : "") +
+                 ("<" + kDsmlS + "invoke name=\"" + calls[i].name + "\">\n" + dsml_arguments(calls[i]) + "\n</" + kDsmlS + "invoke>");
     return "\n\n<" + kDsmlS + "function_calls>\n" + inner + "\n</" + kDsmlS + "function_calls>";
 }
 
@@ -200,7 +208,8 @@ std::string parse_calls(std::string_view body, std::vector<ToolCall>& calls, con
         while (i < body.size() && (body[i] == '\n' || body[i] == ' ' || body[i] == '\r' || body[i] == '\t')) ++i;
     };
     for (skip_ws(); i < body.size(); skip_ws()) {
-        if (body.substr(i, inv_open.size()) != inv_open) return "expected <" + kDsmlS + "invoke name=\"...\"> at offset " + std::to_string(i);
+        if (body.substr(i, inv_open.size()) != inv_open)
+            return "expected <" + kDsmlS + "invoke name=\"...\"> at offset " + std::to_string(i);
         i += inv_open.size();
         std::string name;
         if (!read_attr(body, i, "name", name) || i >= body.size() || body[i] != '>') return "an invoke needs name=\"...\">";

@@ -39,8 +39,8 @@ std::string encode_chat(const std::vector<Message>& messages, const std::vector<
 std::string python_json(const Json& v);
 
 struct ParsedCompletion {
-    Message message;    // role assistant: reasoning, content, tool calls with JSON arguments
-    std::string error;  // "" when the text followed the format
+    Message message;        // role assistant: reasoning, content, tool calls with JSON arguments
+    std::string error;      // "" when the text followed the format
     bool finished = false;  // the completion ended with <｜end▁of▁sentence｜>
 };
 

@@ -49,7 +49,9 @@ struct HttpError {
 };
 
 Json error_body(const std::string& message, const std::string& type, const std::string& param = "") {
-    return Json::object({{"error", Json::object({{"message", message}, {"type", type}, {"param", param.empty() ? Json() : Json(param)}, {"code", Json()}})}});
+    return Json::object(
+        {{"error",
+          Json::object({{"message", message}, {"type", type}, {"param", param.empty() ? Json() : Json(param)}, {"code", Json()}})}});
 }
 
 Response json_response(http::status status, const Json& body) {
@@ -105,7 +107,9 @@ ChatRequest parse_request(const std::string& text, const State& st) {
         throw HttpError{http::status::bad_request, "'messages' must be a non-empty array", "invalid_request_error", "messages"};
     size_t i = 0;
     for (const Json& m : msgs->as_array()) {
-        if (!m.is_object()) throw HttpError{http::status::bad_request, "messages[" + std::to_string(i) + "] must be an object", "invalid_request_error", "messages"};
+        if (!m.is_object())
+            throw HttpError{http::status::bad_request, "messages[" + std::to_string(i) + "] must be an object", "invalid_request_error",
+                            "messages"};
         Json copy = m;
         std::string role = m.get_string("role");
         if (role == "developer") role = "system";
@@ -114,7 +118,8 @@ ChatRequest parse_request(const std::string& text, const State& st) {
         try {
             r.messages.push_back(Message::from_json(copy));
         } catch (const std::exception& e) {
-            throw HttpError{http::status::bad_request, "messages[" + std::to_string(i) + "]: " + e.what(), "invalid_request_error", "messages"};
+            throw HttpError{http::status::bad_request, "messages[" + std::to_string(i) + "]: " + e.what(), "invalid_request_error",
+                            "messages"};
         }
         ++i;
     }
@@ -123,7 +128,8 @@ ChatRequest parse_request(const std::string& text, const State& st) {
         for (const Json& t : tools->as_array()) {
             const Json* fn = t.find("function");
             if (!fn || !fn->is_object() || fn->get_string("name").empty())
-                throw HttpError{http::status::bad_request, "each tool needs {\"type\": \"function\", \"function\": {\"name\": ...}}", "invalid_request_error", "tools"};
+                throw HttpError{http::status::bad_request, "each tool needs {\"type\": \"function\", \"function\": {\"name\": ...}}",
+                                "invalid_request_error", "tools"};
             ToolSpec s;
             s.name = fn->get_string("name");
             s.description = fn->get_string("description");
@@ -131,12 +137,14 @@ ChatRequest parse_request(const std::string& text, const State& st) {
             r.tools.push_back(std::move(s));
         }
     r.mode = st.o.default_mode;
-    if (const Json* th = j.find("thinking"); th && th->is_object()) r.mode = th->get_string("type") == "disabled" ? ThinkingMode::Chat : ThinkingMode::Thinking;
+    if (const Json* th = j.find("thinking"); th && th->is_object())
+        r.mode = th->get_string("type") == "disabled" ? ThinkingMode::Chat : ThinkingMode::Thinking;
     r.sampling.temperature = j.get_number("temperature", 1.0);
     r.sampling.top_p = j.get_number("top_p", 1.0);
     r.sampling.top_k = j.get_int("top_k", 0);
     if (r.sampling.temperature < 0 || r.sampling.temperature > 2 || r.sampling.top_p <= 0 || r.sampling.top_p > 1)
-        throw HttpError{http::status::bad_request, "temperature must be in [0, 2] and top_p in (0, 1]", "invalid_request_error", "temperature"};
+        throw HttpError{http::status::bad_request, "temperature must be in [0, 2] and top_p in (0, 1]", "invalid_request_error",
+                        "temperature"};
     r.seed = static_cast<uint64_t>(j.get_int("seed", static_cast<int64_t>(st.next_id.load())));
     r.max_tokens = j.get_int("max_completion_tokens", j.get_int("max_tokens", st.o.default_max_tokens));
     if (r.max_tokens < 1) throw HttpError{http::status::bad_request, "max_tokens must be positive", "invalid_request_error", "max_tokens"};
@@ -151,7 +159,8 @@ ChatRequest parse_request(const std::string& text, const State& st) {
 Json openai_message_json(const ParsedCompletion& p, ThinkingMode mode) {
     Json m = Json::object({{"role", "assistant"}});
     std::string content = p.message.content.value_or("");
-    if (!p.error.empty() && !p.message.tool_calls.empty()) content += p.message.tool_calls[0].arguments;  // unparsable DSML stays visible as text
+    if (!p.error.empty() && !p.message.tool_calls.empty())
+        content += p.message.tool_calls[0].arguments;  // unparsable DSML stays visible as text
     m.set("content", content);
     if (mode == ThinkingMode::Thinking) m.set("reasoning_content", p.message.reasoning.value_or(""));
     if (p.error.empty() && !p.message.tool_calls.empty()) {
@@ -171,7 +180,8 @@ std::string finish_reason(const GenerationResult& r, const ParsedCompletion& p) 
 
 Json usage_json(const GenerationResult& r) {
     const auto completion = static_cast<int64_t>(r.tokens.size());
-    return Json::object({{"prompt_tokens", r.prompt_tokens}, {"completion_tokens", completion}, {"total_tokens", r.prompt_tokens + completion}});
+    return Json::object(
+        {{"prompt_tokens", r.prompt_tokens}, {"completion_tokens", completion}, {"total_tokens", r.prompt_tokens + completion}});
 }
 
 // Splits the growing completion into reasoning and content deltas for streaming, holding back
@@ -235,14 +245,20 @@ private:
 Json delta(const char* key, const std::string& value) { return Json::object({{key, value}}); }
 Json role_delta() { return Json::object({{"role", "assistant"}, {"content", ""}}); }
 Json chunk_json(const std::string& id, int64_t created, const std::string& model, Json delta, Json finish) {
+    return Json::object(
+        {{"id", id},
+         {"object", "chat.completion.chunk"},
+         {"created", created},
+         {"model", model},
+         {"choices", Json(JsonArray{Json::object({{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}})})}});
+}
+Json usage_chunk(const std::string& id, int64_t created, const std::string& model, const GenerationResult& r) {
     return Json::object({{"id", id},
                          {"object", "chat.completion.chunk"},
                          {"created", created},
                          {"model", model},
-                         {"choices", Json(JsonArray{Json::object({{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}})})}});
-}
-Json usage_chunk(const std::string& id, int64_t created, const std::string& model, const GenerationResult& r) {
-    return Json::object({{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model}, {"choices", Json::array()}, {"usage", usage_json(r)}});
+                         {"choices", Json::array()},
+                         {"usage", usage_json(r)}});
 }
 Json tool_calls_delta(const std::vector<ToolCall>& calls) {
     JsonArray out;
@@ -274,10 +290,11 @@ public:
             boost::system::error_code ec;
             co_await http::async_read(sock_, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
             if (ec == http::error::body_limit) {
-                co_await write(json_response(http::status::payload_too_large,
-                                             error_body("the request body is larger than " + std::to_string(st_.o.max_body_bytes) + " bytes",
-                                                        "invalid_request_error")),
-                               false);
+                co_await write(
+                    json_response(http::status::payload_too_large,
+                                  error_body("the request body is larger than " + std::to_string(st_.o.max_body_bytes) + " bytes",
+                                             "invalid_request_error")),
+                    false);
                 break;
             }
             if (ec) break;
@@ -313,13 +330,16 @@ private:
         if (const size_t q = target.find('?'); q != std::string::npos) target.resize(q);
         if (target == "/v1/models" || target == "/models") {
             if (req.method() != http::verb::get) throw HttpError{http::status::method_not_allowed, "use GET", "invalid_request_error", ""};
-            co_return json_response(http::status::ok,
-                                    Json::object({{"object", "list"},
-                                                  {"data", Json(JsonArray{Json::object({{"id", st_.o.model_name}, {"object", "model"}, {"created", 0}, {"owned_by", "envforge"}})})}}));
+            co_return json_response(
+                http::status::ok,
+                Json::object({{"object", "list"},
+                              {"data", Json(JsonArray{Json::object(
+                                           {{"id", st_.o.model_name}, {"object", "model"}, {"created", 0}, {"owned_by", "envforge"}})})}}));
         }
         if (target == "/health") co_return json_response(http::status::ok, Json::object({{"status", "ok"}}));
         if (target != "/v1/chat/completions" && target != "/chat/completions")
-            throw HttpError{http::status::not_found, "no route " + target + " (try /v1/chat/completions or /v1/models)", "invalid_request_error", ""};
+            throw HttpError{http::status::not_found, "no route " + target + " (try /v1/chat/completions or /v1/models)",
+                            "invalid_request_error", ""};
         if (req.method() != http::verb::post) throw HttpError{http::status::method_not_allowed, "use POST", "invalid_request_error", ""};
         ChatRequest cr = parse_request(req.body(), st_);
         const std::string prompt = encode_chat(cr.messages, cr.tools, {.mode = cr.mode});
@@ -332,11 +352,14 @@ private:
                             "invalid_request_error", "messages"};
         for (int32_t id : ids)
             if (id >= st_.vocab)
-                throw HttpError{http::status::bad_request, "token " + std::to_string(id) + " is outside this model's vocabulary of " + std::to_string(st_.vocab),
+                throw HttpError{http::status::bad_request,
+                                "token " + std::to_string(id) + " is outside this model's vocabulary of " + std::to_string(st_.vocab),
                                 "invalid_request_error", "messages"};
         if (st_.active.fetch_add(1) >= st_.o.max_concurrency) {
             st_.active.fetch_sub(1);
-            throw HttpError{http::status::too_many_requests, "the server is busy (" + std::to_string(st_.o.max_concurrency) + " requests in flight); retry", "rate_limit_error", ""};
+            throw HttpError{http::status::too_many_requests,
+                            "the server is busy (" + std::to_string(st_.o.max_concurrency) + " requests in flight); retry",
+                            "rate_limit_error", ""};
         }
         struct Done {
             std::atomic<int>& a;
@@ -354,12 +377,14 @@ private:
             GenerationResult r = co_await async_generate(st_.engine, std::move(g), asio::use_awaitable);
             if (r.finish_reason == "error") throw std::runtime_error("generation failed: " + r.error);
             ParsedCompletion p = parse_completion(st_.tok.decode(r.tokens), cr.mode, id.substr(9));
-            Json body = Json::object({{"id", id},
-                                      {"object", "chat.completion"},
-                                      {"created", static_cast<int64_t>(std::time(nullptr))},
-                                      {"model", cr.model},
-                                      {"choices", Json(JsonArray{Json::object({{"index", 0}, {"message", openai_message_json(p, cr.mode)}, {"finish_reason", finish_reason(r, p)}})})},
-                                      {"usage", usage_json(r)}});
+            Json body = Json::object(
+                {{"id", id},
+                 {"object", "chat.completion"},
+                 {"created", static_cast<int64_t>(std::time(nullptr))},
+                 {"model", cr.model},
+                 {"choices", Json(JsonArray{Json::object(
+                                 {{"index", 0}, {"message", openai_message_json(p, cr.mode)}, {"finish_reason", finish_reason(r, p)}})})},
+                 {"usage", usage_json(r)}});
             co_return json_response(http::status::ok, body);
         }
         streamed = true;
@@ -377,7 +402,9 @@ private:
         g.on_done = [ch](GenerationResult&& r) { ch->try_send(boost::system::error_code{}, Event{-1, true, std::move(r)}); };
         st_.engine.submit(std::move(g));
         const int64_t created = static_cast<int64_t>(std::time(nullptr));
-        bool ok = co_await send_raw(std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\nServer: envforge\r\n\r\n"));
+        bool ok = co_await send_raw(
+            std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\nServer: "
+                        "envforge\r\n\r\n"));
         ok = ok && co_await send_event(chunk_json(id, created, cr.model, role_delta(), Json()));
         std::vector<int32_t> tokens;
         DeltaSplitter split(cr.mode);
@@ -401,7 +428,8 @@ private:
     }
 
     // The rest of the text, the tool calls, the finish reason, usage and [DONE].
-    asio::awaitable<void> finish_stream(const GenerationResult& r, DeltaSplitter& split, const ChatRequest& cr, const std::string& id, int64_t created) {
+    asio::awaitable<void> finish_stream(const GenerationResult& r, DeltaSplitter& split, const ChatRequest& cr, const std::string& id,
+                                        int64_t created) {
         if (r.finish_reason == "error") {
             co_await send_event(error_body(r.error, "server_error"));
             co_await send_raw(std::string("data: [DONE]\n\n"));
@@ -440,7 +468,8 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acc, State& st) {
         }
         s.set_option(tcp::no_delay(true), ec);
         auto session = std::make_shared<Session>(std::move(s), st);
-        asio::co_spawn(acc.get_executor(), [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
+        asio::co_spawn(
+            acc.get_executor(), [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
     }
 }
 

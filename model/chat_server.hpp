@@ -20,10 +20,10 @@ struct ServeOptions {
     int port = 8000;  // 0 = any free port (reported through on_listening)
     std::string model_name = "envforge-dsa";
     ThinkingMode default_mode = ThinkingMode::Thinking;  // a request may set "thinking": {"type": "enabled"|"disabled"}
-    int max_concurrency = 64;             // requests being generated at once; more get 429
-    size_t max_body_bytes = 8u << 20;     // larger requests get 413
+    int max_concurrency = 64;                            // requests being generated at once; more get 429
+    size_t max_body_bytes = 8u << 20;                    // larger requests get 413
     int64_t default_max_tokens = 1024;
-    int64_t max_context = 0;              // prompt + completion bound (0: the model's max_position_embeddings)
+    int64_t max_context = 0;  // prompt + completion bound (0: the model's max_position_embeddings)
 };
 
 // The assistant message of a chat-completions response for parsed model output: content,

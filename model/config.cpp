@@ -10,9 +10,7 @@
 namespace envforge::model {
 namespace {
 
-[[noreturn]] void bad(const std::string& key, const std::string& expected) {
-    throw InvalidInput("config.json: '" + key + "' " + expected);
-}
+[[noreturn]] void bad(const std::string& key, const std::string& expected) { throw InvalidInput("config.json: '" + key + "' " + expected); }
 
 int64_t req_int(const Json& j, const char* key, int64_t min = 1) {
     const Json* v = j.find(key);
@@ -57,8 +55,7 @@ double ModelConfig::softmax_scale() const {
 ModelConfig parse_config(const Json& j) {
     if (!j.is_object()) throw InvalidInput("config.json: expected a JSON object");
     const std::string type = j.get_string("model_type");
-    if (type != "deepseek_v32" && type != "deepseek_v3")
-        bad("model_type", "must be \"deepseek_v32\", got \"" + type + "\"");
+    if (type != "deepseek_v32" && type != "deepseek_v3") bad("model_type", "must be \"deepseek_v32\", got \"" + type + "\"");
     ModelConfig c;
     c.vocab_size = req_int(j, "vocab_size");
     c.hidden_size = req_int(j, "hidden_size");
@@ -109,8 +106,7 @@ ModelConfig parse_config(const Json& j) {
             bad("num_experts_per_tok", "must be in [1, n_routed_experts]");
         if (c.n_routed_experts % c.n_group) bad("n_group", "must divide n_routed_experts");
         if (c.topk_group > c.n_group) bad("topk_group", "must be at most n_group");
-        else if (c.n_routed_experts % c.n_group == 0 &&
-                 c.num_experts_per_tok > c.topk_group * (c.n_routed_experts / c.n_group))
+        else if (c.n_routed_experts % c.n_group == 0 && c.num_experts_per_tok > c.topk_group * (c.n_routed_experts / c.n_group))
             bad("num_experts_per_tok", "must fit in the topk_group groups that compete (topk_group * n_routed_experts / n_group)");
     }
     return c;
@@ -169,8 +165,7 @@ Json config_to_json(const ModelConfig& c) {
                                             {"beta_slow", c.rope.beta_slow},
                                             {"mscale", c.rope.mscale},
                                             {"mscale_all_dim", c.rope.mscale_all_dim}}));
-    else
-        j.set("rope_scaling", Json());
+    else j.set("rope_scaling", Json());
     return j;
 }
 

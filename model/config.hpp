@@ -46,9 +46,7 @@ struct ModelConfig {
     kernels::YarnParams rope;  // rope_theta and YaRN rope_scaling
     std::string torch_dtype = "bfloat16";
 
-    bool is_moe_layer(int64_t layer) const {
-        return n_routed_experts > 0 && layer >= first_k_dense_replace && layer % moe_layer_freq == 0;
-    }
+    bool is_moe_layer(int64_t layer) const { return n_routed_experts > 0 && layer >= first_k_dense_replace && layer % moe_layer_freq == 0; }
     int64_t qk_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }
     // MLA softmax scale: qk_head_dim^-0.5, times mscale² under YaRN with mscale_all_dim (HF).
     double softmax_scale() const;

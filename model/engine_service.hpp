@@ -21,8 +21,8 @@
 namespace envforge::model {
 
 struct GenerationResult {
-    std::vector<int32_t> tokens;   // generated ids, the stop token included when one ended it
-    std::string finish_reason;     // "stop" | "length" | "error"
+    std::vector<int32_t> tokens;  // generated ids, the stop token included when one ended it
+    std::string finish_reason;    // "stop" | "length" | "error"
     std::string error;
     int64_t prompt_tokens = 0, cached_tokens = 0;  // cached: reused from the Sequence, not recomputed
 };
@@ -34,7 +34,7 @@ struct GenerationRequest {
     uint64_t seed = 0;
     int64_t max_new_tokens = 256;
     std::vector<int32_t> stop_ids;                    // generation ends after emitting one of these
-    int64_t vocab_limit = 0;  // sample only ids below this (the tokenizer's size; 0 = the model's vocabulary)
+    int64_t vocab_limit = 0;                          // sample only ids below this (the tokenizer's size; 0 = the model's vocabulary)
     std::function<bool(int32_t)> on_token;            // optional: each new id; return false to stop
     std::function<void(GenerationResult&&)> on_done;  // required
 };

@@ -25,11 +25,11 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-    long status = 0;             // 0 when the transfer failed (error says why)
+    long status = 0;  // 0 when the transfer failed (error says why)
     std::string body;
-    std::string error;           // transport error (connection refused, timeout, ...)
+    std::string error;  // transport error (connection refused, timeout, ...)
     bool timed_out = false;
-    double retry_after = -1;     // seconds from a Retry-After header, -1 when absent
+    double retry_after = -1;  // seconds from a Retry-After header, -1 when absent
     double seconds = 0;
 };
 
@@ -50,8 +50,7 @@ template <class CompletionToken>
 auto async_http(HttpClient& client, HttpRequest req, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(HttpResponse)>(
         [&client](auto handler, HttpRequest r) {
-            auto ex = boost::asio::prefer(boost::asio::get_associated_executor(handler),
-                                          boost::asio::execution::outstanding_work.tracked);
+            auto ex = boost::asio::prefer(boost::asio::get_associated_executor(handler), boost::asio::execution::outstanding_work.tracked);
             auto h = std::make_shared<decltype(handler)>(std::move(handler));
             client.send(std::move(r), [h, ex](HttpResponse&& resp) {
                 boost::asio::post(ex, [h, res = std::move(resp)]() mutable { (*h)(std::move(res)); });

@@ -63,7 +63,8 @@ public:
         h.url = o_.base_url + "/chat/completions";
         h.headers = {"Content-Type: application/json"};
         // Read at each request (a rotated key applies at once) and never stored.
-        if (const char* key = std::getenv(o_.api_key_env.c_str()); key && *key) h.headers.push_back(std::string("Authorization: Bearer ") + key);
+        if (const char* key = std::getenv(o_.api_key_env.c_str()); key && *key)
+            h.headers.push_back(std::string("Authorization: Bearer ") + key);
         h.body = body.dump();
         h.timeout_seconds = o_.request_timeout;
         HttpResponse r;

@@ -11,7 +11,8 @@ namespace envforge::model {
 
 namespace {
 // Unicode White_Space (PropList.txt): what `\s` means in Oniguruma and in the JavaScript reference.
-constexpr const char* kWhiteSpace = "\\t\\n\\x{0B}\\f\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}";
+constexpr const char* kWhiteSpace =
+    "\\t\\n\\x{0B}\\f\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}";
 }  // namespace
 
 std::string rewrite_whitespace_classes(const std::string& p) {
@@ -53,8 +54,8 @@ PcreRegex::PcreRegex(const std::string& pattern) : impl_(std::make_unique<Impl>(
     const std::string rewritten = rewrite_whitespace_classes(pattern);
     int err = 0;
     PCRE2_SIZE offset = 0;
-    impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(rewritten.data()), rewritten.size(), PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK,
-                                &err, &offset, nullptr);
+    impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(rewritten.data()), rewritten.size(),
+                                PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &err, &offset, nullptr);
     if (!impl_->code) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(err, msg, sizeof msg);
@@ -70,7 +71,7 @@ PcreRegex& PcreRegex::operator=(PcreRegex&&) noexcept = default;
 void PcreRegex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>& out) const {
     // Match data per thread: the tokenizer may run on several threads at once.
     thread_local std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> md(pcre2_match_data_create(4, nullptr),
-                                                                                     pcre2_match_data_free);
+                                                                                   pcre2_match_data_free);
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     size_t pos = 0;
     while (pos <= text.size()) {

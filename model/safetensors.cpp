@@ -191,7 +191,8 @@ void write_safetensors(const std::string& path, const std::vector<const TensorDa
     const uint64_t len = text.size();
     f.write(reinterpret_cast<const char*>(&len), 8);
     f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const TensorData* t : tensors) f.write(reinterpret_cast<const char*>(t->bytes.data()), static_cast<std::streamsize>(t->bytes.size()));
+    for (const TensorData* t : tensors)
+        f.write(reinterpret_cast<const char*>(t->bytes.data()), static_cast<std::streamsize>(t->bytes.size()));
     if (!f.flush()) throw IoError("cannot write '" + path + "' (disk full?)");
 }
 

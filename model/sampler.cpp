@@ -5,7 +5,6 @@
 #include <numeric>
 #include <vector>
 
-
 namespace envforge::model {
 
 int32_t Sampler::sample(std::span<const float> logits, const SamplingParams& p) {

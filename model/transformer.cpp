@@ -122,7 +122,8 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
     int64_t max_pos = 0;
     for (const Row& r : rows) {
         if (r.token < 0 || r.token >= c.vocab_size)
-            throw InvalidInput("token id " + std::to_string(r.token) + " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")");
+            throw InvalidInput("token id " + std::to_string(r.token) + " is outside the vocabulary [0, " + std::to_string(c.vocab_size) +
+                               ")");
         max_pos = std::max(max_pos, r.pos + 1);
     }
     ensure_rope(max_pos);
@@ -142,7 +143,8 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
             l.index_k.resize(static_cast<size_t>(indexer_cache_size(static_cast<int64_t>(need), di)));
         }
     }
-    if (record_selection) last_selection.assign(static_cast<size_t>(R), std::vector<std::vector<int32_t>>(static_cast<size_t>(c.num_hidden_layers)));
+    if (record_selection)
+        last_selection.assign(static_cast<size_t>(R), std::vector<std::vector<int32_t>>(static_cast<size_t>(c.num_hidden_layers)));
 
     std::vector<float> x(static_cast<size_t>(R * D));
     for (int64_t r = 0; r < R; ++r)
@@ -211,8 +213,16 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
                 ops.indexer({qi.data() + r * Hi * di, wi.data() + r * Hi, cache.index_k.data(), scores.data(), n_kv, Hi, di});
                 sel = ops.topk(scores.data(), n_kv, topk);
             }
-            MlaAttentionParams p{qfull.data() + r * H * dqk, cache.kv.data(), dense ? nullptr : sel.data(), o.data() + r * H * kvr,
-                                 static_cast<int64_t>(sel.size()), n_kv, H, dqk, kvr, scale};
+            MlaAttentionParams p{qfull.data() + r * H * dqk,
+                                 cache.kv.data(),
+                                 dense ? nullptr : sel.data(),
+                                 o.data() + r * H * kvr,
+                                 static_cast<int64_t>(sel.size()),
+                                 n_kv,
+                                 H,
+                                 dqk,
+                                 kvr,
+                                 scale};
             ops.attention(p);
             if (record_selection) last_selection[r][l] = std::move(sel);
         });
@@ -234,8 +244,8 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
             if (L.has_shared) mlp(ops, L.shared, xn.data(), ffn.data(), R);
             std::vector<float> logits(static_cast<size_t>(R * c.n_routed_experts));
             ops.matmul(xn.data(), L.router, logits.data(), R);
-            const MoeRoutingParams mp{c.n_routed_experts, c.n_group, c.topk_group, c.num_experts_per_tok, c.norm_topk_prob,
-                                      static_cast<float>(c.routed_scaling_factor)};
+            const MoeRoutingParams mp{c.n_routed_experts,    c.n_group,        c.topk_group,
+                                      c.num_experts_per_tok, c.norm_topk_prob, static_cast<float>(c.routed_scaling_factor)};
             // Rows grouped by expert, so each expert's weights stream once per step.
             std::map<int32_t, std::vector<std::pair<int64_t, float>>> by_expert;
             for (int64_t r = 0; r < R; ++r)
@@ -277,8 +287,7 @@ std::vector<float> Transformer::prefill(Sequence& seq, std::span<const int32_t> 
         std::vector<int64_t> want;
         if (all_logits)
             for (int64_t i = 0; i < static_cast<int64_t>(rows.size()); ++i) want.push_back(i);
-        else if (e == tokens.size())
-            want.push_back(static_cast<int64_t>(rows.size()) - 1);
+        else if (e == tokens.size()) want.push_back(static_cast<int64_t>(rows.size()) - 1);
         auto logits = forward(rows, want);
         out.insert(out.end(), logits.begin(), logits.end());
     }

@@ -69,7 +69,8 @@ struct Binder {
 
     const TensorRef& get(const std::string& name, const std::vector<int64_t>& shape) {
         const TensorRef* t = ckpt.find(name);
-        if (!t) throw InvalidInput("checkpoint '" + dir + "': tensor '" + name + "' is missing (expected shape " + shape_string(shape) + ")");
+        if (!t)
+            throw InvalidInput("checkpoint '" + dir + "': tensor '" + name + "' is missing (expected shape " + shape_string(shape) + ")");
         if (t->shape != shape)
             throw InvalidInput("checkpoint '" + dir + "': tensor '" + name + "' has shape " + shape_string(t->shape) + ", expected " +
                                shape_string(shape));
@@ -139,7 +140,8 @@ struct Binder {
     std::vector<float> vec(const std::string& name, int64_t n) { return vector_of(get(name, {n})); }
 
     MlpWeights mlp(const std::string& p, int64_t inter, int64_t D) {
-        return {matrix(p + ".gate_proj.weight", inter, D), matrix(p + ".up_proj.weight", inter, D), matrix(p + ".down_proj.weight", D, inter)};
+        return {matrix(p + ".gate_proj.weight", inter, D), matrix(p + ".up_proj.weight", inter, D),
+                matrix(p + ".down_proj.weight", D, inter)};
     }
 };
 

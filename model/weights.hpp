@@ -31,23 +31,23 @@ struct MlpWeights {
 struct LayerWeights {
     std::vector<float> input_norm, post_attention_norm;
     // MLA
-    Matrix q_a;                  // [q_lora, hidden]
+    Matrix q_a;  // [q_lora, hidden]
     std::vector<float> q_a_norm;
-    Matrix q_b;                  // [heads · (nope + rope), q_lora]
-    Matrix kv_a;                 // [kv_lora + rope, hidden]
+    Matrix q_b;   // [heads · (nope + rope), q_lora]
+    Matrix kv_a;  // [kv_lora + rope, hidden]
     std::vector<float> kv_a_norm;
-    Matrix kv_b;                 // [heads · (nope + v), kv_lora]
-    Matrix o_proj;               // [hidden, heads · v]
-    std::vector<Matrix> uk_t;    // per head W_UKᵀ [kv_lora, nope], for absorbing q_nope
+    Matrix kv_b;               // [heads · (nope + v), kv_lora]
+    Matrix o_proj;             // [hidden, heads · v]
+    std::vector<Matrix> uk_t;  // per head W_UKᵀ [kv_lora, nope], for absorbing q_nope
     // Lightning indexer
-    Matrix idx_wq_b;             // [index_heads · index_dim, q_lora]
-    Matrix idx_wk;               // [index_dim, hidden]
+    Matrix idx_wq_b;  // [index_heads · index_dim, q_lora]
+    Matrix idx_wk;    // [index_dim, hidden]
     std::vector<float> idx_k_norm_w, idx_k_norm_b;
-    Matrix idx_weights_proj;     // [index_heads, hidden]
+    Matrix idx_weights_proj;  // [index_heads, hidden]
     // FFN: dense, or MoE with optional shared experts
     bool moe = false;
     MlpWeights mlp;
-    Matrix router;               // [experts, hidden]
+    Matrix router;  // [experts, hidden]
     std::vector<float> router_bias;
     std::vector<MlpWeights> experts;
     bool has_shared = false;

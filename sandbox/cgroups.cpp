@@ -210,8 +210,8 @@ CgroupHost detect_cgroups(const std::string& mountinfo, const std::string& self_
         h.describe = "v1";
     } else {
         h.describe = v2_point.empty() && v1_memory.empty() ? "none (no cgroup hierarchy mounted)"
-                     : root ? "none (no writable cgroup hierarchy)"
-                            : "none (not root and no delegated cgroup v2 subtree)";
+                     : root                                ? "none (no writable cgroup hierarchy)"
+                                                           : "none (not root and no delegated cgroup v2 subtree)";
     }
     if (h.mode != CgroupMode::V1) h.v1_memory.clear(), h.v1_pids.clear(), h.v1_cpuacct.clear();
     return h;

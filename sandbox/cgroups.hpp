@@ -28,13 +28,12 @@ struct CgroupHost {
     std::string v2_base;
     bool v2_delegated = false;
     bool memory = false, pids = false, cpu = false;  // limits and accounting that will be enforced
-    std::string describe;  // one line for `envforge sandbox check`
+    std::string describe;                            // one line for `envforge sandbox check`
 };
 
 // Inputs of the detection: /proc/self/mountinfo, /proc/self/cgroup, and whether we are root.
 // `force` is "", "v1", "v2" or "none" ($ENVFORGE_CGROUP): a mode the host lacks gives None.
-CgroupHost detect_cgroups(const std::string& mountinfo, const std::string& self_cgroup, bool root,
-                          const std::string& force = "");
+CgroupHost detect_cgroups(const std::string& mountinfo, const std::string& self_cgroup, bool root, const std::string& force = "");
 // V2: turns the controllers on for envforge's tree: in the base's subtree_control (after moving
 // this process into a leaf when the base is its own delegated cgroup) and in <base>/envforge's.
 // Controllers the kernel refuses are switched off in `host`.

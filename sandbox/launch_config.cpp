@@ -39,9 +39,9 @@ std::string LaunchConfig::serialize() const {
     for (const auto& a : argv) o << "arg " << escape(a) << "\n";
     for (const auto& e : env) o << "env " << escape(e) << "\n";
     for (const auto& c : cgroups) o << "cgroup " << escape(c) << "\n";
-    o << "workdir " << escape(workdir) << "\ncwd " << escape(cwd) << "\nuid " << uid << "\ngid " << gid
-      << "\ncpu " << cpu_seconds << "\nmemory " << memory_bytes << "\nnproc " << nproc << "\nfsize "
-      << file_bytes << "\nnofile " << open_files << "\ntmp " << tmp_bytes << "\nsession " << (session ? 1 : 0) << "\nnetns " << (netns ? 1 : 0) << "\n";
+    o << "workdir " << escape(workdir) << "\ncwd " << escape(cwd) << "\nuid " << uid << "\ngid " << gid << "\ncpu " << cpu_seconds
+      << "\nmemory " << memory_bytes << "\nnproc " << nproc << "\nfsize " << file_bytes << "\nnofile " << open_files << "\ntmp "
+      << tmp_bytes << "\nsession " << (session ? 1 : 0) << "\nnetns " << (netns ? 1 : 0) << "\n";
     return o.str();
 }
 

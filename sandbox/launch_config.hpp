@@ -20,7 +20,7 @@ struct LaunchConfig {
     std::string mode;  // "native" or "bwrap"
     std::vector<std::string> argv, env;
     std::string workdir, cwd = "/workspace";
-    int64_t uid = -1, gid = -1;  // per-slot host ids to switch to (root only)
+    int64_t uid = -1, gid = -1;        // per-slot host ids to switch to (root only)
     std::vector<std::string> cgroups;  // cgroup v1 directories to join before dropping root
     double cpu_seconds = 10;
     int64_t memory_bytes = 0;  // RLIMIT_DATA when no memory cgroup (0: none)

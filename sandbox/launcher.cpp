@@ -53,7 +53,9 @@ bool write_file(const std::string& path, const std::string& data) {
 }
 
 void set_limit(int resource, rlim_t soft, rlim_t hard, const char* name) {
-    struct rlimit rl {soft, hard};
+    struct rlimit rl {
+        soft, hard
+    };
     if (setrlimit(resource, &rl) != 0) fail(std::string("setrlimit(") + name + ")");
 }
 
@@ -95,7 +97,8 @@ std::vector<char*> cstrings(std::vector<std::string>& v) {
     return out;
 }
 
-const char* kPasswd = "root:x:0:0:root:/root:/bin/sh\nsandbox:x:1000:1000:sandbox:/workspace:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n";
+const char* kPasswd =
+    "root:x:0:0:root:/root:/bin/sh\nsandbox:x:1000:1000:sandbox:/workspace:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n";
 const char* kGroup = "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n";
 const char* kHosts = "127.0.0.1 localhost sandbox\n::1 localhost ip6-localhost\n";
 const char* kNsswitch = "passwd: files\ngroup: files\nhosts: files\n";
@@ -172,8 +175,7 @@ void build_root(const LaunchConfig& c, const std::string& workdir) {
     for (const char* candidate : {"/tmp", "/mnt", "/media", "/srv", "/opt", "/run"}) {
         const std::string cand = candidate;
         struct stat st {};
-        if (stat(candidate, &st) == 0 && S_ISDIR(st.st_mode) &&
-            !(workdir.rfind(cand + "/", 0) == 0 || workdir == cand)) {
+        if (stat(candidate, &st) == 0 && S_ISDIR(st.st_mode) && !(workdir.rfind(cand + "/", 0) == 0 || workdir == cand)) {
             root = cand;
             break;
         }
@@ -194,8 +196,8 @@ void build_root(const LaunchConfig& c, const std::string& workdir) {
         make_file(root + "/dev/" + d, "");
         bind(std::string("/dev/") + d, root + "/dev/" + d, false, true);
     }
-    for (auto [name, target] : {std::pair{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
-                                {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}})
+    for (auto [name, target] :
+         {std::pair{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}})
         if (symlink(target, (root + "/dev/" + name).c_str()) != 0) fail(std::string("symlink /dev/") + name);
     if (mkdir((root + "/dev/shm").c_str(), 01777) != 0) fail("mkdir /dev/shm");
     tmpfs(root + "/dev/shm", c.tmp_bytes, "1777");
@@ -208,8 +210,7 @@ void build_root(const LaunchConfig& c, const std::string& workdir) {
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) fail("mount /proc");
     if (umount2("/.old", MNT_DETACH) != 0) fail("umount old root");
     rmdir("/.old");
-    if (mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0)
-        fail("remount / read-only");
+    if (mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0) fail("remount / read-only");
 }
 
 void loopback_up() {
@@ -226,7 +227,9 @@ void loopback_up() {
 void drop_capabilities() {
     for (int cap = 0; cap <= 63; ++cap) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);  // EINVAL past the last
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-    struct __user_cap_header_struct hdr {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_header_struct hdr {
+        _LINUX_CAPABILITY_VERSION_3, 0
+    };
     struct __user_cap_data_struct data[2] = {};
     if (syscall(SYS_capset, &hdr, data) != 0) fail("capset");
 }
@@ -264,9 +267,8 @@ void report(int status) {
 }
 
 void report_usage(const struct rusage& ru) {
-    dprintf(kStatusFd, "rusage %ld.%06ld %ld.%06ld %ld\n", static_cast<long>(ru.ru_utime.tv_sec),
-            static_cast<long>(ru.ru_utime.tv_usec), static_cast<long>(ru.ru_stime.tv_sec),
-            static_cast<long>(ru.ru_stime.tv_usec), ru.ru_maxrss);
+    dprintf(kStatusFd, "rusage %ld.%06ld %ld.%06ld %ld\n", static_cast<long>(ru.ru_utime.tv_sec), static_cast<long>(ru.ru_utime.tv_usec),
+            static_cast<long>(ru.ru_stime.tv_sec), static_cast<long>(ru.ru_stime.tv_usec), ru.ru_maxrss);
 }
 
 // pid 1 of the sandbox's pid namespace: runs the program, reaps everything, and exits when the
@@ -319,8 +321,7 @@ int run_native(LaunchConfig& c) {
     //    build mounts are over this namespace alone, and setgroups is denied so supplementary
     //    groups cannot be dropped to escape a group-based deny.
     if (unshare(CLONE_NEWUSER) != 0) fail("unshare(CLONE_NEWUSER)");
-    if (!write_file("/proc/self/setgroups", "deny") ||
-        !write_file("/proc/self/uid_map", "1000 " + std::to_string(uid) + " 1") ||
+    if (!write_file("/proc/self/setgroups", "deny") || !write_file("/proc/self/uid_map", "1000 " + std::to_string(uid) + " 1") ||
         !write_file("/proc/self/gid_map", "1000 " + std::to_string(gid) + " 1"))
         fail("write uid/gid map");
     // 4. The other namespaces, owned by that user namespace. A new pid namespace applies to
@@ -337,7 +338,8 @@ int run_native(LaunchConfig& c) {
     dprintf(kStatusFd, "pid %d\n", init);
     int status = 0;
     struct rusage ru {};
-    while (wait4(init, &status, 0, &ru) < 0 && errno == EINTR) {}
+    while (wait4(init, &status, 0, &ru) < 0 && errno == EINTR) {
+    }
     report_usage(ru);
     return 0;
 }
@@ -360,9 +362,9 @@ int run_bwrap(LaunchConfig& c) {
     int seccomp_fd = memfd_create("seccomp", 0);
     if (seccomp_fd < 0 || export_seccomp(seccomp_fd) != 0) fail("seccomp export");
     lseek(seccomp_fd, 0, SEEK_SET);
-    std::vector<std::string> a = {"bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-                                  "--uid", "1000", "--gid", "1000", "--die-with-parent", "--new-session",
-                                  "--hostname", "sandbox", "--clearenv"};
+    std::vector<std::string> a = {
+        "bwrap", "--unshare-all", "--unshare-user",    "--disable-userns", "--cap-drop", "ALL",     "--uid",     "1000",
+        "--gid", "1000",          "--die-with-parent", "--new-session",    "--hostname", "sandbox", "--clearenv"};
     for (const auto& kv : c.env) {
         auto eq = kv.find('=');
         if (eq == std::string::npos) continue;
@@ -377,17 +379,17 @@ int run_bwrap(LaunchConfig& c) {
     }
     for (const char* p : {"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/mime.types"})
         a.insert(a.end(), {"--ro-bind-try", p, p});
-    for (auto [content, dest] : {std::pair{kPasswd, "/etc/passwd"}, {kGroup, "/etc/group"}, {kHosts, "/etc/hosts"},
-                                 {kNsswitch, "/etc/nsswitch.conf"}})
+    for (auto [content, dest] :
+         {std::pair{kPasswd, "/etc/passwd"}, {kGroup, "/etc/group"}, {kHosts, "/etc/hosts"}, {kNsswitch, "/etc/nsswitch.conf"}})
         a.insert(a.end(), {"--file", std::to_string(memfd_with("etc", content)), dest});
-    a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--size", std::to_string(c.tmp_bytes), "--tmpfs", "/tmp",
-                       "--size", std::to_string(c.tmp_bytes), "--tmpfs", "/dev/shm"});
+    a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--size", std::to_string(c.tmp_bytes), "--tmpfs", "/tmp", "--size",
+                       std::to_string(c.tmp_bytes), "--tmpfs", "/dev/shm"});
     if (!c.workdir.empty()) a.insert(a.end(), {"--bind", c.workdir, "/workspace"});
     // bwrap builds its root on a tmpfs without a size: made read-only once everything is in
     // place (as native's root is), so only the sized /tmp, /dev/shm and the workdir take writes.
     a.insert(a.end(), {"--remount-ro", "/"});
-    a.insert(a.end(), {"--chdir", c.cwd, "--add-seccomp-fd", std::to_string(seccomp_fd), "--json-status-fd",
-                       std::to_string(status_pipe[1]), "--"});
+    a.insert(a.end(),
+             {"--chdir", c.cwd, "--add-seccomp-fd", std::to_string(seccomp_fd), "--json-status-fd", std::to_string(status_pipe[1]), "--"});
     a.insert(a.end(), c.argv.begin(), c.argv.end());
     cpu_limit(c);
     pid_t pid = fork();
@@ -417,8 +419,10 @@ int run_bwrap(LaunchConfig& c) {
     }
     int status = 0;
     struct rusage ru {};
-    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {}
-    while (waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {}
+    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+    }
+    while (waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+    }
     report_usage(ru);
     // bwrap reports {"exit-code": N}; its init turns a fatal signal S into 128 + S.
     auto at = json.find("\"exit-code\"");
@@ -446,7 +450,8 @@ int run_unsandboxed(LaunchConfig& c) {
     dprintf(kStatusFd, "pid %d\n", pid);
     int status = 0;
     struct rusage ru {};
-    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {}
+    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+    }
     report_usage(ru);
     report(status);
     return 0;

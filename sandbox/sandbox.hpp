@@ -23,13 +23,13 @@ namespace envforge::sandbox {
 struct Limits {
     double wall_seconds = 10;
     double cpu_seconds = 10;
-    int64_t memory_bytes = 512ll << 20;  // memcg when available, else RLIMIT_DATA
-    int processes = 64;                  // pids cgroup when available, else RLIMIT_NPROC (per slot uid)
-    int64_t file_bytes = 64ll << 20;     // RLIMIT_FSIZE
-    int open_files = 256;                // RLIMIT_NOFILE
-    int64_t tmp_bytes = 64ll << 20;      // size of /tmp and /dev/shm
-    size_t output_bytes = 64 << 10;      // kept per stream: half head, half tail
-    size_t output_kill_bytes = 16 << 20; // a stream past this is killed (reason output_cap)
+    int64_t memory_bytes = 512ll << 20;   // memcg when available, else RLIMIT_DATA
+    int processes = 64;                   // pids cgroup when available, else RLIMIT_NPROC (per slot uid)
+    int64_t file_bytes = 64ll << 20;      // RLIMIT_FSIZE
+    int open_files = 256;                 // RLIMIT_NOFILE
+    int64_t tmp_bytes = 64ll << 20;       // size of /tmp and /dev/shm
+    size_t output_bytes = 64 << 10;       // kept per stream: half head, half tail
+    size_t output_kill_bytes = 16 << 20;  // a stream past this is killed (reason output_cap)
     // Warm sessions: the largest frame the supervisor accepts from the in-sandbox agent. The
     // agent runs untrusted code, so its length prefix is checked before anything is allocated;
     // a bigger (or malformed) frame ends the session.

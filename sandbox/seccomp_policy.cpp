@@ -20,6 +20,7 @@ scmp_filter_ctx build() {
     // Other architectures (x32, i386 via int 0x80) bypass rules written for x86-64: kill them.
     seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
     const auto eperm = SCMP_ACT_ERRNO(EPERM);
+    // clang-format off
     const char* denied[] = {
         "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsmount",
         "fsconfig", "fspick", "mount_setattr", "unshare", "setns", "keyctl", "add_key", "request_key",
@@ -29,6 +30,7 @@ scmp_filter_ctx build() {
         "swapon", "swapoff", "reboot", "syslog", "acct", "quotactl", "iopl", "ioperm", "modify_ldt",
         "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "lookup_dcookie", "vhangup",
         "pidfd_getfd"};
+    // clang-format on
     for (const char* name : denied) {
         int nr = seccomp_syscall_resolve_name(name);
         if (nr != __NR_SCMP_ERROR) seccomp_rule_add(ctx, eperm, nr, 0);
@@ -41,23 +43,19 @@ scmp_filter_ctx build() {
     }
     // clone3 passes flags in memory that a filter cannot read: ENOSYS makes libc fall back to clone.
     seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    const uint64_t new_ns = CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
-                            CLONE_NEWUTS | CLONE_NEWCGROUP;
-    seccomp_rule_add(ctx, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, new_ns, new_ns) );
-    for (uint64_t flag : {uint64_t(CLONE_NEWNS), uint64_t(CLONE_NEWUSER), uint64_t(CLONE_NEWPID),
-                          uint64_t(CLONE_NEWNET), uint64_t(CLONE_NEWIPC), uint64_t(CLONE_NEWUTS),
-                          uint64_t(CLONE_NEWCGROUP)})
+    const uint64_t new_ns = CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+    seccomp_rule_add(ctx, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, new_ns, new_ns));
+    for (uint64_t flag : {uint64_t(CLONE_NEWNS), uint64_t(CLONE_NEWUSER), uint64_t(CLONE_NEWPID), uint64_t(CLONE_NEWNET),
+                          uint64_t(CLONE_NEWIPC), uint64_t(CLONE_NEWUTS), uint64_t(CLONE_NEWCGROUP)})
         seccomp_rule_add(ctx, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
     // Terminal injection; compare the low 32 bits only (CVE-2019-10063 used the high bits).
     for (uint64_t req : {uint64_t(TIOCSTI), uint64_t(TIOCLINUX)})
         seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, req));
     // Sockets: unix, IPv4, IPv6, and netlink route only.
-    for (int family : {AF_PACKET, AF_VSOCK, AF_KEY, AF_BLUETOOTH, AF_ALG, AF_XDP, AF_CAN, AF_TIPC,
-                       AF_RDS, AF_LLC, AF_IEEE802154, AF_PPPOX, AF_X25, AF_AX25, AF_APPLETALK})
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                         SCMP_A0(SCMP_CMP_EQ, static_cast<uint64_t>(family)));
-    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 2,
-                     SCMP_A0(SCMP_CMP_EQ, static_cast<uint64_t>(AF_NETLINK)),
+    for (int family : {AF_PACKET, AF_VSOCK, AF_KEY, AF_BLUETOOTH, AF_ALG, AF_XDP, AF_CAN, AF_TIPC, AF_RDS, AF_LLC, AF_IEEE802154, AF_PPPOX,
+                       AF_X25, AF_AX25, AF_APPLETALK})
+        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, static_cast<uint64_t>(family)));
+    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, static_cast<uint64_t>(AF_NETLINK)),
                      SCMP_A2(SCMP_CMP_NE, static_cast<uint64_t>(NETLINK_ROUTE)));
     return ctx;
 }

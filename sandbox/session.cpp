@@ -126,8 +126,8 @@ struct Session::Impl {
         if (ec) co_return std::nullopt;
         const uint32_t size = get_u32(len.data());
         if (size > limits.frame_bytes) {
-            end("session_lost: the sandbox sent a " + std::to_string(size) + "-byte frame (limit " +
-                std::to_string(limits.frame_bytes) + ")");
+            end("session_lost: the sandbox sent a " + std::to_string(size) + "-byte frame (limit " + std::to_string(limits.frame_bytes) +
+                ")");
             co_return std::nullopt;
         }
         std::string body(size, '\0');
@@ -215,8 +215,12 @@ asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::
     impl->sock.assign(asio::local::stream_protocol(), fds[0]);
     Request req;
     req.argv = {"/usr/bin/python3", "-I", "-c", kSessionAgent};
-    req.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/workspace", "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1",
-               "GIT_TERMINAL_PROMPT=0", "DEBIAN_FRONTEND=noninteractive",
+    req.env = {"PATH=/usr/local/bin:/usr/bin:/bin",
+               "HOME=/workspace",
+               "LANG=C.UTF-8",
+               "PYTHONDONTWRITEBYTECODE=1",
+               "GIT_TERMINAL_PROMPT=0",
+               "DEBIAN_FRONTEND=noninteractive",
                "ENVFORGE_CELL_OUTPUT=" + std::to_string(limits.output_bytes)};
     for (auto& e : env) req.env.push_back(std::move(e));
     req.workdir = std::move(workdir);
@@ -239,8 +243,8 @@ asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::
         // Wait for the sandbox call to end so its setup error can be reported.
         co_await s->impl_->finished->async_wait(asio::as_tuple(asio::use_awaitable));
         throw SandboxError("session: the agent did not start (" + std::string(reason_name(s->impl_->result.reason)) +
-                                 (s->impl_->result.setup_error.empty() ? "" : ": " + s->impl_->result.setup_error) + ") " +
-                                 s->impl_->result.err.text().substr(0, 300));
+                           (s->impl_->result.setup_error.empty() ? "" : ": " + s->impl_->result.setup_error) + ") " +
+                           s->impl_->result.err.text().substr(0, 300));
     }
     co_return s;
 }

@@ -16,11 +16,11 @@ namespace envforge::sandbox {
 
 struct CellResult {
     std::string out, err;
-    std::string exception;     // Python traceback or agent error ("" when none)
-    int exit_code = 0;         // shell commands
-    bool timed_out = false;    // interrupted at the time limit; the session is still alive
+    std::string exception;   // Python traceback or agent error ("" when none)
+    int exit_code = 0;       // shell commands
+    bool timed_out = false;  // interrupted at the time limit; the session is still alive
     bool truncated = false;
-    bool session_lost = false; // the session was killed or died; start a new one
+    bool session_lost = false;  // the session was killed or died; start a new one
     std::string cwd;
     double seconds = 0;
 };
@@ -28,8 +28,8 @@ struct CellResult {
 class Session {
 public:
     // Starts the agent in a sandbox with `limits` for the whole session (wall time is its life).
-    static boost::asio::awaitable<std::unique_ptr<Session>> start(Sandbox& sandbox, std::string workdir,
-                                                                   Limits limits, std::vector<std::string> env = {});
+    static boost::asio::awaitable<std::unique_ptr<Session>> start(Sandbox& sandbox, std::string workdir, Limits limits,
+                                                                  std::vector<std::string> env = {});
     ~Session();
 
     boost::asio::awaitable<CellResult> python(std::string code, double timeout_seconds);

@@ -122,8 +122,8 @@ std::string workdir_problem(const std::string& dir) {
     if (!realpath(dir.c_str(), resolved)) return "workdir '" + dir + "': cannot resolve";
     const std::string real = resolved;
     auto under = [&](const std::string& prefix) { return real == prefix || real.rfind(prefix + "/", 0) == 0; };
-    for (const char* sys : {"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/dev",
-                            "/proc", "/sys", "/run", "/snap", "/var"}) {
+    for (const char* sys : {"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/dev", "/proc", "/sys",
+                            "/run", "/snap", "/var"}) {
         if (std::string(sys) == "/var" && real.rfind("/var/tmp/", 0) == 0) continue;  // private dirs in /var/tmp are fine
         if (under(sys)) return "workdir '" + dir + "' is under the system directory " + sys + "; use a private directory";
     }
@@ -147,15 +147,17 @@ void adopt_tree(const std::string& dir, uid_t uid, gid_t gid) {
     static thread_local gid_t t_gid;
     t_uid = uid;
     t_gid = gid;
-    nftw(dir.c_str(), [](const char* path, const struct stat* s, int, struct FTW*) {
-        if (s->st_uid != t_uid || s->st_gid != t_gid) lchown(path, t_uid, t_gid);
-        return 0;
-    }, 32, FTW_PHYS | FTW_MOUNT);
+    nftw(
+        dir.c_str(),
+        [](const char* path, const struct stat* s, int, struct FTW*) {
+            if (s->st_uid != t_uid || s->st_gid != t_gid) lchown(path, t_uid, t_gid);
+            return 0;
+        },
+        32, FTW_PHYS | FTW_MOUNT);
 }
 
 std::string find_launcher() {
-    if (const char* env = std::getenv("ENVFORGE_SANDBOX_LAUNCHER"); env && *env)
-        return access(env, X_OK) == 0 ? env : "";
+    if (const char* env = std::getenv("ENVFORGE_SANDBOX_LAUNCHER"); env && *env) return access(env, X_OK) == 0 ? env : "";
     std::error_code ec;
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (ec) return "";
@@ -305,8 +307,7 @@ struct Sandbox::Impl {
     }
 };
 
-Sandbox::Sandbox(asio::io_context& io, Backend backend, int slots)
-    : impl_(std::make_unique<Impl>(io, backend, slots)) {}
+Sandbox::Sandbox(asio::io_context& io, Backend backend, int slots) : impl_(std::make_unique<Impl>(io, backend, slots)) {}
 Sandbox::~Sandbox() = default;
 Backend Sandbox::backend() const { return impl_->backend; }
 asio::awaitable<Result> Sandbox::run(Request request) { return impl_->run(std::move(request)); }
@@ -388,7 +389,8 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     SlotCgroups* cg = nullptr;
     if (backend != Backend::None && host_cgroups().mode != CgroupMode::None) {
         if (!cgroups[slot])
-            cgroups[slot] = std::make_unique<SlotCgroups>(host_cgroups(), owner_tag() + "-" + std::to_string(block * kBlockSlots + static_cast<int>(slot)));
+            cgroups[slot] = std::make_unique<SlotCgroups>(host_cgroups(),
+                                                          owner_tag() + "-" + std::to_string(block * kBlockSlots + static_cast<int>(slot)));
         cg = cgroups[slot].get();
         before = cg->prepare(L.memory_bytes, L.processes);
         cfg.cgroups = cg->dirs();
@@ -475,8 +477,7 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
         }
     };
     auto feed = [&]() -> asio::awaitable<void> {
-        if (!req.stdin_data.empty())
-            co_await asio::async_write(in_s, asio::buffer(req.stdin_data), asio::as_tuple(asio::use_awaitable));
+        if (!req.stdin_data.empty()) co_await asio::async_write(in_s, asio::buffer(req.stdin_data), asio::as_tuple(asio::use_awaitable));
         in_s.close();
     };
     bool cancelled = false;
@@ -488,19 +489,23 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
         };
     }
     asio::steady_timer watchdog(io, std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(L.wall_seconds)));
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        auto [ec] = co_await watchdog.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (!ec && !finished) {
-            killed_wall = true;
-            kill_launcher();
-        }
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            auto [ec] = co_await watchdog.async_wait(asio::as_tuple(asio::use_awaitable));
+            if (!ec && !finished) {
+                killed_wall = true;
+                kill_launcher();
+            }
+        },
+        asio::detached);
     co_await (feed() && drain(out_s, &out_c, nullptr) && drain(err_s, &err_c, nullptr) && drain(status_s, nullptr, &status_text));
     finished = true;
     watchdog.cancel();
     if (req.cancel) req.cancel->kill = nullptr;
     int wst = 0;
-    while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {}
+    while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {
+    }
     res.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (cg) cg->kill_leftovers();
     res.out = out_c.finish();

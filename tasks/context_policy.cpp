@@ -8,8 +8,7 @@ ContextPolicy parse_context_policy(std::string_view name) {
     if (name == "v32") return ContextPolicy::V32;
     if (name == "keep-all") return ContextPolicy::KeepAll;
     if (name == "drop-all") return ContextPolicy::DropAll;
-    throw InvalidInput("context policy '" + std::string(name) +
-                       "': expected v32, keep-all or drop-all");
+    throw InvalidInput("context policy '" + std::string(name) + "': expected v32, keep-all or drop-all");
 }
 
 const char* context_policy_name(ContextPolicy p) {
@@ -36,8 +35,7 @@ std::vector<Message> render_context(const std::vector<Message>& transcript, Cont
         m.prompt_ids.clear();
         m.completion_ids.clear();
         if (m.role == Role::Assistant) {
-            bool drop = policy == ContextPolicy::DropAll ||
-                        (policy == ContextPolicy::V32 && have_user && i < last_user);
+            bool drop = policy == ContextPolicy::DropAll || (policy == ContextPolicy::V32 && have_user && i < last_user);
             if (drop) m.reasoning.reset();
         }
         out.push_back(std::move(m));

@@ -31,7 +31,7 @@ struct PolicyRequest {
     std::vector<Message> prompt;  // rendered by the context policy
     int turn = 0;                 // 0-based assistant turn index
     int rollout = 0;
-    uint64_t seed = 0;            // per-episode sampling seed
+    uint64_t seed = 0;  // per-episode sampling seed
     // The answer was submitted: this turn is the agent's closing message to the user, so every
     // trajectory ends on an assistant message. Tool calls in it are not executed.
     bool closing = false;

@@ -64,8 +64,7 @@ void bound_tool_output(std::string& s) {
 
 }  // namespace
 
-asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env,
-                                             const ToolCall& call) {
+asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env, const ToolCall& call) {
     if (!call.parse_error.empty())
         co_return ToolResult::error("your tool call could not be parsed: " + call.parse_error + "; nothing was executed");
     const ToolSpec* spec = task.find_tool(call.name);
@@ -79,8 +78,7 @@ asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env
     }
     if (bad.empty())
         if (auto err = validate_json_schema(args, spec->parameters)) bad = *err;
-    if (!bad.empty())
-        co_return ToolResult::error("invalid arguments for '" + call.name + "': " + bad);
+    if (!bad.empty()) co_return ToolResult::error("invalid arguments for '" + call.name + "': " + bad);
     std::string env_error;
     ToolResult r;
     try {
@@ -93,8 +91,7 @@ asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env
     co_return r;
 }
 
-asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy,
-                                     int rollout, EpisodeOptions options) {
+asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy, int rollout, EpisodeOptions options) {
     Episode ep;
     ep.task_id = task.id;
     ep.rollout = rollout;
@@ -235,10 +232,8 @@ asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy&
     co_return ep;
 }
 
-void run_episodes(asio::io_context& io, const std::vector<WorkItem>& items, int jobs,
-                  const EnvironmentFactory& make_env, Policy& policy, const EpisodeOptions& options,
-                  const std::function<void(Episode&&)>& on_done,
-                  const std::function<bool()>& stop) {
+void run_episodes(asio::io_context& io, const std::vector<WorkItem>& items, int jobs, const EnvironmentFactory& make_env, Policy& policy,
+                  const EpisodeOptions& options, const std::function<void(Episode&&)>& on_done, const std::function<bool()>& stop) {
     size_t next = 0;
     auto worker = [&]() -> asio::awaitable<void> {
         while (next < items.size() && !(stop && stop())) {

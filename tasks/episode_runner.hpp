@@ -20,13 +20,13 @@ namespace envforge {
 
 // How an episode ended. Stored as text in the store's `episodes.status`.
 enum class EpisodeStatus : uint8_t {
-    Submitted,     // the agent called the submit tool
-    Ended,         // the agent answered without tool calls
+    Submitted,  // the agent called the submit tool
+    Ended,      // the agent answered without tool calls
     MaxTurns,
     MaxToolCalls,
     WallTime,
-    PolicyError,   // the policy failed (model server down, unparseable output after retries)
-    EnvError,      // the environment could not be set up or failed internally
+    PolicyError,  // the policy failed (model server down, unparseable output after retries)
+    EnvError,     // the environment could not be set up or failed internally
 };
 const char* episode_status_name(EpisodeStatus s);
 
@@ -41,7 +41,7 @@ struct EpisodeOptions {
     ContextPolicy context = ContextPolicy::V32;
     uint64_t seed = 0;
     size_t max_message_bytes = 1 << 20;  // longer model output is truncated and flagged
-    bool closing_turn = true;  // after a submit, one more turn for the agent's closing message
+    bool closing_turn = true;            // after a submit, one more turn for the agent's closing message
 };
 
 struct Episode {
@@ -67,14 +67,12 @@ inline constexpr size_t kMaxToolResultBytes = 256 << 10;
 // Executes one tool call as the runner does: unknown tools, unparseable or schema-invalid
 // arguments and environment exceptions become error results, and the content is valid UTF-8 of
 // at most kMaxToolResultBytes. Replay uses the same path.
-boost::asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env,
-                                                     const ToolCall& call);
+boost::asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env, const ToolCall& call);
 
 // A coroutine outlives the expression that starts it, so the small options are taken by value:
 // a reference to a temporary (run_episode(..., EpisodeOptions{})) dangled on the first suspend.
 // task, env and policy must outlive the episode.
-boost::asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy,
-                                            int rollout, EpisodeOptions options);
+boost::asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy, int rollout, EpisodeOptions options);
 
 struct WorkItem {
     const Task* task;
@@ -84,10 +82,8 @@ using EnvironmentFactory = std::function<std::unique_ptr<Environment>(const Task
 
 // Runs all items with at most `jobs` episodes in flight on `io`, calling `on_done` (on the io
 // thread) as each finishes. Returns when all are done. `stop` is polled between episodes.
-void run_episodes(boost::asio::io_context& io, const std::vector<WorkItem>& items, int jobs,
-                  const EnvironmentFactory& make_env, Policy& policy, const EpisodeOptions& options,
-                  const std::function<void(Episode&&)>& on_done,
+void run_episodes(boost::asio::io_context& io, const std::vector<WorkItem>& items, int jobs, const EnvironmentFactory& make_env,
+                  Policy& policy, const EpisodeOptions& options, const std::function<void(Episode&&)>& on_done,
                   const std::function<bool()>& stop = {});
-
 
 }  // namespace envforge

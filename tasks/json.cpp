@@ -75,9 +75,7 @@ const Json* Json::find(std::string_view key) const {
         if (m.key == key) return &m.value;
     return nullptr;
 }
-Json* Json::find(std::string_view key) {
-    return const_cast<Json*>(static_cast<const Json*>(this)->find(key));
-}
+Json* Json::find(std::string_view key) { return const_cast<Json*>(static_cast<const Json*>(this)->find(key)); }
 Json& Json::operator[](std::string_view key) {
     if (is_null()) v_ = JsonObject{};
     if (Json* v = find(key)) return *v;
@@ -234,8 +232,7 @@ void Json::dump_to(std::string& out, bool canonical) const {
                 std::vector<const JsonMember*> sorted;
                 sorted.reserve(o.size());
                 for (const auto& m : o) sorted.push_back(&m);
-                std::sort(sorted.begin(), sorted.end(),
-                          [](const JsonMember* a, const JsonMember* b) { return a->key < b->key; });
+                std::sort(sorted.begin(), sorted.end(), [](const JsonMember* a, const JsonMember* b) { return a->key < b->key; });
                 for (size_t i = 0; i < sorted.size(); ++i) emit(*sorted[i], i == 0);
             } else {
                 for (size_t i = 0; i < o.size(); ++i) emit(o[i], i == 0);
@@ -291,9 +288,7 @@ struct TreeBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder
         return add(Json(static_cast<int64_t>(u)));
     }
     bool Double(double d) { return add(Json(d)); }
-    bool String(const char* s, rapidjson::SizeType n, bool) {
-        return add(Json(std::string(s, n)));
-    }
+    bool String(const char* s, rapidjson::SizeType n, bool) { return add(Json(std::string(s, n))); }
     bool Key(const char* s, rapidjson::SizeType n, bool) {
         keys.emplace_back(s, n);
         return true;
@@ -323,22 +318,21 @@ Json Json::parse(std::string_view text, std::string_view what) {
     TreeBuilder builder;
     rapidjson::Reader reader;
     rapidjson::MemoryStream ms(text.data(), text.size());
-    constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag |
-                                rapidjson::kParseValidateEncodingFlag |
+    constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag |
                                 rapidjson::kParseStopWhenDoneFlag;
     auto res = reader.Parse<kFlags>(ms, builder);
     if (res.IsError()) {
-        std::string why = builder.too_deep ? "nesting deeper than 512 levels"
-                                           : rapidjson::GetParseError_En(res.Code());
-        throw InvalidInput(std::string(what) + ": invalid JSON: " + why + " at offset " +
-                           std::to_string(res.Offset()));
+        std::string why = builder.too_deep ? "nesting deeper than 512 levels" : rapidjson::GetParseError_En(res.Code());
+        throw InvalidInput(std::string(what) + ": invalid JSON: " + why + " at offset " + std::to_string(res.Offset()));
     }
     // Only whitespace may follow the value.
     for (size_t i = ms.Tell(); i < text.size(); ++i) {
         char c = text[i];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-            throw InvalidInput(std::string(what) + ": invalid JSON: unexpected data after the "
-                               "value at offset " + std::to_string(i));
+            throw InvalidInput(std::string(what) +
+                               ": invalid JSON: unexpected data after the "
+                               "value at offset " +
+                               std::to_string(i));
     }
     return std::move(builder.root);
 }

@@ -68,7 +68,7 @@ public:
     const Json* find(std::string_view key) const;
     Json* find(std::string_view key);
     Json& operator[](std::string_view key);
-    const Json& at(std::string_view key) const;  // asserts presence
+    const Json& at(std::string_view key) const;   // asserts presence
     Json& set(std::string_view key, Json value);  // insert or replace, keeps position
     bool erase(std::string_view key);
 
@@ -100,6 +100,5 @@ struct JsonMember {
 
 // Appends `s` to `out` as a JSON string literal (quotes included).
 void json_append_string(std::string& out, std::string_view s);
-
 
 }  // namespace envforge

@@ -43,16 +43,14 @@ std::optional<std::string> check(const Json& v, const Json& schema, const std::s
         } else {
             ok = true;
         }
-        if (!ok)
-            return path + ": expected " + expected + ", got " + json_type_name(v.type());
+        if (!ok) return path + ": expected " + expected + ", got " + json_type_name(v.type());
     }
     if (const Json* e = schema.find("enum"); e && e->is_array()) {
         bool found = false;
         for (const auto& opt : e->as_array()) found = found || opt == v;
         if (!found) return path + ": " + describe(v) + " is not one of " + e->dump();
     }
-    if (const Json* c = schema.find("const"); c && !(*c == v))
-        return path + ": expected " + c->dump() + ", got " + describe(v);
+    if (const Json* c = schema.find("const"); c && !(*c == v)) return path + ": expected " + c->dump() + ", got " + describe(v);
     if (v.is_number()) {
         double x = v.as_number();
         if (const Json* m = schema.find("minimum"); m && m->is_number() && x < m->as_number())
@@ -82,8 +80,7 @@ std::optional<std::string> check(const Json& v, const Json& schema, const std::s
         const Json* props = schema.find("properties");
         if (const Json* req = schema.find("required"); req && req->is_array())
             for (const auto& r : req->as_array())
-                if (r.is_string() && !v.find(r.as_string()))
-                    return path + ": missing required property '" + r.as_string() + "'";
+                if (r.is_string() && !v.find(r.as_string())) return path + ": missing required property '" + r.as_string() + "'";
         const Json* extra = schema.find("additionalProperties");
         for (const auto& m : v.as_object()) {
             const Json* ps = props ? props->find(m.key) : nullptr;
@@ -102,19 +99,16 @@ std::optional<std::string> check(const Json& v, const Json& schema, const std::s
 
 }  // namespace
 
-std::optional<std::string> validate_json_schema(const Json& value, const Json& schema,
-                                                std::string_view root) {
+std::optional<std::string> validate_json_schema(const Json& value, const Json& schema, std::string_view root) {
     return check(value, schema, std::string(root));
 }
 
 Json minimal_value_for_schema(const Json& schema) {
-    if (const Json* e = schema.find("enum"); e && e->is_array() && e->size() > 0)
-        return e->as_array()[0];
+    if (const Json* e = schema.find("enum"); e && e->is_array() && e->size() > 0) return e->as_array()[0];
     std::string type;
     if (const Json* t = schema.find("type")) {
         if (t->is_string()) type = t->as_string();
-        else if (t->is_array() && t->size() > 0 && t->as_array()[0].is_string())
-            type = t->as_array()[0].as_string();
+        else if (t->is_array() && t->size() > 0 && t->as_array()[0].is_string()) type = t->as_array()[0].as_string();
     }
     if (type == "string") {
         int64_t n = schema.get_int("minLength", 0);
@@ -128,8 +122,7 @@ Json minimal_value_for_schema(const Json& schema) {
         Json a = Json::array();
         int64_t n = schema.get_int("minItems", 0);
         const Json* items = schema.find("items");
-        for (int64_t i = 0; i < n; ++i)
-            a.push_back(items ? minimal_value_for_schema(*items) : Json());
+        for (int64_t i = 0; i < n; ++i) a.push_back(items ? minimal_value_for_schema(*items) : Json());
         return a;
     }
     Json o = Json::object();
@@ -137,8 +130,7 @@ Json minimal_value_for_schema(const Json& schema) {
     if (const Json* req = schema.find("required"); req && req->is_array() && props)
         for (const auto& r : req->as_array())
             if (r.is_string())
-                if (const Json* ps = props->find(r.as_string()))
-                    o.set(r.as_string(), minimal_value_for_schema(*ps));
+                if (const Json* ps = props->find(r.as_string())) o.set(r.as_string(), minimal_value_for_schema(*ps));
     return o;
 }
 

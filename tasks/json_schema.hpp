@@ -12,8 +12,7 @@ namespace envforge {
 
 // Returns std::nullopt when `value` conforms, else one line naming the path, the value's problem
 // and what the schema expected, e.g. "plan[1].city: expected string, got integer".
-std::optional<std::string> validate_json_schema(const Json& value, const Json& schema,
-                                                std::string_view root = "arguments");
+std::optional<std::string> validate_json_schema(const Json& value, const Json& schema, std::string_view root = "arguments");
 
 // A minimal value that conforms to `schema` (empty strings, zeros, empty arrays, required members
 // only). The null policy uses it to submit schema-valid but useless answers.

@@ -20,22 +20,18 @@ Role parse_role(std::string_view s) {
     if (s == "user") return Role::User;
     if (s == "assistant") return Role::Assistant;
     if (s == "tool") return Role::Tool;
-    throw InvalidInput("message role '" + std::string(s) +
-                       "': expected system, user, assistant or tool");
+    throw InvalidInput("message role '" + std::string(s) + "': expected system, user, assistant or tool");
 }
 
 Json ToolCall::to_json(bool with_extras) const {
-    Json j = Json::object({{"id", id},
-                           {"type", "function"},
-                           {"function", Json::object({{"name", name}, {"arguments", arguments}})}});
+    Json j = Json::object({{"id", id}, {"type", "function"}, {"function", Json::object({{"name", name}, {"arguments", arguments}})}});
     if (with_extras && !parse_error.empty()) j.set("parse_error", parse_error);  // envforge's field, kept for replay
     return j;
 }
 
 ToolCall ToolCall::from_json(const Json& j) {
     const Json* fn = j.find("function");
-    if (!j.is_object() || !fn || !fn->is_object())
-        throw InvalidInput("tool call: expected an object with a 'function' object");
+    if (!j.is_object() || !fn || !fn->is_object()) throw InvalidInput("tool call: expected an object with a 'function' object");
     ToolCall c;
     c.id = j.get_string("id");
     c.name = fn->get_string("name");
@@ -115,9 +111,7 @@ Message Message::from_json(const Json& j) {
     return m;
 }
 
-Json Verdict::to_json() const {
-    return Json::object({{"reward", reward}, {"passed", passed}, {"details", details}});
-}
+Json Verdict::to_json() const { return Json::object({{"reward", reward}, {"passed", passed}, {"details", details}}); }
 
 Verdict Verdict::from_json(const Json& j) {
     Verdict v;

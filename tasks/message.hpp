@@ -19,7 +19,7 @@ Role parse_role(std::string_view s);  // throws InvalidInput
 struct ToolCall {
     std::string id;
     std::string name;
-    std::string arguments;  // JSON text exactly as the model produced it (may be malformed)
+    std::string arguments;         // JSON text exactly as the model produced it (may be malformed)
     std::string parse_error = {};  // the model's output could not be parsed as a call (answered as a tool error)
 
     // {"id","type":"function","function":{"name","arguments"}}; with_extras adds parse_error.

@@ -63,8 +63,7 @@ boost::asio::awaitable<Message> ScriptedPolicy::next(const PolicyRequest& reques
         if (args.is_object())
             for (auto& member : args.as_object())
                 if (member.value.is_string() && member.value.as_string() == kLastOutput) member.value = Json(last_output);
-        m.tool_calls.push_back({"call_" + std::to_string(request.turn) + "_" + std::to_string(k++),
-                                c.name, args.dump(), ""});
+        m.tool_calls.push_back({"call_" + std::to_string(request.turn) + "_" + std::to_string(k++), c.name, args.dump(), ""});
     }
     co_return m;
 }
@@ -78,8 +77,7 @@ const ToolSpec* find_submit_tool(const Task& task) {
 }
 
 std::unique_ptr<Policy> make_reference_policy() {
-    return std::make_unique<ScriptedPolicy>("reference",
-                                            [](const Task& t, int) { return t.reference_turns(); });
+    return std::make_unique<ScriptedPolicy>("reference", [](const Task& t, int) { return t.reference_turns(); });
 }
 
 std::unique_ptr<Policy> make_null_policy() {

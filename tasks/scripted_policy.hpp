@@ -18,8 +18,7 @@ class ScriptedPolicy : public Policy {
 public:
     // Maps (task, rollout) to the script to play; validation uses the rollout index as the probe.
     using ScriptFn = std::function<std::vector<ScriptTurn>(const Task&, int rollout)>;
-    ScriptedPolicy(std::string name, ScriptFn script_for)
-        : name_(std::move(name)), script_for_(std::move(script_for)) {}
+    ScriptedPolicy(std::string name, ScriptFn script_for) : name_(std::move(name)), script_for_(std::move(script_for)) {}
     std::string name() const override { return name_; }
     bool needs_prompt() const override { return true; }  // for {{last_output}}
     boost::asio::awaitable<Message> next(const PolicyRequest& request) override;

@@ -10,12 +10,11 @@ namespace {
 
 const Json& require(const Json& j, std::string_view key, JsonType type, std::string_view where) {
     const Json* v = j.find(key);
-    if (!v)
-        throw InvalidInput(std::string(where) + ": missing field '" + std::string(key) + "'");
+    if (!v) throw InvalidInput(std::string(where) + ": missing field '" + std::string(key) + "'");
     bool ok = v->type() == type || (type == JsonType::Double && v->is_number());
     if (!ok)
-        throw InvalidInput(std::string(where) + ": field '" + std::string(key) + "' is " +
-                           json_type_name(v->type()) + ", expected " + json_type_name(type));
+        throw InvalidInput(std::string(where) + ": field '" + std::string(key) + "' is " + json_type_name(v->type()) + ", expected " +
+                           json_type_name(type));
     return *v;
 }
 
@@ -23,9 +22,7 @@ const Json& require(const Json& j, std::string_view key, JsonType type, std::str
 
 Json ToolSpec::to_openai() const {
     return Json::object(
-        {{"type", "function"},
-         {"function",
-          Json::object({{"name", name}, {"description", description}, {"parameters", parameters}})}});
+        {{"type", "function"}, {"function", Json::object({{"name", name}, {"description", description}, {"parameters", parameters}})}});
 }
 
 Json ToolSpec::to_json() const {
@@ -42,8 +39,7 @@ ToolSpec ToolSpec::from_json(const Json& j) {
     if (t.name.empty()) throw InvalidInput("task tool: empty name");
     t.description = fn.get_string("description");
     if (const Json* p = fn.find("parameters")) {
-        if (!p->is_object())
-            throw InvalidInput("task tool '" + t.name + "': parameters must be a JSON schema object");
+        if (!p->is_object()) throw InvalidInput("task tool '" + t.name + "': parameters must be a JSON schema object");
         t.parameters = *p;
     }
     if (const Json* impl = j.find("impl")) t.impl = *impl;
@@ -161,31 +157,27 @@ Json Task::to_json() const { return Json::parse(dump(), "task"); }
 Task Task::from_json(const Json& j) {
     if (!j.is_object()) throw InvalidInput("task: expected a JSON object");
     const std::string schema = j.get_string("schema");
-    if (schema != kTaskSchema)
-        throw InvalidInput("task: unknown schema '" + schema + "', expected '" + kTaskSchema + "'");
+    if (schema != kTaskSchema) throw InvalidInput("task: unknown schema '" + schema + "', expected '" + kTaskSchema + "'");
     Task t;
     t.kind = require(j, "kind", JsonType::String, "task").as_string();
     const Json& seed = require(j, "seed", JsonType::Int, "task");
     if (seed.as_int() < 0) throw InvalidInput("task: seed must be >= 0");
     t.seed = static_cast<uint64_t>(seed.as_int());
     t.difficulty = static_cast<int>(require(j, "difficulty", JsonType::Int, "task").as_int());
-    if (t.difficulty < 1 || t.difficulty > 5)
-        throw InvalidInput("task: difficulty " + std::to_string(t.difficulty) + ", expected 1..5");
+    if (t.difficulty < 1 || t.difficulty > 5) throw InvalidInput("task: difficulty " + std::to_string(t.difficulty) + ", expected 1..5");
     const Json& gen = require(j, "generator", JsonType::Object, "task");
     t.generator_name = gen.get_string("name");
     t.generator_version = gen.get_string("version");
     t.system = require(j, "system", JsonType::String, "task").as_string();
     t.prompt = require(j, "prompt", JsonType::String, "task").as_string();
-    for (const auto& tool : require(j, "tools", JsonType::Array, "task").as_array())
-        t.tools.push_back(ToolSpec::from_json(tool));
+    for (const auto& tool : require(j, "tools", JsonType::Array, "task").as_array()) t.tools.push_back(ToolSpec::from_json(tool));
     t.env = require(j, "env", JsonType::Object, "task");
     t.verifier = require(j, "verifier", JsonType::Object, "task");
     t.reference = require(j, "reference", JsonType::Object, "task");
     t.limits = Limits::from_json(require(j, "limits", JsonType::Object, "task"));
     t.finalize();
     if (const Json* id = j.find("id"); id && id->is_string() && id->as_string() != t.id)
-        throw InvalidInput("task: id '" + id->as_string() + "' does not match its content (hash " +
-                           t.id + ")");
+        throw InvalidInput("task: id '" + id->as_string() + "' does not match its content (hash " + t.id + ")");
     return t;
 }
 
@@ -206,8 +198,7 @@ Json script_to_json(const std::vector<ScriptTurn>& turns) {
     JsonArray out;
     for (const auto& t : turns) {
         JsonArray calls;
-        for (const auto& c : t.calls)
-            calls.push_back(Json::object({{"name", c.name}, {"arguments", c.arguments}}));
+        for (const auto& c : t.calls) calls.push_back(Json::object({{"name", c.name}, {"arguments", c.arguments}}));
         Json turn = Json::object();
         if (!t.reasoning.empty()) turn.set("reasoning", t.reasoning);
         turn.set("calls", Json(std::move(calls)));
@@ -224,8 +215,7 @@ std::vector<ScriptTurn> script_from_json(const Json& j) {
         turn.reasoning = t.get_string("reasoning");
         if (const Json* calls = t.find("calls"); calls && calls->is_array())
             for (const auto& c : calls->as_array())
-                turn.calls.push_back({c.get_string("name"),
-                                      c.find("arguments") ? c.at("arguments") : Json::object()});
+                turn.calls.push_back({c.get_string("name"), c.find("arguments") ? c.at("arguments") : Json::object()});
         turns.push_back(std::move(turn));
     }
     return turns;

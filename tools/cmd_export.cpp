@@ -33,7 +33,8 @@ int cmd_export(int argc, char** argv) {
         if (a.has(flag) && !applies) throw InvalidInput(std::string("--") + flag + " does not apply to --format " + format + ": " + why);
     };
     refuse_unless("run", format != "tasks", "tasks belong to no run (export the run's episodes with sft, rl or swe)");
-    refuse_unless("only-passed", format == "sft", format == "rl" ? "a group needs its failed rollouts for its advantages" : "tasks have no verdict");
+    refuse_unless("only-passed", format == "sft",
+                  format == "rl" ? "a group needs its failed rollouts for its advantages" : "tasks have no verdict");
     refuse_unless("kind", format != "swe", "SWE-bench instances are made of code tasks only");
     refuse_unless("dedupe", format == "sft", "only SFT transcripts are deduplicated");
     refuse_unless("advantage", format == "rl", "advantages belong to GRPO groups");
@@ -67,8 +68,11 @@ int cmd_export(int argc, char** argv) {
     }
     out.close();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    Json summary = Json::object({{"format", format}, {"records", n.records}, {"episodes", n.episodes},
-                                 {"duplicates_dropped", n.duplicates}, {"infra_failures_skipped", n.infra_skipped},
+    Json summary = Json::object({{"format", format},
+                                 {"records", n.records},
+                                 {"episodes", n.episodes},
+                                 {"duplicates_dropped", n.duplicates},
+                                 {"infra_failures_skipped", n.infra_skipped},
                                  {"seconds", seconds}});
     std::FILE* to = a.get("out") == "-" ? stderr : stdout;
     if (a.flag("json")) {

@@ -62,8 +62,7 @@ int cmd_generate(int argc, char** argv) {
         ValidateSummary v = validate_tasks(store, tasks, 1, cfg.jobs, cfg.quiet);
         summary.set("validate", v.to_json());
         if (v.failed_probes) rc = 1;
-        if (!cfg.quiet)
-            std::printf("validated %zu tasks: %zu probes, %zu failed\n", v.tasks, v.probes, v.failed_probes);
+        if (!cfg.quiet) std::printf("validated %zu tasks: %zu probes, %zu failed\n", v.tasks, v.probes, v.failed_probes);
     }
     RunSummary r = run_tasks(store, tasks, cfg);
     summary.set("run", r.to_json());
@@ -72,8 +71,8 @@ int cmd_generate(int argc, char** argv) {
     } else {
         std::printf("synthesized %zu tasks; stored in %s\n", tasks.size(), a.get("db").c_str());
         print_run_summary(r);
-        std::printf("next: envforge stats --db %s | envforge export --db %s --format sft -o sft.jsonl\n",
-                    a.get("db").c_str(), a.get("db").c_str());
+        std::printf("next: envforge stats --db %s | envforge export --db %s --format sft -o sft.jsonl\n", a.get("db").c_str(),
+                    a.get("db").c_str());
     }
     if (r.exit_code()) return r.exit_code();
     return rc;

@@ -38,10 +38,9 @@ int cmd_import(int argc, char** argv) {
     Store store(a.get("db"));
     size_t added = store.add_tasks(tasks);
     if (a.flag("json"))
-        std::printf("%s\n", Json::object({{"tasks", static_cast<int64_t>(tasks.size())},
-                                          {"new", static_cast<int64_t>(added)}}).dump().c_str());
-    else
-        std::printf("imported %zu tasks (%zu new) into %s\n", tasks.size(), added, a.get("db").c_str());
+        std::printf("%s\n",
+                    Json::object({{"tasks", static_cast<int64_t>(tasks.size())}, {"new", static_cast<int64_t>(added)}}).dump().c_str());
+    else std::printf("imported %zu tasks (%zu new) into %s\n", tasks.size(), added, a.get("db").c_str());
     return 0;
 }
 

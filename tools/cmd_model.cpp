@@ -31,7 +31,8 @@ std::vector<int32_t> parse_ids(const std::string& text) {
         const std::string item = text.substr(i, j - i);
         char* end = nullptr;
         const long v = std::strtol(item.c_str(), &end, 10);
-        if (item.empty() || *end || v < 0 || v > INT32_MAX) throw InvalidInput("--ids: '" + item + "' is not a token id (expected e.g. 1,2,3)");
+        if (item.empty() || *end || v < 0 || v > INT32_MAX)
+            throw InvalidInput("--ids: '" + item + "' is not a token id (expected e.g. 1,2,3)");
         ids.push_back(static_cast<int32_t>(v));
         i = j + 1;
     }
@@ -80,9 +81,14 @@ int model_info(int argc, char** argv) {
                            {"config", model::config_to_json(c)},
                            {"parameters", total},
                            {"active_parameters_per_token", active},
-                           {"by_part", Json::object({{"embedding_and_lm_head", embed}, {"attention_mla", attn}, {"indexer", indexer},
-                                                     {"dense_ffn", dense_ffn}, {"routed_experts", experts}, {"shared_experts", shared},
-                                                     {"router", router}, {"norms", norms}})},
+                           {"by_part", Json::object({{"embedding_and_lm_head", embed},
+                                                     {"attention_mla", attn},
+                                                     {"indexer", indexer},
+                                                     {"dense_ffn", dense_ffn},
+                                                     {"routed_experts", experts},
+                                                     {"shared_experts", shared},
+                                                     {"router", router},
+                                                     {"norms", norms}})},
                            {"weight_bytes", t.weight_bytes()},
                            {"cache_bytes_per_token", cache_per_token},
                            {"softmax_scale", c.softmax_scale()},
@@ -103,9 +109,9 @@ int model_info(int argc, char** argv) {
     std::printf("indexer      %lld heads x %lld dims, top-k %lld\n", (long long)c.index_n_heads, (long long)c.index_head_dim,
                 (long long)c.index_topk);
     if (c.n_routed_experts)
-        std::printf("MoE          %lld routed (%lld per token, %lld groups, top %lld), %lld shared, inter %lld\n", (long long)c.n_routed_experts,
-                    (long long)c.num_experts_per_tok, (long long)c.n_group, (long long)c.topk_group, (long long)c.n_shared_experts,
-                    (long long)c.moe_intermediate_size);
+        std::printf("MoE          %lld routed (%lld per token, %lld groups, top %lld), %lld shared, inter %lld\n",
+                    (long long)c.n_routed_experts, (long long)c.num_experts_per_tok, (long long)c.n_group, (long long)c.topk_group,
+                    (long long)c.n_shared_experts, (long long)c.moe_intermediate_size);
     std::printf("parameters   %lld (%.1f M; %.1f M active per token)\n", (long long)total, total / 1e6, active / 1e6);
     for (const auto& m : j.at("by_part").as_object()) std::printf("  %-22s %lld\n", m.key.c_str(), (long long)m.value.as_int());
     std::printf("weights      %.1f MB; cache %lld bytes per token\n", t.weight_bytes() / 1e6, (long long)cache_per_token);
@@ -200,7 +206,8 @@ int model_generate(int argc, char** argv) {
     const double prefill_s = std::chrono::duration<double>(t1 - t0).count(), decode_s = std::chrono::duration<double>(t2 - t1).count();
     JsonArray arr;
     for (int32_t v : out) arr.emplace_back(static_cast<int64_t>(v));
-    Json j = Json::object({{"prompt_tokens", static_cast<int64_t>(ids.size())}, {"generated", Json(std::move(arr))},
+    Json j = Json::object({{"prompt_tokens", static_cast<int64_t>(ids.size())},
+                           {"generated", Json(std::move(arr))},
                            {"prefill_tokens_per_s", ids.size() / prefill_s},
                            {"decode_tokens_per_s", n_new > 1 ? (n_new - 1) / decode_s : 0.0}});
     std::printf("%s\n", j.dump().c_str());
@@ -215,7 +222,9 @@ int model_make_checkpoint(int argc, char** argv) {
             {"seed", "S", "initialisation seed", "1"},
             {"dtype", "T", "bf16 | f32", "bf16"},
             {"vocab", "N", "vocabulary size (129280 to run with the DeepSeek tokenizer: --policy embedded, serve)", nullptr},
-            {"shard-mb", "N", "split into shards of at most N MB (0 = one file; default: one file for tiny, 64 KB shards for moe-tiny, 200 MB for small)", nullptr}},
+            {"shard-mb", "N",
+             "split into shards of at most N MB (0 = one file; default: one file for tiny, 64 KB shards for moe-tiny, 200 MB for small)",
+             nullptr}},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
     if (!a.has("out")) throw InvalidInput("envforge model make-checkpoint: --out is required");
@@ -258,8 +267,9 @@ int cmd_model(int argc, char** argv) {
     if (!std::strcmp(sub, "generate")) return model_generate(argc - 1, argv + 1);
     if (!std::strcmp(sub, "make-checkpoint")) return model_make_checkpoint(argc - 1, argv + 1);
     if (!std::strcmp(sub, "--help") || !std::strcmp(sub, "-h")) {
-        std::printf("usage: envforge model info DIR | logits DIR --ids 1,2,3 [--dense] | generate DIR --ids ... |\n"
-                    "       make-checkpoint --preset tiny|small|moe-tiny --out DIR [--seed S]\n");
+        std::printf(
+            "usage: envforge model info DIR | logits DIR --ids 1,2,3 [--dense] | generate DIR --ids ... |\n"
+            "       make-checkpoint --preset tiny|small|moe-tiny --out DIR [--seed S]\n");
         return 0;
     }
     throw InvalidInput("envforge model: expected info, logits, generate or make-checkpoint (see envforge model --help)");

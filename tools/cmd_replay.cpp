@@ -39,13 +39,11 @@ boost::asio::awaitable<std::vector<std::string>> replay_one(const Task& task, co
     for (size_t i = 0; i < rec.messages.size(); ++i) {
         const Message& m = rec.messages[i];
         if (m.role != Role::Assistant) continue;
-        if (m.tool_calls.empty() && m.content && !m.content->empty() && final_answer.is_null())
-            final_answer = Json(*m.content);
+        if (m.tool_calls.empty() && m.content && !m.content->empty() && final_answer.is_null()) final_answer = Json(*m.content);
         for (size_t k = 0; k < m.tool_calls.size(); ++k) {
             const ToolCall& call = m.tool_calls[k];
             const size_t ti = i + 1 + k;
-            if (ti >= rec.messages.size() || rec.messages[ti].role != Role::Tool ||
-                rec.messages[ti].tool_call_id != call.id) {
+            if (ti >= rec.messages.size() || rec.messages[ti].role != Role::Tool || rec.messages[ti].tool_call_id != call.id) {
                 diffs.push_back("message " + std::to_string(ti) + ": no recorded result for call '" + call.id + "'");
                 continue;
             }
@@ -54,8 +52,8 @@ boost::asio::awaitable<std::vector<std::string>> replay_one(const Task& task, co
             ++calls;
             ToolResult r = co_await execute_tool_call(task, *env, call);
             if (r.content != recorded.content.value_or("") || r.is_error != recorded.is_error)
-                diffs.push_back("message " + std::to_string(ti) + " (" + call.name + "): recorded '" +
-                                clip(recorded.content.value_or("")) + "', now '" + clip(r.content) + "'");
+                diffs.push_back("message " + std::to_string(ti) + " (" + call.name + "): recorded '" + clip(recorded.content.value_or("")) +
+                                "', now '" + clip(r.content) + "'");
             if (r.final) {
                 final_answer = r.answer;
                 done = true;
@@ -65,8 +63,7 @@ boost::asio::awaitable<std::vector<std::string>> replay_one(const Task& task, co
     Verdict v = co_await env->verify(final_answer);
     env->close();
     if (v.passed != rec.passed || std::abs(v.reward - rec.reward) > 1e-9)
-        diffs.push_back("verdict: recorded reward " + std::to_string(rec.reward) + ", now " +
-                        std::to_string(v.reward));
+        diffs.push_back("verdict: recorded reward " + std::to_string(rec.reward) + ", now " + std::to_string(v.reward));
     co_return diffs;
 }
 
@@ -120,8 +117,8 @@ int cmd_replay(int argc, char** argv) {
         throw InvalidInput("--run and --episode select stored episodes; with --input the file says what to replay");
     Store store(a.get("db"));
     std::vector<Recorded> items = a.has("input")
-        ? from_file(a.get("input"))
-        : from_store(store, a.get("run"), a.has("episode") ? a.get_int("episode", 1, INT64_MAX) : -1);
+                                      ? from_file(a.get("input"))
+                                      : from_store(store, a.get("run"), a.has("episode") ? a.get_int("episode", 1, INT64_MAX) : -1);
     if (items.empty()) throw InvalidInput("nothing to replay (no matching episodes)");
     // Episodes replay independently: `--jobs` of them at a time on one io_context (tool calls
     // that run programs wait on the sandbox, not on each other); results are reported in order.
@@ -151,7 +148,9 @@ int cmd_replay(int argc, char** argv) {
     };
     const int jobs = static_cast<int>(a.get_int("jobs", 1, 256));
     for (int j = 0; j < jobs; ++j)
-        boost::asio::co_spawn(io, worker(), [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+        boost::asio::co_spawn(io, worker(), [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
     io.run();
     progress.finish();
     size_t differing = 0;
@@ -169,9 +168,10 @@ int cmd_replay(int argc, char** argv) {
     if (a.flag("json"))
         std::printf("%s\n", Json::object({{"episodes", static_cast<int64_t>(items.size())},
                                           {"with_differences", static_cast<int64_t>(differing)},
-                                          {"report", Json(std::move(report))}}).dump().c_str());
-    else
-        std::printf("replayed %zu episodes: %zu with differences\n", items.size(), differing);
+                                          {"report", Json(std::move(report))}})
+                                .dump()
+                                .c_str());
+    else std::printf("replayed %zu episodes: %zu with differences\n", items.size(), differing);
     return differing ? 1 : 0;
 }
 

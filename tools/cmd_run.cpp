@@ -10,8 +10,9 @@
 namespace envforge::cli {
 
 int cmd_run(int argc, char** argv) {
-    Args a("run", "Run a policy over the stored tasks and record verified episodes.\n"
-                  "Rerunning the same command finishes what is missing and never duplicates an episode.",
+    Args a("run",
+           "Run a policy over the stored tasks and record verified episodes.\n"
+           "Rerunning the same command finishes what is missing and never duplicates an episode.",
            {{"db", "FILE", "store", "envforge.db"},
             {"policy", "P", "reference | null | embedded | openai", "reference"},
             {"run", "NAME", "run name (default: the policy name)", nullptr},
@@ -39,8 +40,7 @@ int cmd_run(int argc, char** argv) {
     cfg.quiet = a.flag("json");
     cfg.include_invalid = a.flag("include-invalid");
     Store store(a.get("db"));
-    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"),
-                                    a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "run");
+    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "run");
     install_stop_handlers();
     RunSummary s = run_tasks(store, tasks, cfg);
     if (a.flag("json")) {

@@ -33,10 +33,17 @@ int sandbox_check(int argc, char** argv) {
     }
     JsonArray notes;
     for (const auto& n : h.notes) notes.emplace_back(n);
-    Json j = Json::object({{"root", h.root}, {"user_namespaces", h.user_namespaces}, {"seccomp", h.seccomp},
-                           {"cgroups", h.cgroups}, {"cgroup_memory", h.cgroup_memory},
-                           {"cgroup_pids", h.cgroup_pids}, {"cgroup_cpu", h.cgroup_cpu}, {"bwrap", h.bwrap}, {"launcher", h.launcher},
-                           {"backends", backends}, {"notes", Json(std::move(notes))}});
+    Json j = Json::object({{"root", h.root},
+                           {"user_namespaces", h.user_namespaces},
+                           {"seccomp", h.seccomp},
+                           {"cgroups", h.cgroups},
+                           {"cgroup_memory", h.cgroup_memory},
+                           {"cgroup_pids", h.cgroup_pids},
+                           {"cgroup_cpu", h.cgroup_cpu},
+                           {"bwrap", h.bwrap},
+                           {"launcher", h.launcher},
+                           {"backends", backends},
+                           {"notes", Json(std::move(notes))}});
     if (a.flag("json")) {
         std::printf("%s\n", j.dump().c_str());
     } else {
@@ -55,8 +62,9 @@ int sandbox_exec(int argc, char** argv) {
             split = i;
             break;
         }
-    Args a("sandbox exec", "Run a command in the sandbox: envforge sandbox exec [options] -- CMD [ARGS...]\n"
-                           "Prints the structured result as JSON; exits 0 when the command exited 0.",
+    Args a("sandbox exec",
+           "Run a command in the sandbox: envforge sandbox exec [options] -- CMD [ARGS...]\n"
+           "Prints the structured result as JSON; exits 0 when the command exited 0.",
            {{"sandbox", "B", "native | bwrap | none", "native"},
             {"workdir", "DIR", "host directory mounted read-write at /workspace", nullptr},
             {"wall", "S", "wall-clock seconds", "10"},
@@ -95,10 +103,15 @@ int sandbox_exec(int argc, char** argv) {
     auto fut = boost::asio::co_spawn(io, box->run(req), boost::asio::use_future);
     io.run();
     sandbox::Result r = fut.get();
-    Json j = Json::object({{"reason", sandbox::reason_name(r.reason)}, {"exit_code", r.exit_code}, {"signal", r.signal},
-                           {"stdout", captured_json(r.out)}, {"stderr", captured_json(r.err)},
-                           {"wall_seconds", r.wall_seconds}, {"cpu_seconds", r.cpu_seconds},
-                           {"peak_memory_bytes", r.peak_memory_bytes}, {"backend", r.backend}});
+    Json j = Json::object({{"reason", sandbox::reason_name(r.reason)},
+                           {"exit_code", r.exit_code},
+                           {"signal", r.signal},
+                           {"stdout", captured_json(r.out)},
+                           {"stderr", captured_json(r.err)},
+                           {"wall_seconds", r.wall_seconds},
+                           {"cpu_seconds", r.cpu_seconds},
+                           {"peak_memory_bytes", r.peak_memory_bytes},
+                           {"backend", r.backend}});
     if (!r.setup_error.empty()) j.set("setup_error", r.setup_error);
     std::printf("%s\n", j.dump().c_str());
     return r.reason == sandbox::Reason::Exit && r.exit_code == 0 ? 0 : 1;

@@ -20,8 +20,9 @@ void on_signal(int) { g_stop = true; }
 }  // namespace
 
 int cmd_serve(int argc, char** argv) {
-    Args a("serve", "Serve a checkpoint over an OpenAI-compatible API: envforge serve --model DIR [--port 8000]\n"
-                    "Routes: GET /v1/models, POST /v1/chat/completions (tools, streaming, reasoning_content), GET /health.",
+    Args a("serve",
+           "Serve a checkpoint over an OpenAI-compatible API: envforge serve --model DIR [--port 8000]\n"
+           "Routes: GET /v1/models, POST /v1/chat/completions (tools, streaming, reasoning_content), GET /health.",
            {{"model", "DIR", "checkpoint directory (tools/make-checkpoint --vocab 129280 makes a test one)", nullptr},
             {"host", "ADDR", "address to listen on", "127.0.0.1"},
             {"port", "P", "port (0: any free port; the chosen one is printed)", "8000"},
@@ -52,13 +53,14 @@ int cmd_serve(int argc, char** argv) {
     o.default_max_tokens = a.get_int("max-tokens", 1, 1 << 20);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    model::run_chat_server(engine, tokenizer, o,
-                           [&](int port) {
-                               std::printf("envforge serve: %s (%.1f M parameters) at http://%s:%d/v1\n", o.model_name.c_str(),
-                                           transformer.n_params() / 1e6, o.host.c_str(), port);
-                               std::fflush(stdout);
-                           },
-                           g_stop);
+    model::run_chat_server(
+        engine, tokenizer, o,
+        [&](int port) {
+            std::printf("envforge serve: %s (%.1f M parameters) at http://%s:%d/v1\n", o.model_name.c_str(), transformer.n_params() / 1e6,
+                        o.host.c_str(), port);
+            std::fflush(stdout);
+        },
+        g_stop);
     return 0;
 }
 

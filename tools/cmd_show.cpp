@@ -27,15 +27,21 @@ int cmd_show(int argc, char** argv) {
     if (a.flag("json")) {
         JsonArray msgs;
         for (const auto& m : messages) msgs.push_back(m.to_json());
-        std::printf("%s\n", Json::object({{"episode_id", e.id}, {"run", e.run_name}, {"task_id", e.task_id},
-                                          {"status", e.status}, {"reward", e.reward}, {"passed", e.passed},
-                                          {"verdict", e.verdict}, {"messages", Json(std::move(msgs))}})
-                                .dump().c_str());
+        std::printf("%s\n", Json::object({{"episode_id", e.id},
+                                          {"run", e.run_name},
+                                          {"task_id", e.task_id},
+                                          {"status", e.status},
+                                          {"reward", e.reward},
+                                          {"passed", e.passed},
+                                          {"verdict", e.verdict},
+                                          {"messages", Json(std::move(msgs))}})
+                                .dump()
+                                .c_str());
         return 0;
     }
     std::printf("episode %lld  run %s  task %s (%s)  rollout %d\nstatus %s  reward %.3f  %s  turns %d  tool calls %d  %.3fs\n",
-                static_cast<long long>(e.id), e.run_name.c_str(), e.task_id.c_str(), e.kind.c_str(), e.rollout,
-                e.status.c_str(), e.reward, e.passed ? "PASSED" : "FAILED", e.turns, e.tool_calls, e.seconds);
+                static_cast<long long>(e.id), e.run_name.c_str(), e.task_id.c_str(), e.kind.c_str(), e.rollout, e.status.c_str(), e.reward,
+                e.passed ? "PASSED" : "FAILED", e.turns, e.tool_calls, e.seconds);
     if (!e.error.empty()) std::printf("error: %s\n", e.error.c_str());
     for (const auto& m : messages) {
         std::printf("\n[%s%s]\n", role_name(m.role), m.role == Role::Tool ? (" " + m.name + (m.is_error ? " ERROR" : "")).c_str() : "");

@@ -29,7 +29,8 @@ int cmd_synth(int argc, char** argv) {
             {"test-dir", "DIR", "code only, with --repo: the test directory", "tests"},
             {"test-cmd", "CMD", "code only, with --repo: 'pytest' or 'unittest' (default: pytest when installed, else unittest)", nullptr},
             {"test-timeout", "S", "code only, with --repo: seconds an agent's whole-suite run may take", "120"},
-            {"ignore-failing", nullptr, "code only, with --repo: set aside tests that fail in every gold run instead of refusing the repository", nullptr},
+            {"ignore-failing", nullptr,
+             "code only, with --repo: set aside tests that fail in every gold run instead of refusing the repository", nullptr},
             {"db", "FILE", "store", "envforge.db"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv, true);
@@ -44,9 +45,12 @@ int cmd_synth(int argc, char** argv) {
     const auto seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
     const auto diff = parse_difficulty(a.get("difficulty"));
     // A flag of another kind is refused, never silently ignored.
-    for (const auto& [flag, owner] : std::vector<std::pair<const char*, const char*>>{
-             {"domain", "general"}, {"world-seed", "search"}, {"world-size", "search"}, {"corpus", "search"}, {"facts", "search"},
-             {"repo", "code"}})
+    for (const auto& [flag, owner] : std::vector<std::pair<const char*, const char*>>{{"domain", "general"},
+                                                                                      {"world-seed", "search"},
+                                                                                      {"world-size", "search"},
+                                                                                      {"corpus", "search"},
+                                                                                      {"facts", "search"},
+                                                                                      {"repo", "code"}})
         if (a.has(flag) && kind != owner)
             throw InvalidInput(std::string("--") + flag + " applies to `synth " + owner + "` only, not to " + kind);
     Json options = Json::object();
@@ -77,7 +81,9 @@ int cmd_synth(int argc, char** argv) {
         if (cmd.empty()) options.set("runner", "auto");
         else if (cmd.find("pytest") != std::string::npos) options.set("runner", "pytest");
         else if (cmd.find("unittest") != std::string::npos) options.set("runner", "unittest");
-        else throw InvalidInput("--test-cmd '" + cmd + "': envforge runs Python suites with pytest or unittest (and reads JUnit from its own runner)");
+        else
+            throw InvalidInput("--test-cmd '" + cmd +
+                               "': envforge runs Python suites with pytest or unittest (and reads JUnit from its own runner)");
     }
     Store store(a.get("db"));
     std::vector<Task> tasks;
@@ -95,8 +101,9 @@ int cmd_synth(int argc, char** argv) {
         for (const auto& [d, hn] : per_difficulty) {
             const double share = static_cast<double>(hn.first) / hn.second;
             shares.set(std::to_string(d), share);
-            if (!a.flag("json")) std::printf("difficulty %d: answer document is the top hit for the verbatim question in %.1f%% of %d tasks\n",
-                                              d, 100.0 * share, hn.second);
+            if (!a.flag("json"))
+                std::printf("difficulty %d: answer document is the top hit for the verbatim question in %.1f%% of %d tasks\n", d,
+                            100.0 * share, hn.second);
         }
         summary.set("verbatim_top_hit_share", shares);
     }
@@ -104,21 +111,27 @@ int cmd_synth(int argc, char** argv) {
         // Per project: how many mutants were tried to make these tasks, and why the rest were not.
         JsonArray projects;
         for (const auto& st : code::synthesis_stats()) {
-            projects.push_back(Json::object({{"project", st.project}, {"tried", st.tried()}, {"accepted", st.accepted},
-                                             {"equivalent", st.equivalent}, {"no_report", st.no_report}, {"invalid", st.invalid},
+            projects.push_back(Json::object({{"project", st.project},
+                                             {"tried", st.tried()},
+                                             {"accepted", st.accepted},
+                                             {"equivalent", st.equivalent},
+                                             {"no_report", st.no_report},
+                                             {"invalid", st.invalid},
                                              {"seconds_per_accepted", st.accepted ? st.seconds / st.accepted : 0.0}}));
             if (!a.flag("json"))
-                std::printf("project %s: %d mutants tried, %d accepted, %d caught by no test, %d not compiling, %d without a report (crash or time "
-                            "limit); %.1f s of suite runs per accepted task\n",
-                            st.project.c_str(), st.tried(), st.accepted, st.equivalent, st.invalid, st.no_report, st.accepted ? st.seconds / st.accepted : 0.0);
+                std::printf(
+                    "project %s: %d mutants tried, %d accepted, %d caught by no test, %d not compiling, %d without a report (crash or time "
+                    "limit); %.1f s of suite runs per accepted task\n",
+                    st.project.c_str(), st.tried(), st.accepted, st.equivalent, st.invalid, st.no_report,
+                    st.accepted ? st.seconds / st.accepted : 0.0);
         }
         summary.set("projects", Json(std::move(projects)));
     }
     if (a.flag("json")) std::printf("%s\n", summary.dump().c_str());
     else
-        std::printf("synthesized %zu %s tasks (%zu new%s) in %.2fs (%.0f tasks/s) into %s\n", s.made,
-                    kind.c_str(), s.added, s.duplicates ? (", " + std::to_string(s.duplicates) + " duplicates replaced").c_str() : "",
-                    s.seconds, s.seconds > 0 ? static_cast<double>(s.made) / s.seconds : 0.0, a.get("db").c_str());
+        std::printf("synthesized %zu %s tasks (%zu new%s) in %.2fs (%.0f tasks/s) into %s\n", s.made, kind.c_str(), s.added,
+                    s.duplicates ? (", " + std::to_string(s.duplicates) + " duplicates replaced").c_str() : "", s.seconds,
+                    s.seconds > 0 ? static_cast<double>(s.made) / s.seconds : 0.0, a.get("db").c_str());
     return 0;
 }
 

@@ -28,15 +28,16 @@ std::string join_ids(const std::vector<int32_t>& ids) {
 }  // namespace
 
 int cmd_tokenize(int argc, char** argv) {
-    Args a("tokenize",
-           "Encode text (the arguments, or standard input) to token ids, or decode ids:\n"
-           "  envforge tokenize 'Hello world'      envforge tokenize --decode 19923,2058",
-           {{"tokenizer", "FILE", "tokenizer.json (default: the DeepSeek-V3.2 one fetched by tools/install-deps)", nullptr},
-            {"decode", "IDS", "comma-separated ids to turn back into text", nullptr},
-            {"docs", "FILE", "encode each length-prefixed document of FILE (u32 little-endian length, bytes); one line of ids each", nullptr},
-            {"roundtrip", nullptr, "with --docs: check decode(encode(doc)) == doc (invalid UTF-8 as U+FFFD) instead of printing ids", nullptr},
-            {"json", nullptr, "print ids and token strings as JSON", nullptr}},
-           argc, argv, true);
+    Args a(
+        "tokenize",
+        "Encode text (the arguments, or standard input) to token ids, or decode ids:\n"
+        "  envforge tokenize 'Hello world'      envforge tokenize --decode 19923,2058",
+        {{"tokenizer", "FILE", "tokenizer.json (default: the DeepSeek-V3.2 one fetched by tools/install-deps)", nullptr},
+         {"decode", "IDS", "comma-separated ids to turn back into text", nullptr},
+         {"docs", "FILE", "encode each length-prefixed document of FILE (u32 little-endian length, bytes); one line of ids each", nullptr},
+         {"roundtrip", nullptr, "with --docs: check decode(encode(doc)) == doc (invalid UTF-8 as U+FFFD) instead of printing ids", nullptr},
+         {"json", nullptr, "print ids and token strings as JSON", nullptr}},
+        argc, argv, true);
     if (a.print_help_if_asked()) return 0;
     const model::Tokenizer tok = model::load_deepseek_v32_tokenizer(a.get("tokenizer"));
     if (a.has("decode")) {
@@ -62,7 +63,8 @@ int cmd_tokenize(int argc, char** argv) {
         for (size_t i = 0; i + 4 <= all.size(); ++docs) {
             uint32_t n;
             std::memcpy(&n, all.data() + i, 4);
-            if (i + 4 + n > all.size()) throw InvalidInput("'" + a.get("docs") + "': document at byte " + std::to_string(i) + " overruns the file");
+            if (i + 4 + n > all.size())
+                throw InvalidInput("'" + a.get("docs") + "': document at byte " + std::to_string(i) + " overruns the file");
             const std::string_view doc = std::string_view(all).substr(i + 4, n);
             const std::vector<int32_t> ids = tok.encode(doc);
             if (!a.flag("roundtrip")) out += join_ids(ids) + "\n";

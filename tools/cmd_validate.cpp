@@ -22,16 +22,14 @@ int cmd_validate(int argc, char** argv) {
     if (a.print_help_if_asked()) return 0;
     apply_sandbox_option(a.get("sandbox"));
     Store store(a.get("db"));
-    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"),
-                                    a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "validate");
+    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "validate");
     ValidateSummary s = validate_tasks(store, tasks, static_cast<int>(a.get_int("repeat", 1, 100)),
                                        static_cast<int>(a.get_int("jobs", 1, 4096)), a.flag("json"));
     if (a.has("junit")) write_junit(a.get("junit"), s, tasks);
     if (a.flag("json")) {
         std::printf("%s\n", s.to_json().dump().c_str());
     } else {
-        std::printf("validated %zu tasks: %zu probes, %zu failed (%.2fs)\n", s.tasks, s.probes,
-                    s.failed_probes, s.seconds);
+        std::printf("validated %zu tasks: %zu probes, %zu failed (%.2fs)\n", s.tasks, s.probes, s.failed_probes, s.seconds);
         for (const auto& [probe, n] : s.failed_by_probe) std::printf("  %s: %zu failed\n", probe.c_str(), n);
         size_t shown = 0;
         for (const auto& r : s.rows)

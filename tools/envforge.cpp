@@ -32,16 +32,16 @@ const Command kCommands[] = {
 };
 
 void print_usage(std::FILE* f) {
-    std::fprintf(f, "usage: envforge <command> [options]   (envforge <command> --help for details)\n\n"
-                    "commands:\n");
+    std::fprintf(f,
+                 "usage: envforge <command> [options]   (envforge <command> --help for details)\n\n"
+                 "commands:\n");
     for (const auto& c : kCommands) std::fprintf(f, "  %-10s %s\n", c.name, c.summary);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
-        !std::strcmp(argv[1], "help")) {
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
         print_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

@@ -142,7 +142,9 @@ std::string issue_text(const Project& p, const code::Mutant& m, const std::vecto
 class CodeKind final : public EnvKind {
 public:
     std::string name() const override { return "code"; }
-    std::string describe() const override { return "bug-fix tasks from Python repositories with tests (mutated source, tests in the sandbox)"; }
+    std::string describe() const override {
+        return "bug-fix tasks from Python repositories with tests (mutated source, tests in the sandbox)";
+    }
 
     Task synthesize(const SynthRequest& req) const override {
         std::string dir;
@@ -185,7 +187,8 @@ public:
             for (int tries = 0; tries < 2; ++tries) {
                 run = code::run_tests_blocking(work, this_config, std::max(30.0, 5 * p.gold_seconds));
                 if (run.ok() || run.timed_out) break;  // a time limit is not a hiccup: no second try
-                if (std::getenv("ENVFORGE_DEBUG")) std::fprintf(stderr, "code synth: %s %s:%d: %s\n", m.op.c_str(), m.file.c_str(), m.line, run.error.c_str());
+                if (std::getenv("ENVFORGE_DEBUG"))
+                    std::fprintf(stderr, "code synth: %s %s:%d: %s\n", m.op.c_str(), m.file.c_str(), m.line, run.error.c_str());
             }
             const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             code::write_files(work, {{m.file, original}});
@@ -220,7 +223,8 @@ public:
             count(p.name, &code::SynthesisStats::accepted, secs);
             return make_task(req, p, m, mutated, f2p, p2p, failing);
         }
-        throw InvalidInput("project '" + p.name + "': no mutant among the first 40 candidates fails a test (seed " + std::to_string(req.seed) + ")");
+        throw InvalidInput("project '" + p.name + "': no mutant among the first 40 candidates fails a test (seed " +
+                           std::to_string(req.seed) + ")");
     }
 
     // Two seeds can pick the same mutant: the same file, span and replacement is the same task.
@@ -241,22 +245,26 @@ private:
         t.difficulty = req.difficulty;
         t.generator_name = "code." + p.name;
         t.generator_version = "1";
-        t.system = "You fix bugs in a Python repository. It is checked out in your working directory (/workspace) as a git repository. "
-                   "Use the tools to read and edit files, run shell commands and run the test suite; when the bug is fixed, call submit. "
-                   "Only changes to the source count: the tests are restored before your work is verified.";
+        t.system =
+            "You fix bugs in a Python repository. It is checked out in your working directory (/workspace) as a git repository. "
+            "Use the tools to read and edit files, run shell commands and run the test suite; when the bug is fixed, call submit. "
+            "Only changes to the source count: the tests are restored before your work is verified.";
         t.prompt = issue_text(p, m, failing, req.difficulty);
         auto path_prop = str_prop("path relative to the repository root");
         t.tools = {
             {"bash", "Run a shell command in the repository (state such as the working directory persists between calls).",
              object_schema({{"command", str_prop("the command")}}, {"command"}), Json::object({{"op", "bash"}})},
             {"read_file", "Read a file, optionally lines start..end (1-based, inclusive), with line numbers.",
-             object_schema({{"path", path_prop}, {"start", int_prop("first line (1-based)")}, {"end", int_prop("last line (inclusive)")}}, {"path"}),
+             object_schema({{"path", path_prop}, {"start", int_prop("first line (1-based)")}, {"end", int_prop("last line (inclusive)")}},
+                           {"path"}),
              Json::object({{"op", "read_file"}})},
             {"str_replace", "Replace the one occurrence of old in a file with new.",
-             object_schema({{"path", path_prop}, {"old", str_prop("exact text to replace; must occur once")}, {"new", str_prop("replacement")}},
-                           {"path", "old", "new"}),
+             object_schema(
+                 {{"path", path_prop}, {"old", str_prop("exact text to replace; must occur once")}, {"new", str_prop("replacement")}},
+                 {"path", "old", "new"}),
              Json::object({{"op", "str_replace"}})},
-            {"write_file", "Create or overwrite a file.", object_schema({{"path", path_prop}, {"content", str_prop("the whole content")}}, {"path", "content"}),
+            {"write_file", "Create or overwrite a file.",
+             object_schema({{"path", path_prop}, {"content", str_prop("the whole content")}}, {"path", "content"}),
              Json::object({{"op", "write_file"}})},
             {"run_tests", "Run the test suite, or the tests whose ids start with selector (e.g. tests.test_x.Class).",
              object_schema({{"selector", str_prop("optional test id prefix")}}, {}), Json::object({{"op", "run_tests"}})},
@@ -268,8 +276,12 @@ private:
         for (const auto& d : p.source_dirs) src.emplace_back(d);
         for (const auto& r : p.roots) roots.emplace_back(r);
         for (const auto& o : p.own) own.emplace_back(o);
-        t.env = Json::object({{"files", code::files_to_json(files)}, {"source_dirs", Json(std::move(src))}, {"test_dir", p.test_dir},
-                              {"runner", p.runner}, {"roots", Json(std::move(roots))}, {"own", Json(std::move(own))},
+        t.env = Json::object({{"files", code::files_to_json(files)},
+                              {"source_dirs", Json(std::move(src))},
+                              {"test_dir", p.test_dir},
+                              {"runner", p.runner},
+                              {"roots", Json(std::move(roots))},
+                              {"own", Json(std::move(own))},
                               // whole-suite runs of the agent's code end after this long (it may loop forever)
                               {"test_timeout", p.test_timeout}});
         if (!p.dist_name.empty()) t.env.set("dist", Json(JsonArray{Json(p.dist_name), Json(p.dist_version)}));
@@ -285,10 +297,19 @@ private:
             for (const auto& s : v) a.emplace_back(s);
             return Json(std::move(a));
         };
-        t.verifier = Json::object({{"type", "code"}, {"f2p", arr(f2p)}, {"p2p", arr(p2p)}, {"flaky", arr(p.flaky)}, {"neutral", arr(p.neutral)}, {"broken", arr(p.broken)},
-                                   {"mutant", Json::object({{"op", m.op}, {"file", m.file}, {"line", m.line}, {"description", m.description},
-                                                            {"span", Json(JsonArray{Json(static_cast<int64_t>(m.start)), Json(static_cast<int64_t>(m.end))})},
-                                                            {"replacement", m.new_text}})}});
+        t.verifier = Json::object(
+            {{"type", "code"},
+             {"f2p", arr(f2p)},
+             {"p2p", arr(p2p)},
+             {"flaky", arr(p.flaky)},
+             {"neutral", arr(p.neutral)},
+             {"broken", arr(p.broken)},
+             {"mutant", Json::object({{"op", m.op},
+                                      {"file", m.file},
+                                      {"line", m.line},
+                                      {"description", m.description},
+                                      {"span", Json(JsonArray{Json(static_cast<int64_t>(m.start)), Json(static_cast<int64_t>(m.end))})},
+                                      {"replacement", m.new_text}})}});
         // The gold fix through the tools: put the original lines back, run the tests, submit.
         const size_t new_end = m.start + m.new_text.size();
         const auto [cb, ce] = unique_context(mutated, m.start, new_end);
@@ -320,18 +341,24 @@ private:
         JsonArray probes;
         probes.push_back(probe("no_op", {}));
         if (!failing_file.empty()) {
-            probes.push_back(probe("delete_failing_test", {{"write_file", Json::object({{"path", failing_file}, {"content", "import unittest\n"}})}}));
-            probes.push_back(probe("skip_failing_test", {{"write_file", Json::object({{"path", failing_file},
-                                                                                       {"content", "import unittest\nraise unittest.SkipTest('skipped')\n"}})}}));
+            probes.push_back(
+                probe("delete_failing_test", {{"write_file", Json::object({{"path", failing_file}, {"content", "import unittest\n"}})}}));
+            probes.push_back(probe("skip_failing_test",
+                                   {{"write_file", Json::object({{"path", failing_file},
+                                                                 {"content", "import unittest\nraise unittest.SkipTest('skipped')\n"}})}}));
         }
         // The fix plus a syntax error in the same module, which the failing tests import (another
         // file might be one the suite never imports, such as a __main__.py).
-        probes.push_back(probe("syntax_error", {{"write_file", Json::object({{"path", m.file}, {"content", orig + "\ndef broken(:\n    pass\n"}})}}));
-        probes.push_back(probe("fake_report", {{"write_file", Json::object({{"path", "junit.xml"},
-                                                                           {"content", "<testsuite><testcase classname=\"tests\" name=\"all\"/></testsuite>\n"}})},
-                                               {"write_file", Json::object({{"path", "report.json"}, {"content", "{\"passed\": true, \"failed\": 0}\n"}})}}));
-        const std::string force = "import unittest\n_orig = unittest.TestCase.run\ndef _run(self, result=None):\n"
-                                  "    result.addSuccess(self) if result else None\n    return result\nunittest.TestCase.run = _run\n";
+        probes.push_back(
+            probe("syntax_error", {{"write_file", Json::object({{"path", m.file}, {"content", orig + "\ndef broken(:\n    pass\n"}})}}));
+        probes.push_back(probe(
+            "fake_report",
+            {{"write_file",
+              Json::object({{"path", "junit.xml"}, {"content", "<testsuite><testcase classname=\"tests\" name=\"all\"/></testsuite>\n"}})},
+             {"write_file", Json::object({{"path", "report.json"}, {"content", "{\"passed\": true, \"failed\": 0}\n"}})}}));
+        const std::string force =
+            "import unittest\n_orig = unittest.TestCase.run\ndef _run(self, result=None):\n"
+            "    result.addSuccess(self) if result else None\n    return result\nunittest.TestCase.run = _run\n";
         probes.push_back(probe("force_pass", {{"write_file", Json::object({{"path", "sitecustomize.py"}, {"content", force}})},
                                               {"write_file", Json::object({{"path", "conftest.py"}, {"content", force}})},
                                               {"write_file", Json::object({{"path", p.test_dir + "/__init__.py"}, {"content", force}})}}));
@@ -350,7 +377,8 @@ private:
 
 // A path inside the repository, checked so that no symlink or ".." leads the host outside it.
 std::string resolve_inside(const std::string& root, const std::string& rel, bool must_exist) {
-    if (rel.empty() || rel[0] == '/' || rel.find('\0') != std::string::npos) throw InvalidInput("path '" + rel + "' must be relative to the repository");
+    if (rel.empty() || rel[0] == '/' || rel.find('\0') != std::string::npos)
+        throw InvalidInput("path '" + rel + "' must be relative to the repository");
     for (const auto& part : fs::path(rel))
         if (part == "..") throw InvalidInput("path '" + rel + "' leaves the repository");
     const fs::path full = fs::path(root) / rel;
@@ -413,12 +441,14 @@ std::string format_run(const code::TestRun& r, const std::set<std::string>& brok
         else if (t.neutral()) ++skipped;
         else {
             (t.status == "failed" ? failed : errors)++;
-            if (details.size() < 3000) details += "\n" + std::string(t.status == "failed" ? "FAIL" : "ERROR") + ": " + t.id + "\n    " + t.message;
+            if (details.size() < 3000)
+                details += "\n" + std::string(t.status == "failed" ? "FAIL" : "ERROR") + ": " + t.id + "\n    " + t.message;
         }
     }
     return std::to_string(passed) + " passed, " + std::to_string(failed) + " failed, " + std::to_string(errors) + " errors, " +
            std::to_string(skipped) + " skipped" +
-           (left_out ? " (" + std::to_string(left_out) + " tests that fail in this sandbox whatever the code are not counted)" : "") + details;
+           (left_out ? " (" + std::to_string(left_out) + " tests that fail in this sandbox whatever the code are not counted)" : "") +
+           details;
 }
 
 class CodeEnvironment final : public Environment {
@@ -435,9 +465,10 @@ public:
         limits.processes = 256;
         co_await ws_.start_session(limits);
         // A fresh repository with one commit: no history, reflog, remote or stash holds the fix.
-        auto r = co_await ws_.session().shell("git init -q && git add -A && git -c user.name=envforge -c user.email=envforge@localhost "
-                                          "commit -qm 'Initial commit' && git reflog expire --expire=now --all",
-                                          60);
+        auto r = co_await ws_.session().shell(
+            "git init -q && git add -A && git -c user.name=envforge -c user.email=envforge@localhost "
+            "commit -qm 'Initial commit' && git reflog expire --expire=now --all",
+            60);
         if (r.exit_code != 0) throw std::runtime_error("git init failed: " + r.err + r.out);
     }
 
@@ -460,8 +491,9 @@ public:
                 code::RunnerConfig config = code::RunnerConfig::from_task(task_->env);
                 if (!sel.empty()) config.ids.push_back(sel);
                 auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-                code::TestRun r = co_await code::run_tests(episode_sandbox(io), workdir_, config,
-                                                           std::min(task_->limits.call_timeout_seconds, task_->env.get_number("test_timeout", 120)));
+                code::TestRun r = co_await code::run_tests(
+                    episode_sandbox(io), workdir_, config,
+                    std::min(task_->limits.call_timeout_seconds, task_->env.get_number("test_timeout", 120)));
                 std::set<std::string> broken;
                 if (const Json* b = task_->verifier.find("broken"); b && b->is_array())
                     for (const Json& id : b->as_array()) broken.insert(id.as_string());
@@ -484,7 +516,8 @@ public:
                 const std::string old = args.get_string("old");
                 const size_t at = old.empty() ? std::string::npos : text.find(old);
                 if (at == std::string::npos) co_return ToolResult::error("old text not found in " + path);
-                if (text.find(old, at + 1) != std::string::npos) co_return ToolResult::error("old text occurs more than once in " + path + "; include more context");
+                if (text.find(old, at + 1) != std::string::npos)
+                    co_return ToolResult::error("old text occurs more than once in " + path + "; include more context");
                 text.replace(at, old.size(), args.get_string("new"));
                 write_no_follow(full, text);
                 co_return ToolResult{"edited " + path, false, false, Json()};
@@ -549,7 +582,8 @@ public:
                 c.add(key, true, "0/0 passed");
                 continue;
             }
-            const code::TestRun run = co_await code::run_tests(episode_sandbox(io), dir, config, task_->env.get_number("test_timeout", 120));
+            const code::TestRun run = co_await code::run_tests(episode_sandbox(io), dir, config,
+                                                               task_->env.get_number("test_timeout", 120));
             if (!run.ok()) {
                 c.add("tests_ran", false, run.error);
                 co_return with_diff(c.verdict());

@@ -76,7 +76,7 @@ std::string unescape_xml(std::string_view s) {
         else if (ent == "apos") out += '\'';
         else if (!ent.empty() && ent[0] == '#') {
             const long cp = ent.size() > 1 && ent[1] == 'x' ? std::strtol(std::string(ent.substr(2)).c_str(), nullptr, 16)
-                                                             : std::strtol(std::string(ent.substr(1)).c_str(), nullptr, 10);
+                                                            : std::strtol(std::string(ent.substr(1)).c_str(), nullptr, 10);
             if (cp < 0x80) out += static_cast<char>(cp);
             else out += "?";
         } else {
@@ -228,9 +228,16 @@ bool in_test_dir(const std::string& path, const std::string& test_dir) {
 Json RunnerConfig::to_json() const {
     Json lim = Json::object();
     for (const auto& [id, s] : limits) lim.set(id, s);
-    Json j = Json::object({{"mode", runner}, {"test_dir", test_dir}, {"roots", json_array(roots)}, {"own", json_array(own)},
-                           {"ids", json_array(ids)}, {"per_test", per_test_seconds}, {"limits", lim}, {"max_timeouts", max_timeouts},
-                           {"compile", json_array(compile)}, {"coverage", json_array(coverage)}});
+    Json j = Json::object({{"mode", runner},
+                           {"test_dir", test_dir},
+                           {"roots", json_array(roots)},
+                           {"own", json_array(own)},
+                           {"ids", json_array(ids)},
+                           {"per_test", per_test_seconds},
+                           {"limits", lim},
+                           {"max_timeouts", max_timeouts},
+                           {"compile", json_array(compile)},
+                           {"coverage", json_array(coverage)}});
     if (!dist_name.empty()) j.set("dist", json_array({dist_name, dist_version}));
     return j;
 }
@@ -348,15 +355,16 @@ std::vector<Mutant> make_mutants(const Project& p) {
     io.run();
     const sandbox::Result res = f.get();
     if (res.reason != sandbox::Reason::Exit || res.exit_code != 0)
-        throw InvalidInput("project '" + p.name + "': making mutants failed (" + sandbox::reason_name(res.reason) + "): " +
-                           res.err.text().substr(0, 300));
+        throw InvalidInput("project '" + p.name + "': making mutants failed (" + sandbox::reason_name(res.reason) +
+                           "): " + res.err.text().substr(0, 300));
     const Json j = Json::parse(res.out.text(), "mutants of " + p.name);
     for (const Json& skipped : j.at("skipped").as_array())
         std::fprintf(stderr, "code: %s: not mutated (does not parse): %s\n", p.name.c_str(), skipped.as_string().c_str());
     std::vector<Mutant> out;
     for (const Json& m : j.at("mutants").as_array())
         out.push_back({m.get_string("file"), m.get_string("op"), m.get_string("description"), m.get_string("old"), m.get_string("new"),
-                       static_cast<int>(m.get_int("line")), static_cast<size_t>(m.get_int("start")), static_cast<size_t>(m.get_int("end"))});
+                       static_cast<int>(m.get_int("line")), static_cast<size_t>(m.get_int("start")),
+                       static_cast<size_t>(m.get_int("end"))});
     return out;
 }
 
@@ -425,7 +433,8 @@ void import_layout(Project& p) {
         for (const auto& e : fs::directory_iterator(full)) {
             const std::string name = e.path().filename().string();
             if (e.is_directory() && fs::exists(e.path() / "__init__.py")) children.insert(name), packages = true;
-            else if (e.is_regular_file() && name.ends_with(".py") && name != "setup.py" && name != "conftest.py") children.insert(e.path().stem().string());
+            else if (e.is_regular_file() && name.ends_with(".py") && name != "setup.py" && name != "conftest.py")
+                children.insert(e.path().stem().string());
         }
         const std::string base = rel.filename().string();
         if (packages || base == "src" || base == "lib") {
@@ -469,10 +478,13 @@ std::string missing_module_cause(const Project& p, const std::vector<const TestO
         const std::string mod = t->message.substr(b, e - b);
         const std::string top = mod.substr(0, mod.find('.'));
         if (std::find(p.own.begin(), p.own.end(), top) != p.own.end())
-            return "the suite imports '" + mod + "', which is part of the project but not in the repository: it is probably built "
+            return "the suite imports '" + mod +
+                   "', which is part of the project but not in the repository: it is probably built "
                    "from C or Cython sources, and envforge does not build extensions";
-        return "the suite imports '" + mod + "', which the sandbox's python3 does not have; install it for the system interpreter "
-               "(for example the Debian package python3-" + top + ") or choose a repository without that dependency";
+        return "the suite imports '" + mod +
+               "', which the sandbox's python3 does not have; install it for the system interpreter "
+               "(for example the Debian package python3-" +
+               top + ") or choose a repository without that dependency";
     }
     return "";
 }
@@ -568,8 +580,9 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
         std::string first = failed.empty() ? "" : failed[0]->message.substr(0, 200);
         for (auto& c : first)
             if (c == '\n') c = ' ';
-        throw InvalidInput("project '" + p.name + "' does not pass its own suite: " + std::to_string(failing.size()) + " failing (" + names + ")" +
-                           (first.empty() ? "" : "; first: " + first) + "; --ignore-failing sets tests that always fail aside");
+        throw InvalidInput("project '" + p.name + "' does not pass its own suite: " + std::to_string(failing.size()) + " failing (" +
+                           names + ")" + (first.empty() ? "" : "; first: " + first) +
+                           "; --ignore-failing sets tests that always fail aside");
     }
     if (p.passing.empty()) throw InvalidInput("project '" + p.name + "': the suite ran no test (is --test-dir right?)");
     p.gold_runs = gold_runs;
@@ -595,7 +608,9 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), p.uncovered_mutants,
                      p.mutants.size() + p.uncovered_mutants);
     }
-    std::fprintf(stderr, "code: %s: %zu passing tests (%zu flaky, %zu skipped or expected failures, %zu always failing and set aside), %zu candidate mutants\n",
+    std::fprintf(stderr,
+                 "code: %s: %zu passing tests (%zu flaky, %zu skipped or expected failures, %zu always failing and set aside), %zu "
+                 "candidate mutants\n",
                  p.name.c_str(), p.passing.size(), p.flaky.size(), p.neutral.size(), p.broken.size(), p.mutants.size());
     return p;
 }

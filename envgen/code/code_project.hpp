@@ -30,9 +30,9 @@ struct TestOutcome {
 
 struct TestRun {
     std::vector<TestOutcome> tests;
-    std::string error;  // the run itself failed (no report: timeout, crash, killed)
-    std::string runner;  // what ran the suite: unittest or pytest
-    bool timed_out = false;  // the whole run reached its time limit
+    std::string error;                              // the run itself failed (no report: timeout, crash, killed)
+    std::string runner;                             // what ran the suite: unittest or pytest
+    bool timed_out = false;                         // the whole run reached its time limit
     std::map<std::string, std::set<int>> coverage;  // file -> lines the tests ran (when asked)
     bool ok() const { return error.empty(); }
     std::vector<std::string> ids(const char* status) const;
@@ -68,9 +68,9 @@ struct Project {
     std::string name, description, dir;
     std::vector<std::string> source_dirs;  // mutated and taken from the agent (test files inside them excluded)
     std::string test_dir = "tests";
-    std::string runner = "unittest";  // unittest | pytest | auto (pytest when installed)
-    std::vector<std::string> roots, own;  // import roots and top-level packages (from the source dirs)
-    std::string dist_name, dist_version;  // from pyproject.toml / setup.cfg
+    std::string runner = "unittest";                  // unittest | pytest | auto (pytest when installed)
+    std::vector<std::string> roots, own;              // import roots and top-level packages (from the source dirs)
+    std::string dist_name, dist_version;              // from pyproject.toml / setup.cfg
     std::map<std::string, double> gold_test_seconds;  // slowest of the gold runs, per test
     Files files;
     std::vector<std::string> passing;  // passed in every gold run
@@ -81,8 +81,8 @@ struct Project {
     std::vector<Mutant> mutants;
     int gold_runs = 0;
     size_t uncovered_mutants = 0;  // candidates dropped because no test runs their line
-    double gold_seconds = 0;   // the slowest gold run: mutants get a multiple of it (they may loop forever)
-    double test_timeout = 60;  // seed.json "test_timeout": the agent's suite runs end after this long
+    double gold_seconds = 0;       // the slowest gold run: mutants get a multiple of it (they may loop forever)
+    double test_timeout = 60;      // seed.json "test_timeout": the agent's suite runs end after this long
 };
 
 // Writes `files` under `dir` (creating directories); paths must be relative and stay inside.

@@ -33,8 +33,7 @@ const Domain* find_domain(std::string_view name) {
 std::unique_ptr<SqliteDb> build_database(const Task& task) {
     auto db = std::make_unique<SqliteDb>(":memory:");
     const Json* tables = task.env.find("tables");
-    if (!tables || !tables->is_array())
-        throw InvalidInput("task " + task.id + ": env.tables missing or not an array");
+    if (!tables || !tables->is_array()) throw InvalidInput("task " + task.id + ": env.tables missing or not an array");
     db->exec("BEGIN");
     for (const auto& t : tables->as_array()) {
         const std::string name = t.get_string("name");
@@ -48,8 +47,7 @@ std::unique_ptr<SqliteDb> build_database(const Task& task) {
             const auto& c = cols->as_array()[i];
             if (!c.is_array() || c.size() != 2 || !c.as_array()[0].is_string())
                 throw InvalidInput("task " + task.id + ": table '" + name + "': bad column");
-            create += (i ? "," : "") + std::string("\"") + c.as_array()[0].as_string() + "\" " +
-                      c.as_array()[1].as_string();
+            create += (i ? "," : "") + std::string("\"") + c.as_array()[0].as_string() + "\" " + c.as_array()[1].as_string();
             insert += i ? ",?" : "?";
         }
         db->exec(create + ")");
@@ -135,15 +133,12 @@ boost::asio::awaitable<void> GeneralEnvironment::start(const Task& task) {
     task_ = &task;
     const std::string domain = task.env.get_string("domain");
     domain_ = find_domain(domain);
-    if (!domain_)
-        throw InvalidInput("task " + task.id + ": env.domain '" + domain +
-                           "': expected trip, retail or meeting");
+    if (!domain_) throw InvalidInput("task " + task.id + ": env.domain '" + domain + "': expected trip, retail or meeting");
     db_ = build_database(task);
     co_return;
 }
 
-boost::asio::awaitable<ToolResult> GeneralEnvironment::call(const std::string& name,
-                                                            const Json& args) {
+boost::asio::awaitable<ToolResult> GeneralEnvironment::call(const std::string& name, const Json& args) {
     const ToolSpec* spec = task_->find_tool(name);
     ENVFORGE_ASSERT(spec != nullptr);  // the runner rejects unknown tools first
     const Json& impl = spec->impl;

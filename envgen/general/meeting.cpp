@@ -30,8 +30,8 @@ std::string offset_text(int off) {
 int64_t parse_utc(const std::string& s) {
     int y, mo, d, h, mi;
     char z = 0;
-    if (s.size() != 17 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &z) != 6 ||
-        z != 'Z' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
+    if (s.size() != 17 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &z) != 6 || z != 'Z' || mo < 1 || mo > 12 ||
+        d < 1 || d > 31 || h > 23 || mi > 59)
         return -1;
     return day_number(y, mo, d) * kDay + h * 60 + mi;
 }
@@ -49,20 +49,21 @@ std::vector<ToolSpec> meeting_tools(int d) {
     std::vector<ToolSpec> t;
     t.push_back(sql_tool("find_person", "A person's email, team, time zone and local working hours.",
                          object_schema({{"name", str_prop("full name")}}, {"name"}),
-                         "SELECT name, email, team, utc_offset, work_start, work_end FROM people WHERE name = :name",
-                         "row", "no person named '{name}'"));
-    t.push_back(sql_tool("get_busy", "A person's busy blocks (UTC) that start on a date.",
-                         object_schema({{"email", str_prop("email")}, {"date", str_prop("YYYY-MM-DD")}}, {"email", "date"}),
-                         "SELECT start_utc, end_utc, label FROM busy WHERE email = :email AND substr(start_utc,1,10) = :date ORDER BY start_utc"));
+                         "SELECT name, email, team, utc_offset, work_start, work_end FROM people WHERE name = :name", "row",
+                         "no person named '{name}'"));
+    t.push_back(
+        sql_tool("get_busy", "A person's busy blocks (UTC) that start on a date.",
+                 object_schema({{"email", str_prop("email")}, {"date", str_prop("YYYY-MM-DD")}}, {"email", "date"}),
+                 "SELECT start_utc, end_utc, label FROM busy WHERE email = :email AND substr(start_utc,1,10) = :date ORDER BY start_utc"));
     t.push_back(sql_tool("get_bookings_for_person", "Room bookings a person attends that start on a date.",
                          object_schema({{"email", str_prop("email")}, {"date", str_prop("YYYY-MM-DD")}}, {"email", "date"}),
                          "SELECT b.id, b.room, b.start_utc, b.end_utc, b.title FROM bookings b JOIN booking_attendees a "
                          "ON a.booking_id = b.id WHERE a.email = :email AND substr(b.start_utc,1,10) = :date ORDER BY b.start_utc"));
-    t.push_back(sql_tool("list_rooms", "Rooms in a building with at least a given capacity.",
-                         object_schema({{"building", str_prop("building name")}, {"min_capacity", int_prop("seats")}},
-                                       {"building", "min_capacity"}),
-                         "SELECT name, capacity, has_video, has_whiteboard FROM rooms WHERE building = :building AND "
-                         "capacity >= :min_capacity ORDER BY name"));
+    t.push_back(sql_tool(
+        "list_rooms", "Rooms in a building with at least a given capacity.",
+        object_schema({{"building", str_prop("building name")}, {"min_capacity", int_prop("seats")}}, {"building", "min_capacity"}),
+        "SELECT name, capacity, has_video, has_whiteboard FROM rooms WHERE building = :building AND "
+        "capacity >= :min_capacity ORDER BY name"));
     t.push_back(sql_tool("get_room_bookings", "Bookings of a room that start on a date (UTC).",
                          object_schema({{"room", str_prop("room name")}, {"date", str_prop("YYYY-MM-DD")}}, {"room", "date"}),
                          "SELECT id, start_utc, end_utc, title FROM bookings WHERE room = :room AND "
@@ -80,8 +81,8 @@ std::vector<ToolSpec> meeting_tools(int d) {
         t.push_back(op_tool("cancel_booking", "Cancel a booking by id.",
                             object_schema({{"booking_id", int_prop("booking id")}}, {"booking_id"}), "cancel_booking"));
     if (d >= 4)
-        t.push_back(sql_tool("list_buildings", "All buildings.", object_schema({}, {}),
-                             "SELECT DISTINCT building FROM rooms ORDER BY building"));
+        t.push_back(
+            sql_tool("list_buildings", "All buildings.", object_schema({}, {}), "SELECT DISTINCT building FROM rooms ORDER BY building"));
     t.push_back(submit_tool("Finish with the id of the booking you made.",
                             object_schema({{"booking_id", int_prop("the new booking's id")}}, {"booking_id"})));
     return t;
@@ -139,8 +140,15 @@ Task synthesize_meeting(uint64_t seed, int d) {
     for (int i = 0; i < 3 + d; ++i) people.push_back(make_person(false));
     people.push_back(outsider);
 
-    Table t_people{"people", {{"name", "TEXT"}, {"email", "TEXT"}, {"team", "TEXT"}, {"utc_offset", "TEXT"},
-                              {"offset_minutes", "INTEGER"}, {"work_start", "TEXT"}, {"work_end", "TEXT"}}, {}};
+    Table t_people{"people",
+                   {{"name", "TEXT"},
+                    {"email", "TEXT"},
+                    {"team", "TEXT"},
+                    {"utc_offset", "TEXT"},
+                    {"offset_minutes", "INTEGER"},
+                    {"work_start", "TEXT"},
+                    {"work_end", "TEXT"}},
+                   {}};
     for (const auto& p : people)
         t_people.add({p.name, p.email, p.team, offset_text(p.offset), int64_t{p.offset}, hhmm(p.work_start), hhmm(p.work_end)});
 
@@ -159,8 +167,7 @@ Task synthesize_meeting(uint64_t seed, int d) {
         if (att && d >= 3 && rng.chance(60)) {
             bool before = rng.chance(50);
             int s0 = before ? slot - 30 : slot + dur;
-            if (s0 >= 0 && s0 + 30 <= kDay)
-                t_busy.add({people[i].email, utc_string(base + s0), utc_string(base + s0 + 30), "standup"});
+            if (s0 >= 0 && s0 + 30 <= kDay) t_busy.add({people[i].email, utc_string(base + s0), utc_string(base + s0 + 30), "standup"});
         }
     }
 
@@ -169,10 +176,14 @@ Task synthesize_meeting(uint64_t seed, int d) {
     std::vector<std::string> buildings = {"North Wing", "Atrium", "Harbour House"};
     if (d < 3) buildings.pop_back();
     const std::string building = rng.pick(buildings);
-    Table t_rooms{"rooms", {{"name", "TEXT"}, {"building", "TEXT"}, {"capacity", "INTEGER"},
-                            {"has_video", "INTEGER"}, {"has_whiteboard", "INTEGER"}}, {}};
-    Table t_book{"bookings", {{"id", "INTEGER"}, {"room", "TEXT"}, {"start_utc", "TEXT"}, {"end_utc", "TEXT"},
-                              {"title", "TEXT"}, {"organizer", "TEXT"}}, {}};
+    Table t_rooms{
+        "rooms",
+        {{"name", "TEXT"}, {"building", "TEXT"}, {"capacity", "INTEGER"}, {"has_video", "INTEGER"}, {"has_whiteboard", "INTEGER"}},
+        {}};
+    Table t_book{
+        "bookings",
+        {{"id", "INTEGER"}, {"room", "TEXT"}, {"start_utc", "TEXT"}, {"end_utc", "TEXT"}, {"title", "TEXT"}, {"organizer", "TEXT"}},
+        {}};
     Table t_att{"booking_attendees", {{"booking_id", "INTEGER"}, {"email", "TEXT"}}, {}};
     auto add_room = [&](const std::string& b, int cap, bool video) {
         std::string n = unique_name(rng, names, room_name);
@@ -183,14 +194,12 @@ Task synthesize_meeting(uint64_t seed, int d) {
     const std::string small = add_room(building, std::max(1, seats - static_cast<int>(rng.range(1, 2))), true);
     if (need_video) add_room(building, seats + static_cast<int>(rng.range(0, 4)), false);
     const std::string taken = add_room(building, seats + static_cast<int>(rng.range(0, 6)), true);
-    for (int i = 0; i < d + 1; ++i)
-        add_room(rng.pick(buildings), static_cast<int>(rng.range(2, 14)), rng.chance(60));
+    for (int i = 0; i < d + 1; ++i) add_room(rng.pick(buildings), static_cast<int>(rng.range(2, 14)), rng.chance(60));
 
     int64_t next_booking = 501;
     std::vector<std::string> outsiders;
     for (size_t i = static_cast<size_t>(n_att); i + 1 < people.size(); ++i) outsiders.push_back(people[i].email);
-    auto add_booking = [&](const std::string& r, int start, int len, const std::string& title,
-                           std::vector<std::string> who) {
+    auto add_booking = [&](const std::string& r, int start, int len, const std::string& title, std::vector<std::string> who) {
         int64_t id = next_booking++;
         t_book.add({id, r, utc_string(base + start), utc_string(base + start + len), title, who[0]});
         for (const auto& e : who) t_att.add({id, e});
@@ -205,33 +214,38 @@ Task synthesize_meeting(uint64_t seed, int d) {
     }
 
     std::string title = std::string(rng.pick({std::string("Roadmap"), std::string("Launch"), std::string("Incident"),
-                                              std::string("Pricing"), std::string("Onboarding")})) + " review";
+                                              std::string("Pricing"), std::string("Onboarding")})) +
+                        " review";
     std::string who;
-    for (int i = 0; i < n_att; ++i)
-        who += (i == 0 ? "" : i + 1 == n_att ? " and " : ", ") + people[static_cast<size_t>(i)].name;
+    for (int i = 0; i < n_att; ++i) who += (i == 0 ? "" : i + 1 == n_att ? " and " : ", ") + people[static_cast<size_t>(i)].name;
 
     Task t = general_task("meeting", seed, d);
-    t.system = "You are a scheduling assistant. Use the tools to check people's time zones, working "
-               "hours, busy blocks and bookings, and the rooms. Book exactly one meeting, then call "
-               "submit_result with its booking id.";
-    t.prompt = "Please book a " + std::to_string(dur) + "-minute meeting titled \"" + title + "\" with " + who +
-               " on " + date + " (UTC date; it must start and end that day in UTC). It must fall inside every "
+    t.system =
+        "You are a scheduling assistant. Use the tools to check people's time zones, working "
+        "hours, busy blocks and bookings, and the rooms. Book exactly one meeting, then call "
+        "submit_result with its booking id.";
+    t.prompt = "Please book a " + std::to_string(dur) + "-minute meeting titled \"" + title + "\" with " + who + " on " + date +
+               " (UTC date; it must start and end that day in UTC). It must fall inside every "
                "attendee's working hours in their own time zone, and nobody may have a conflict (busy blocks "
-               "or other bookings). Start on a quarter hour. Use a room in " + building + " with at least " +
-               std::to_string(seats) + " seats" + (need_video ? " and video conferencing" : "") + ".";
+               "or other bookings). Start on a quarter hour. Use a room in " +
+               building + " with at least " + std::to_string(seats) + " seats" + (need_video ? " and video conferencing" : "") + ".";
     t.tools = meeting_tools(d);
     // Booking ids come from a counter, so a cancelled booking's id is never handed out again.
     Table t_counter{"counters", {{"name", "TEXT"}, {"next", "INTEGER"}}, {}};
     t_counter.add({"booking", next_booking});
     JsonArray tables;
-    for (Table* tb : {&t_people, &t_busy, &t_rooms, &t_book, &t_att, &t_counter})
-        tables.push_back(tb->take_json());
+    for (Table* tb : {&t_people, &t_busy, &t_rooms, &t_book, &t_att, &t_counter}) tables.push_back(tb->take_json());
     t.env = Json::object({{"domain", "meeting"}});
     t.env.set("tables", Json(std::move(tables)));
     JsonArray required;
     for (int i = 0; i < n_att; ++i) required.emplace_back(people[static_cast<size_t>(i)].email);
-    t.verifier = Json::object({{"type", "meeting"}, {"date", date}, {"title", title}, {"duration", dur},
-                               {"building", building}, {"seats", seats}, {"video", need_video},
+    t.verifier = Json::object({{"type", "meeting"},
+                               {"date", date},
+                               {"title", title},
+                               {"duration", dur},
+                               {"building", building},
+                               {"seats", seats},
+                               {"video", need_video},
                                {"attendees", Json(required)}});
 
     auto script_for = [&](const std::vector<const Person*>& att, const std::string& r, int64_t booking_id) {
@@ -249,9 +263,12 @@ Task synthesize_meeting(uint64_t seed, int d) {
         s.push_back(std::move(cal));
         JsonArray emails_json;
         for (const Person* p : att) emails_json.emplace_back(p->email);
-        s.push_back({"Book the slot.", {{"book_meeting", Json::object({{"room", r}, {"start_utc", utc_string(base + slot)},
-                                                                       {"duration_minutes", dur}, {"title", title},
-                                                                       {"attendees", Json(std::move(emails_json))}})}}});
+        s.push_back({"Book the slot.",
+                     {{"book_meeting", Json::object({{"room", r},
+                                                     {"start_utc", utc_string(base + slot)},
+                                                     {"duration_minutes", dur},
+                                                     {"title", title},
+                                                     {"attendees", Json(std::move(emails_json))}})}}});
         s.push_back({"Done.", {{"submit_result", Json::object({{"booking_id", booking_id}})}}});
         return s;
     };
@@ -262,9 +279,10 @@ Task synthesize_meeting(uint64_t seed, int d) {
     const int64_t new_id = next_booking;
     auto script = script_for(att, room, new_id);
     JsonArray probes;
-    probes.push_back(Json::object({{"name", "broken_room_too_small"}, {"expect_pass", false},
-                                   {"turns", script_to_json(script_for(att, small, new_id))}}));
-    probes.push_back(Json::object({{"name", "other_request_other_attendees"}, {"expect_pass", false},
+    probes.push_back(Json::object(
+        {{"name", "broken_room_too_small"}, {"expect_pass", false}, {"turns", script_to_json(script_for(att, small, new_id))}}));
+    probes.push_back(Json::object({{"name", "other_request_other_attendees"},
+                                   {"expect_pass", false},
                                    {"turns", script_to_json(script_for(other_att, room, new_id))}}));
     t.reference = reference_json(script_to_json(script), Json::object({{"booking_id", new_id}}), std::move(probes));
     t.limits.max_turns = 12 + 3 * d;
@@ -277,8 +295,7 @@ ToolResult meeting_op(SqliteDb& db, const std::string& op, const Json& a) {
     if (op == "book_meeting") {
         const std::string room = a.get_string("room");
         const int64_t start = parse_utc(a.get_string("start_utc"));
-        if (start < 0)
-            return ToolResult::error("start_utc '" + a.get_string("start_utc") + "': expected YYYY-MM-DDTHH:MMZ");
+        if (start < 0) return ToolResult::error("start_utc '" + a.get_string("start_utc") + "': expected YYYY-MM-DDTHH:MMZ");
         const int64_t end = start + a.get_int("duration_minutes");
         SqliteStmt r(db, "SELECT 1 FROM rooms WHERE name = ?");
         r.bind(1, room);
@@ -292,8 +309,7 @@ ToolResult meeting_op(SqliteDb& db, const std::string& op, const Json& a) {
         q.bind(1, room);
         while (q.step())
             if (overlaps(start, end, parse_utc(q.text(0)), parse_utc(q.text(1))))
-                return ToolResult::error("room '" + room + "' is booked " + q.text(0) + " to " + q.text(1) +
-                                         " (\"" + q.text(2) + "\")");
+                return ToolResult::error("room '" + room + "' is booked " + q.text(0) + " to " + q.text(1) + " (\"" + q.text(2) + "\")");
         SqliteStmt next(db, "SELECT next FROM counters WHERE name = 'booking'");
         if (!next.step()) return ToolResult::error("booking counter missing");
         const int64_t id = next.int64(0);
@@ -307,8 +323,8 @@ ToolResult meeting_op(SqliteDb& db, const std::string& op, const Json& a) {
             ia.bind(1, id).bind(2, e.as_string());
             ia.run();
         }
-        return {Json::object({{"booking_id", id}, {"room", room}, {"start_utc", utc_string(start)},
-                              {"end_utc", utc_string(end)}}).dump(), false, false, Json()};
+        return {Json::object({{"booking_id", id}, {"room", room}, {"start_utc", utc_string(start)}, {"end_utc", utc_string(end)}}).dump(),
+                false, false, Json()};
     }
     if (op == "cancel_booking") {
         SqliteStmt del(db, "DELETE FROM bookings WHERE id = ?");
@@ -333,8 +349,7 @@ Verdict verify_meeting(const Task& task, SqliteDb& db, const Json& answer) {
     kept.bind(1, max_orig);
     kept.step();
     c.add("existing bookings kept", kept.int64(0) == static_cast<int64_t>(orig.size()));
-    auto fresh = query_objects(db, "SELECT id, room, start_utc, end_utc, title FROM bookings WHERE id > " +
-                                       std::to_string(max_orig));
+    auto fresh = query_objects(db, "SELECT id, room, start_utc, end_utc, title FROM bookings WHERE id > " + std::to_string(max_orig));
     c.add("exactly one new booking", fresh.size() == 1, std::to_string(fresh.size()) + " new");
     if (fresh.size() != 1) return c.verdict();
     const Json& b = fresh[0];
@@ -383,8 +398,9 @@ Verdict verify_meeting(const Task& task, SqliteDb& db, const Json& answer) {
         SqliteStmt busy(db, "SELECT start_utc, end_utc FROM busy WHERE email = ?");
         busy.bind(1, email);
         while (busy.step()) free = free && !overlaps(s, e, parse_utc(busy.text(0)), parse_utc(busy.text(1)));
-        SqliteStmt other(db, "SELECT b.start_utc, b.end_utc FROM bookings b JOIN booking_attendees a ON a.booking_id = b.id "
-                             "WHERE a.email = ? AND b.id != ?");
+        SqliteStmt other(db,
+                         "SELECT b.start_utc, b.end_utc FROM bookings b JOIN booking_attendees a ON a.booking_id = b.id "
+                         "WHERE a.email = ? AND b.id != ?");
         other.bind(1, email).bind(2, id);
         while (other.step()) free = free && !overlaps(s, e, parse_utc(other.text(0)), parse_utc(other.text(1)));
         c.add(email + " free", free);

@@ -12,9 +12,8 @@ namespace envforge::general {
 
 namespace {
 
-const char* const kCategories[] = {"headphones", "kettle", "backpack", "desk lamp", "running shoes",
-                                   "yoga mat", "coffee grinder", "monitor", "blender", "umbrella",
-                                   "keyboard", "water bottle"};
+const char* const kCategories[] = {"headphones",     "kettle",  "backpack", "desk lamp", "running shoes", "yoga mat",
+                                   "coffee grinder", "monitor", "blender",  "umbrella",  "keyboard",      "water bottle"};
 const char* const kReasons[] = {"damaged", "wrong_item", "not_needed", "defective"};
 constexpr const char* kToday = "2026-06-15";
 
@@ -30,12 +29,13 @@ struct World {
     std::set<std::string> names;
     std::vector<Product> products;
     Table customers{"customers", {{"id", "INTEGER"}, {"name", "TEXT"}, {"email", "TEXT"}, {"city", "TEXT"}}, {}};
-    Table orders{"orders", {{"id", "INTEGER"}, {"customer_id", "INTEGER"}, {"status", "TEXT"},
-                            {"placed_on", "TEXT"}, {"total", "INTEGER"}}, {}};
-    Table items{"order_items", {{"order_id", "INTEGER"}, {"product_id", "INTEGER"}, {"qty", "INTEGER"},
-                                {"unit_price", "INTEGER"}}, {}};
-    Table returns{"returns", {{"id", "INTEGER"}, {"order_id", "INTEGER"}, {"product_id", "INTEGER"},
-                              {"qty", "INTEGER"}, {"reason", "TEXT"}, {"status", "TEXT"}}, {}};
+    Table orders{
+        "orders", {{"id", "INTEGER"}, {"customer_id", "INTEGER"}, {"status", "TEXT"}, {"placed_on", "TEXT"}, {"total", "INTEGER"}}, {}};
+    Table items{"order_items", {{"order_id", "INTEGER"}, {"product_id", "INTEGER"}, {"qty", "INTEGER"}, {"unit_price", "INTEGER"}}, {}};
+    Table returns{
+        "returns",
+        {{"id", "INTEGER"}, {"order_id", "INTEGER"}, {"product_id", "INTEGER"}, {"qty", "INTEGER"}, {"reason", "TEXT"}, {"status", "TEXT"}},
+        {}};
     int64_t next_order = 1001;
     int64_t next_return = 1;
     std::map<int64_t, std::vector<std::pair<int64_t, std::string>>> orders_of;  // customer -> (order, status)
@@ -44,8 +44,8 @@ struct World {
 
     int64_t add_product(const std::string& category, int64_t price, int64_t stock, int r10) {
         int64_t id = 101 + static_cast<int64_t>(products.size());
-        std::string n = unique_name(rng, names, brand_name) + " " + category + " " +
-                        std::to_string(rng.range(2, 9)) + std::string(1, static_cast<char>('A' + rng.below(6)));
+        std::string n = unique_name(rng, names, brand_name) + " " + category + " " + std::to_string(rng.range(2, 9)) +
+                        std::string(1, static_cast<char>('A' + rng.below(6)));
         products.push_back({id, n, category, price, stock, r10});
         return id;
     }
@@ -74,9 +74,7 @@ struct World {
         orders_of[customer].push_back({id, status});
         return id;
     }
-    std::string past_date(int max_days_ago) {
-        return date_string(day_number(2026, 6, 15) - rng.range(2, max_days_ago));
-    }
+    std::string past_date(int max_days_ago) { return date_string(day_number(2026, 6, 15) - rng.range(2, max_days_ago)); }
 };
 
 // One customer's request: the prompt sentences, the expected effects, and the tool calls.
@@ -91,8 +89,7 @@ struct Request {
     std::string buy_category;
 };
 
-Request build_request(World& w, int64_t customer, const std::string& email, int d,
-                      std::vector<std::string> cats) {
+Request build_request(World& w, int64_t customer, const std::string& email, int d, std::vector<std::string> cats) {
     Request r;
     r.customer_id = customer;
     r.email = email;
@@ -113,8 +110,10 @@ Request build_request(World& w, int64_t customer, const std::string& email, int 
             }
             w.add_order(customer, "pending", w.past_date(6), {{w.any_not_of(used), 1}});
             if (d >= 2) w.add_order(customer, "shipped", w.past_date(10), {{w.any_of(cat), 1}});
-            r.sentences.push_back("Please cancel every order of mine that is still pending and "
-                                  "contains a " + cat + ".");
+            r.sentences.push_back(
+                "Please cancel every order of mine that is still pending and "
+                "contains a " +
+                cat + ".");
         } else if (kind == 1) {
             int64_t pid = w.any_of(cat), qty = w.rng.range(1, 3);
             std::string date = w.past_date(40);
@@ -125,10 +124,11 @@ Request build_request(World& w, int64_t customer, const std::string& email, int 
                 w.add_order(customer, "delivered", other, {{w.any_of(cat), 1}});
             }
             std::string reason = w.rng.pick(kReasons);
-            r.returns.push_back(Json::object({{"order_id", oid}, {"product_id", pid}, {"qty", qty},
-                                              {"reason", reason}}));
-            r.sentences.push_back("I want to return all of the " + cat + " units from my order "
-                                  "placed on " + date + " (reason: " + reason + ").");
+            r.returns.push_back(Json::object({{"order_id", oid}, {"product_id", pid}, {"qty", qty}, {"reason", reason}}));
+            r.sentences.push_back("I want to return all of the " + cat +
+                                  " units from my order "
+                                  "placed on " +
+                                  date + " (reason: " + reason + ").");
         } else {
             r.buy_category = cat;
             r.buy_qty = w.rng.range(1, 3);
@@ -141,9 +141,8 @@ Request build_request(World& w, int64_t customer, const std::string& email, int 
             for (int i = 0; i < d; ++i)
                 w.add_product(cat, price + w.rng.range(1, 40) * 5, w.rng.range(0, 30), static_cast<int>(w.rng.range(25, 50)));
             std::string rating = std::to_string(min10 / 10) + "." + std::to_string(min10 % 10);
-            r.sentences.push_back("Also order " + std::to_string(r.buy_qty) + " of the cheapest " +
-                                  cat + " that is rated at least " + rating +
-                                  " and has enough stock, and tell me the new order number.");
+            r.sentences.push_back("Also order " + std::to_string(r.buy_qty) + " of the cheapest " + cat + " that is rated at least " +
+                                  rating + " and has enough stock, and tell me the new order number.");
         }
     }
     for (const auto& [oid, status] : w.orders_of[customer]) r.order_ids.push_back(oid);
@@ -164,8 +163,7 @@ std::vector<ScriptTurn> request_script(const Request& r, int64_t new_order_id) {
     if (r.buy_product) {
         JsonArray lines;
         lines.push_back(Json::object({{"product_id", r.buy_product}, {"qty", r.buy_qty}}));
-        act.calls.push_back({"place_order", Json::object({{"customer_id", r.customer_id},
-                                                          {"items", Json(std::move(lines))}})});
+        act.calls.push_back({"place_order", Json::object({{"customer_id", r.customer_id}, {"items", Json(std::move(lines))}})});
     }
     s.push_back(std::move(act));
     Json answer = Json::object();
@@ -176,10 +174,8 @@ std::vector<ScriptTurn> request_script(const Request& r, int64_t new_order_id) {
 
 std::vector<ToolSpec> retail_tools(int d) {
     std::vector<ToolSpec> t;
-    t.push_back(sql_tool("find_customer", "Look up a customer by email.",
-                         object_schema({{"email", str_prop("email address")}}, {"email"}),
-                         "SELECT id, name, email, city FROM customers WHERE email = :email", "row",
-                         "no customer with email '{email}'"));
+    t.push_back(sql_tool("find_customer", "Look up a customer by email.", object_schema({{"email", str_prop("email address")}}, {"email"}),
+                         "SELECT id, name, email, city FROM customers WHERE email = :email", "row", "no customer with email '{email}'"));
     t.push_back(sql_tool("list_orders", "A customer's orders (id, status, date, total).",
                          object_schema({{"customer_id", int_prop("customer id")}}, {"customer_id"}),
                          "SELECT id, status, placed_on, total FROM orders WHERE customer_id = :customer_id ORDER BY id"));
@@ -198,8 +194,7 @@ std::vector<ToolSpec> retail_tools(int d) {
                                        {"reason", enum_prop("why", reasons)}},
                                       {"order_id", "product_id", "qty", "reason"}),
                         "create_return"));
-    Json line = object_schema({{"product_id", int_prop("product id")},
-                               {"qty", Json::object({{"type", "integer"}, {"minimum", 1}})}},
+    Json line = object_schema({{"product_id", int_prop("product id")}, {"qty", Json::object({{"type", "integer"}, {"minimum", 1}})}},
                               {"product_id", "qty"});
     t.push_back(op_tool("place_order", "Place a new order for a customer; takes the items from stock.",
                         object_schema({{"customer_id", int_prop("customer id")},
@@ -207,14 +202,13 @@ std::vector<ToolSpec> retail_tools(int d) {
                                       {"customer_id", "items"}),
                         "place_order"));
     if (d >= 3) {
-        t.push_back(sql_tool("get_product", "One product by id.",
-                             object_schema({{"product_id", int_prop("product id")}}, {"product_id"}),
-                             "SELECT id, name, category, price, stock, rating FROM products WHERE id = :product_id",
-                             "row", "no product {product_id}"));
-        t.push_back(op_tool("update_address", "Change a customer's city.",
-                            object_schema({{"customer_id", int_prop("customer id")}, {"city", str_prop("new city")}},
-                                          {"customer_id", "city"}),
-                            "update_address"));
+        t.push_back(sql_tool("get_product", "One product by id.", object_schema({{"product_id", int_prop("product id")}}, {"product_id"}),
+                             "SELECT id, name, category, price, stock, rating FROM products WHERE id = :product_id", "row",
+                             "no product {product_id}"));
+        t.push_back(
+            op_tool("update_address", "Change a customer's city.",
+                    object_schema({{"customer_id", int_prop("customer id")}, {"city", str_prop("new city")}}, {"customer_id", "city"}),
+                    "update_address"));
     }
     t.push_back(submit_tool("Finish: report the new order number, or null when no order was placed.",
                             object_schema({{"new_order_id", Json::object({{"type", JsonArray{Json("integer"), Json("null")}}})}}, {})));
@@ -230,8 +224,7 @@ Task synthesize_retail(uint64_t seed, int d) {
     rng.shuffle(cats);
     for (const auto& c : cats) {
         int n = static_cast<int>(rng.range(2, 2 + d));
-        for (int i = 0; i < n; ++i)
-            w.add_product(c, rng.range(6, 80) * 5, rng.range(0, 40), static_cast<int>(rng.range(25, 50)));
+        for (int i = 0; i < n; ++i) w.add_product(c, rng.range(6, 80) * 5, rng.range(0, 40), static_cast<int>(rng.range(25, 50)));
     }
     const char* const towns[] = {"Harrowgate", "Lindqvist", "Porthmere", "Saltreach", "Vennick"};
     const int n_customers = 4 + 3 * d;
@@ -261,28 +254,32 @@ Task synthesize_retail(uint64_t seed, int d) {
     for (int i = 0; i < d; ++i)  // a few old returns, so new ones must be told apart by id
         w.returns.add({w.next_return++, int64_t{1001 + i}, int64_t{101}, int64_t{1}, "not_needed", "received"});
 
-    Table products{"products", {{"id", "INTEGER"}, {"name", "TEXT"}, {"category", "TEXT"}, {"price", "INTEGER"},
-                                {"stock", "INTEGER"}, {"rating", "REAL"}}, {}};
+    Table products{
+        "products",
+        {{"id", "INTEGER"}, {"name", "TEXT"}, {"category", "TEXT"}, {"price", "INTEGER"}, {"stock", "INTEGER"}, {"rating", "REAL"}},
+        {}};
     for (const auto& p : w.products) products.add({p.id, p.name, p.category, p.price, p.stock, p.r10 / 10.0});
     Table meta{"meta", {{"key", "TEXT"}, {"value", "TEXT"}}, {}};
     meta.add({"today", kToday});
 
     Task t = general_task("retail", seed, d);
-    t.system = "You are a customer-support agent for an online shop. Act only through the tools, "
-               "change nothing the customer did not ask for, and call submit_result when done.";
+    t.system =
+        "You are a customer-support agent for an online shop. Act only through the tools, "
+        "change nothing the customer did not ask for, and call submit_result when done.";
     t.prompt = "Hi, this is " + req.email + ".";
     for (const auto& s : req.sentences) t.prompt += " " + s;
     t.tools = retail_tools(d);
     JsonArray tables;
-    for (Table* tb : {&w.customers, &products, &w.orders, &w.items, &w.returns, &meta})
-        tables.push_back(tb->take_json());
+    for (Table* tb : {&w.customers, &products, &w.orders, &w.items, &w.returns, &meta}) tables.push_back(tb->take_json());
     t.env = Json::object({{"domain", "retail"}});
     t.env.set("tables", Json(std::move(tables)));
     JsonArray cancel;
     for (int64_t id : req.cancel) cancel.emplace_back(id);
     Json purchase = req.buy_product ? Json::object({{"product_id", req.buy_product}, {"qty", req.buy_qty}}) : Json();
-    t.verifier = Json::object({{"type", "retail"}, {"customer_id", req.customer_id},
-                               {"cancel", Json(std::move(cancel))}, {"returns", Json(req.returns)},
+    t.verifier = Json::object({{"type", "retail"},
+                               {"customer_id", req.customer_id},
+                               {"cancel", Json(std::move(cancel))},
+                               {"returns", Json(req.returns)},
                                {"purchase", purchase}});
     const int64_t new_id = w.next_order;
     std::vector<ScriptTurn> script = request_script(req, new_id);
@@ -291,10 +288,9 @@ Task synthesize_retail(uint64_t seed, int d) {
     broken[3].calls.pop_back();
     if (broken[3].calls.empty()) broken.erase(broken.begin() + 3);
     JsonArray probes;
-    probes.push_back(Json::object({{"name", "broken_missing_change"}, {"expect_pass", false},
-                                   {"turns", script_to_json(broken)}}));
-    probes.push_back(Json::object({{"name", "other_request_other_customer"}, {"expect_pass", false},
-                                   {"turns", script_to_json(request_script(other, new_id))}}));
+    probes.push_back(Json::object({{"name", "broken_missing_change"}, {"expect_pass", false}, {"turns", script_to_json(broken)}}));
+    probes.push_back(Json::object(
+        {{"name", "other_request_other_customer"}, {"expect_pass", false}, {"turns", script_to_json(request_script(other, new_id))}}));
     t.reference = reference_json(script_to_json(script), script.back().calls[0].arguments, std::move(probes));
     t.limits.max_turns = 12 + 3 * d;
     t.limits.max_tool_calls = 40 + 10 * d;
@@ -316,14 +312,13 @@ ToolResult retail_op(SqliteDb& db, const std::string& op, const Json& a) {
     auto ok = [](Json j) { return ToolResult{j.dump(), false, false, Json()}; };
     if (op == "get_order") {
         int64_t id = a.get_int("order_id");
-        auto head = query_objects(db, "SELECT id, customer_id, status, placed_on, total FROM orders WHERE id = " +
-                                          std::to_string(id));
+        auto head = query_objects(db, "SELECT id, customer_id, status, placed_on, total FROM orders WHERE id = " + std::to_string(id));
         if (head.empty()) return ToolResult::error("no order " + std::to_string(id));
         JsonArray lines;
         for (auto& row : query_objects(db,
-                 "SELECT i.product_id, p.name, p.category, i.qty, i.unit_price FROM order_items i "
-                 "JOIN products p ON p.id = i.product_id WHERE i.order_id = " + std::to_string(id) +
-                 " ORDER BY i.rowid"))
+                                       "SELECT i.product_id, p.name, p.category, i.qty, i.unit_price FROM order_items i "
+                                       "JOIN products p ON p.id = i.product_id WHERE i.order_id = " +
+                                           std::to_string(id) + " ORDER BY i.rowid"))
             lines.push_back(std::move(row));
         head[0].set("items", Json(std::move(lines)));
         return ok(head[0]);
@@ -333,12 +328,15 @@ ToolResult retail_op(SqliteDb& db, const std::string& op, const Json& a) {
         std::string status = order_status(db, id);
         if (status.empty()) return ToolResult::error("no order " + std::to_string(id));
         if (status != "pending")
-            return ToolResult::error("order " + std::to_string(id) + " is " + status +
-                                     "; only pending orders can be cancelled");
+            return ToolResult::error("order " + std::to_string(id) + " is " + status + "; only pending orders can be cancelled");
         db.exec("UPDATE orders SET status = 'cancelled' WHERE id = " + std::to_string(id));
-        db.exec("UPDATE products SET stock = stock + (SELECT sum(qty) FROM order_items i WHERE "
-                "i.order_id = " + std::to_string(id) + " AND i.product_id = products.id) WHERE id IN "
-                "(SELECT product_id FROM order_items WHERE order_id = " + std::to_string(id) + ")");
+        db.exec(
+            "UPDATE products SET stock = stock + (SELECT sum(qty) FROM order_items i WHERE "
+            "i.order_id = " +
+            std::to_string(id) +
+            " AND i.product_id = products.id) WHERE id IN "
+            "(SELECT product_id FROM order_items WHERE order_id = " +
+            std::to_string(id) + ")");
         return ok(Json::object({{"order_id", id}, {"status", "cancelled"}}));
     }
     if (op == "create_return") {
@@ -346,8 +344,7 @@ ToolResult retail_op(SqliteDb& db, const std::string& op, const Json& a) {
         std::string status = order_status(db, oid);
         if (status.empty()) return ToolResult::error("no order " + std::to_string(oid));
         if (status != "delivered")
-            return ToolResult::error("order " + std::to_string(oid) + " is " + status +
-                                     "; only delivered orders can be returned");
+            return ToolResult::error("order " + std::to_string(oid) + " is " + status + "; only delivered orders can be returned");
         SqliteStmt bought(db, "SELECT coalesce(sum(qty),0) FROM order_items WHERE order_id=? AND product_id=?");
         bought.bind(1, oid).bind(2, pid);
         bought.step();
@@ -355,11 +352,10 @@ ToolResult retail_op(SqliteDb& db, const std::string& op, const Json& a) {
         back.bind(1, oid).bind(2, pid);
         back.step();
         int64_t left = bought.int64(0) - back.int64(0);
-        if (bought.int64(0) == 0)
-            return ToolResult::error("product " + std::to_string(pid) + " is not in order " + std::to_string(oid));
+        if (bought.int64(0) == 0) return ToolResult::error("product " + std::to_string(pid) + " is not in order " + std::to_string(oid));
         if (qty > left)
-            return ToolResult::error("only " + std::to_string(left) + " unit(s) of product " +
-                                     std::to_string(pid) + " can still be returned");
+            return ToolResult::error("only " + std::to_string(left) + " unit(s) of product " + std::to_string(pid) +
+                                     " can still be returned");
         SqliteStmt ins(db, "INSERT INTO returns VALUES((SELECT coalesce(max(id),0)+1 FROM returns),?,?,?,?,'requested')");
         ins.bind(1, oid).bind(2, pid).bind(3, qty).bind(4, a.get_string("reason"));
         ins.run();
@@ -380,8 +376,7 @@ ToolResult retail_op(SqliteDb& db, const std::string& op, const Json& a) {
             p.bind(1, pid);
             if (!p.step()) return ToolResult::error("no product " + std::to_string(pid));
             if (p.int64(1) < qty)
-                return ToolResult::error("product " + std::to_string(pid) + " has only " +
-                                         std::to_string(p.int64(1)) + " in stock");
+                return ToolResult::error("product " + std::to_string(pid) + " has only " + std::to_string(p.int64(1)) + " in stock");
             total += p.int64(0) * qty;
         }
         SqliteStmt next(db, "SELECT max(id)+1 FROM orders");
@@ -439,10 +434,12 @@ Verdict verify_retail(const Task& task, SqliteDb& db, const Json& answer) {
     for (const auto& r : table_objects(task, "returns")) max_return = std::max(max_return, r.get_int("id"));
     std::multiset<std::string> want_returns, got_returns;
     for (const auto& r : v.at("returns").as_array())
-        want_returns.insert(Json::object({{"order_id", r.at("order_id")}, {"product_id", r.at("product_id")},
-                                          {"qty", r.at("qty")}, {"reason", r.at("reason")}}).dump());
-    for (const auto& r : query_objects(db, "SELECT order_id, product_id, qty, reason FROM returns WHERE id > " +
-                                               std::to_string(max_return)))
+        want_returns.insert(
+            Json::object(
+                {{"order_id", r.at("order_id")}, {"product_id", r.at("product_id")}, {"qty", r.at("qty")}, {"reason", r.at("reason")}})
+                .dump());
+    for (const auto& r :
+         query_objects(db, "SELECT order_id, product_id, qty, reason FROM returns WHERE id > " + std::to_string(max_return)))
         got_returns.insert(r.dump());
     c.add("returns", want_returns == got_returns,
           std::to_string(got_returns.size()) + " new return(s), expected " + std::to_string(want_returns.size()));
@@ -464,13 +461,11 @@ Verdict verify_retail(const Task& task, SqliteDb& db, const Json& answer) {
         }
         c.add("purchase", one, std::to_string(new_orders.size()) + " new order(s)");
         const Json* got = answer.find("new_order_id");
-        c.add("reported order number", got && got->is_int() && got->as_int() == new_id && new_id != 0,
-              got ? got->dump() : "missing");
+        c.add("reported order number", got && got->is_int() && got->as_int() == new_id && new_id != 0, got ? got->dump() : "missing");
     }
     std::string stock_diff;
     for (const auto& p : query_objects(db, "SELECT id, stock FROM products"))
-        if (stock_expected[p.get_int("id")] != p.get_int("stock"))
-            stock_diff += std::to_string(p.get_int("id")) + " ";
+        if (stock_expected[p.get_int("id")] != p.get_int("stock")) stock_diff += std::to_string(p.get_int("id")) + " ";
     c.add("stock levels", stock_diff.empty(), stock_diff.empty() ? "" : "wrong stock for products " + stock_diff);
     std::string moved;
     auto final_customers = query_objects(db, "SELECT id, city FROM customers ORDER BY id");

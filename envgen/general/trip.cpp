@@ -22,8 +22,8 @@ struct Rules {
     int days = 2;
     bool connected = false;
     bool weather = false;
-    int min_attraction10 = 0;  // rating x10; 0 = no rule
-    int hotel_total_max = 0;   // 0 = no rule
+    int min_attraction10 = 0;    // rating x10; 0 = no rule
+    int hotel_total_max = 0;     // 0 = no rule
     std::vector<int> rule_days;  // 1-based days where the hotel-tier rules apply
     int high_meals_max = 0, high_meal_min10 = 0, high_ticket_max = 0;
     int mid_meal_min10 = 0, mid_ticket_max = 0;
@@ -33,17 +33,18 @@ struct Rules {
 struct DayPlan {
     std::string city, date, hotel, lunch, attraction, dinner;
     Json to_json(int day) const {
-        return Json::object({{"day", day}, {"city", city}, {"hotel", hotel},
-                             {"afternoon_restaurant", lunch}, {"afternoon_attraction", attraction},
+        return Json::object({{"day", day},
+                             {"city", city},
+                             {"hotel", hotel},
+                             {"afternoon_restaurant", lunch},
+                             {"afternoon_attraction", attraction},
                              {"evening_restaurant", dinner}});
     }
 };
 
 int round_to(int64_t v, int step) { return static_cast<int>(v / step * step); }
 double rating(int r10) { return r10 / 10.0; }
-std::string fmt_rating(int r10) {
-    return std::to_string(r10 / 10) + "." + std::to_string(r10 % 10);
-}
+std::string fmt_rating(int r10) { return std::to_string(r10 / 10) + "." + std::to_string(r10 % 10); }
 
 Json rules_json(const Rules& r) {
     JsonArray days;
@@ -64,32 +65,31 @@ Json rules_json(const Rules& r) {
 }
 
 std::string prompt_text(const std::string& origin, const std::string& start, const Rules& r) {
-    std::string s = "I'm leaving from " + origin + " on " + start + " for a " +
-                    std::to_string(r.days) + "-day trip. Each day I stay in a different city (never " +
-                    origin + " itself), and for each day I need a hotel, an afternoon restaurant, an "
+    std::string s = "I'm leaving from " + origin + " on " + start + " for a " + std::to_string(r.days) +
+                    "-day trip. Each day I stay in a different city (never " + origin +
+                    " itself), and for each day I need a hotel, an afternoon restaurant, an "
                     "afternoon attraction and an evening restaurant, all in that day's city. Never "
                     "repeat a city, hotel, restaurant or attraction.";
     if (r.connected)
         s += " Each day's city must have a direct connection from the previous day's city (day 1 "
-             "from " + origin + ").";
+             "from " +
+             origin + ").";
     if (r.weather) s += " Avoid any city that has rain or a storm forecast on the day I'm there.";
-    if (r.min_attraction10)
-        s += " Every attraction must be rated at least " + fmt_rating(r.min_attraction10) + ".";
-    if (r.hotel_total_max)
-        s += " The hotels together must cost no more than " + std::to_string(r.hotel_total_max) +
-             " CNY.";
+    if (r.min_attraction10) s += " Every attraction must be rated at least " + fmt_rating(r.min_attraction10) + ".";
+    if (r.hotel_total_max) s += " The hotels together must cost no more than " + std::to_string(r.hotel_total_max) + " CNY.";
     std::string which;
     if (r.rule_days.size() == 1) which = "On day " + std::to_string(r.rule_days[0]);
     else which = "On every day";
-    s += " " + which + ", the rules depend on that day's hotel price: if it costs " +
-         std::to_string(kHighTier) + " CNY or more, lunch plus dinner must cost less than " +
-         std::to_string(r.high_meals_max) + " CNY per person, both restaurants must be rated at "
-         "least " + fmt_rating(r.high_meal_min10) + ", and the attraction ticket must be under " +
-         std::to_string(r.high_ticket_max) + " CNY; if it costs " + std::to_string(kMidTier) + "-" +
-         std::to_string(kHighTier - 1) + " CNY, at least one of the two restaurants must be rated "
-         "at least " + fmt_rating(r.mid_meal_min10) + " and the ticket must be under " +
-         std::to_string(r.mid_ticket_max) + " CNY; if it costs less than " +
-         std::to_string(kMidTier) + " CNY, at least one restaurant must be rated at least " +
+    s += " " + which + ", the rules depend on that day's hotel price: if it costs " + std::to_string(kHighTier) +
+         " CNY or more, lunch plus dinner must cost less than " + std::to_string(r.high_meals_max) +
+         " CNY per person, both restaurants must be rated at "
+         "least " +
+         fmt_rating(r.high_meal_min10) + ", and the attraction ticket must be under " + std::to_string(r.high_ticket_max) +
+         " CNY; if it costs " + std::to_string(kMidTier) + "-" + std::to_string(kHighTier - 1) +
+         " CNY, at least one of the two restaurants must be rated "
+         "at least " +
+         fmt_rating(r.mid_meal_min10) + " and the ticket must be under " + std::to_string(r.mid_ticket_max) +
+         " CNY; if it costs less than " + std::to_string(kMidTier) + " CNY, at least one restaurant must be rated at least " +
          fmt_rating(r.low_meal_min10) + ". Submit the plan with submit_result.";
     return s;
 }
@@ -99,46 +99,43 @@ std::vector<ToolSpec> trip_tools(int difficulty, int days) {
     const Json city_arg = object_schema({{"city", str_prop("city name")}}, {"city"});
     const Json name_arg = object_schema({{"name", str_prop("exact name")}}, {"name"});
     std::vector<ToolSpec> t;
-    t.push_back(sql_tool("get_all_cities", "List every city with its region.",
-                         object_schema({}, {}), "SELECT name, region FROM cities ORDER BY name"));
+    t.push_back(sql_tool("get_all_cities", "List every city with its region.", object_schema({}, {}),
+                         "SELECT name, region FROM cities ORDER BY name"));
     if (infos) {
         t.push_back(sql_tool("get_all_hotels_by_city", "Names of the hotels in a city.", city_arg,
                              "SELECT name FROM hotels WHERE city = :city ORDER BY name"));
-        t.push_back(sql_tool("get_all_restaurants_by_city", "Names of the restaurants in a city.",
-                             city_arg, "SELECT name FROM restaurants WHERE city = :city ORDER BY name"));
-        t.push_back(sql_tool("get_all_attractions_by_city", "Names of the attractions in a city.",
-                             city_arg, "SELECT name FROM attractions WHERE city = :city ORDER BY name"));
-        t.push_back(sql_tool("get_infos_by_hotel", "Price per night (CNY), rating and stars of a hotel.",
-                             name_arg, "SELECT name, city, price, rating, stars FROM hotels WHERE name = :name",
-                             "row", "no hotel named '{name}'"));
-        t.push_back(sql_tool("get_infos_by_restaurant", "Average price per person (CNY), cuisine and rating of a restaurant.",
-                             name_arg, "SELECT name, city, cuisine, avg_price, rating FROM restaurants WHERE name = :name",
-                             "row", "no restaurant named '{name}'"));
-        t.push_back(sql_tool("get_infos_by_attraction", "Ticket price (CNY), category and rating of an attraction.",
-                             name_arg, "SELECT name, city, category, ticket, rating FROM attractions WHERE name = :name",
-                             "row", "no attraction named '{name}'"));
+        t.push_back(sql_tool("get_all_restaurants_by_city", "Names of the restaurants in a city.", city_arg,
+                             "SELECT name FROM restaurants WHERE city = :city ORDER BY name"));
+        t.push_back(sql_tool("get_all_attractions_by_city", "Names of the attractions in a city.", city_arg,
+                             "SELECT name FROM attractions WHERE city = :city ORDER BY name"));
+        t.push_back(sql_tool("get_infos_by_hotel", "Price per night (CNY), rating and stars of a hotel.", name_arg,
+                             "SELECT name, city, price, rating, stars FROM hotels WHERE name = :name", "row", "no hotel named '{name}'"));
+        t.push_back(sql_tool("get_infos_by_restaurant", "Average price per person (CNY), cuisine and rating of a restaurant.", name_arg,
+                             "SELECT name, city, cuisine, avg_price, rating FROM restaurants WHERE name = :name", "row",
+                             "no restaurant named '{name}'"));
+        t.push_back(sql_tool("get_infos_by_attraction", "Ticket price (CNY), category and rating of an attraction.", name_arg,
+                             "SELECT name, city, category, ticket, rating FROM attractions WHERE name = :name", "row",
+                             "no attraction named '{name}'"));
     } else {
-        t.push_back(sql_tool("get_all_hotels_by_city", "Hotels in a city with price per night (CNY) and rating.",
-                             city_arg, "SELECT name, price, rating, stars FROM hotels WHERE city = :city ORDER BY name"));
+        t.push_back(sql_tool("get_all_hotels_by_city", "Hotels in a city with price per night (CNY) and rating.", city_arg,
+                             "SELECT name, price, rating, stars FROM hotels WHERE city = :city ORDER BY name"));
         t.push_back(sql_tool("get_all_restaurants_by_city", "Restaurants in a city with average price per person (CNY) and rating.",
                              city_arg, "SELECT name, cuisine, avg_price, rating FROM restaurants WHERE city = :city ORDER BY name"));
-        t.push_back(sql_tool("get_all_attractions_by_city", "Attractions in a city with ticket price (CNY) and rating.",
-                             city_arg, "SELECT name, category, ticket, rating FROM attractions WHERE city = :city ORDER BY name"));
+        t.push_back(sql_tool("get_all_attractions_by_city", "Attractions in a city with ticket price (CNY) and rating.", city_arg,
+                             "SELECT name, category, ticket, rating FROM attractions WHERE city = :city ORDER BY name"));
     }
-    t.push_back(sql_tool("get_inter_city_transport", "Direct connections between two cities.",
-                         object_schema({{"from_city", str_prop("departure city")},
-                                        {"to_city", str_prop("arrival city")}},
-                                       {"from_city", "to_city"}),
-                         "SELECT mode, price, minutes FROM transport WHERE from_city = :from_city AND "
-                         "to_city = :to_city ORDER BY mode"));
+    t.push_back(sql_tool(
+        "get_inter_city_transport", "Direct connections between two cities.",
+        object_schema({{"from_city", str_prop("departure city")}, {"to_city", str_prop("arrival city")}}, {"from_city", "to_city"}),
+        "SELECT mode, price, minutes FROM transport WHERE from_city = :from_city AND "
+        "to_city = :to_city ORDER BY mode"));
     t.push_back(sql_tool("get_weather_by_city_date", "Forecast for a city on a date (YYYY-MM-DD).",
-                         object_schema({{"city", str_prop("city name")}, {"date", str_prop("YYYY-MM-DD")}},
-                                       {"city", "date"}),
-                         "SELECT city, date, condition, high_c FROM weather WHERE city = :city AND date = :date",
-                         "row", "no forecast for {city} on {date}"));
+                         object_schema({{"city", str_prop("city name")}, {"date", str_prop("YYYY-MM-DD")}}, {"city", "date"}),
+                         "SELECT city, date, condition, high_c FROM weather WHERE city = :city AND date = :date", "row",
+                         "no forecast for {city} on {date}"));
     if (difficulty >= 4) {
-        t.push_back(sql_tool("get_city_by_hotel", "The city a hotel is in.", name_arg,
-                             "SELECT city FROM hotels WHERE name = :name", "row", "no hotel named '{name}'"));
+        t.push_back(sql_tool("get_city_by_hotel", "The city a hotel is in.", name_arg, "SELECT city FROM hotels WHERE name = :name", "row",
+                             "no hotel named '{name}'"));
         t.push_back(sql_tool("get_city_by_attraction", "The city an attraction is in.", name_arg,
                              "SELECT city FROM attractions WHERE name = :name", "row", "no attraction named '{name}'"));
         t.push_back(sql_tool("get_city_transport", "Local transport options inside a city.", city_arg,
@@ -150,10 +147,9 @@ std::vector<ToolSpec> trip_tools(int difficulty, int days) {
                                {"afternoon_restaurant", str_prop("restaurant name")},
                                {"afternoon_attraction", str_prop("attraction name")},
                                {"evening_restaurant", str_prop("restaurant name")}},
-                              {"day", "city", "hotel", "afternoon_restaurant", "afternoon_attraction",
-                               "evening_restaurant"});
-    Json plan = Json::object({{"type", "array"}, {"description", "one entry per day, in order"},
-                              {"items", item}, {"minItems", 1}, {"maxItems", days + 3}});
+                              {"day", "city", "hotel", "afternoon_restaurant", "afternoon_attraction", "evening_restaurant"});
+    Json plan = Json::object(
+        {{"type", "array"}, {"description", "one entry per day, in order"}, {"items", item}, {"minItems", 1}, {"maxItems", days + 3}});
     t.push_back(submit_tool("Submit the final plan.", object_schema({{"plan", plan}}, {"plan"})));
     return t;
 }
@@ -168,7 +164,8 @@ Task synthesize_trip(uint64_t seed, int d) {
     r.weather = d >= 3;
     r.min_attraction10 = d >= 2 ? static_cast<int>(rng.range(36, 42)) : 0;
     if (d <= 2) r.rule_days = {2};
-    else for (int i = 1; i <= r.days; ++i) r.rule_days.push_back(i);
+    else
+        for (int i = 1; i <= r.days; ++i) r.rule_days.push_back(i);
     r.high_meals_max = round_to(rng.range(260, 420), 10);
     r.high_meal_min10 = static_cast<int>(rng.range(38, 44));
     r.high_ticket_max = round_to(rng.range(80, 150), 5);
@@ -182,33 +179,25 @@ Task synthesize_trip(uint64_t seed, int d) {
     std::vector<std::string> cities;
     for (int i = 0; i < n_cities; ++i) cities.push_back(unique_name(rng, names, place_name));
     const std::string origin = cities[0];
-    const int64_t start_day = day_number(2026, static_cast<int>(rng.range(3, 10)),
-                                         static_cast<int>(rng.range(1, 20)));
+    const int64_t start_day = day_number(2026, static_cast<int>(rng.range(3, 10)), static_cast<int>(rng.range(1, 20)));
     std::vector<std::string> dates;
     for (int i = 0; i < r.days; ++i) dates.push_back(date_string(start_day + i));
 
-    const char* const regions[] = {"North Coast", "Lake District", "Highlands", "River Delta",
-                                   "Eastern Plains"};
-    const char* const cuisines[] = {"noodles", "seafood", "hotpot", "vegetarian", "barbecue",
-                                    "dumplings", "fusion", "tea house"};
-    const char* const categories[] = {"museum", "park", "temple", "gallery", "garden", "tower",
-                                      "market", "old town"};
+    const char* const regions[] = {"North Coast", "Lake District", "Highlands", "River Delta", "Eastern Plains"};
+    const char* const cuisines[] = {"noodles", "seafood", "hotpot", "vegetarian", "barbecue", "dumplings", "fusion", "tea house"};
+    const char* const categories[] = {"museum", "park", "temple", "gallery", "garden", "tower", "market", "old town"};
     const char* const hotel_words[] = {"Lodge", "Inn", "Residence", "Suites", "Hotel", "House"};
     const char* const rest_words[] = {"Kitchen", "Table", "Bistro", "Canteen", "Garden", "Hall"};
-    const char* const attr_words[] = {"Gardens", "Museum", "Pagoda", "Gallery", "Old Quarter",
-                                      "Observatory", "Bridge", "Market"};
+    const char* const attr_words[] = {"Gardens", "Museum", "Pagoda", "Gallery", "Old Quarter", "Observatory", "Bridge", "Market"};
 
     Table t_cities{"cities", {{"name", "TEXT"}, {"region", "TEXT"}}, {}};
-    Table t_hotels{"hotels", {{"name", "TEXT"}, {"city", "TEXT"}, {"price", "INTEGER"},
-                              {"rating", "REAL"}, {"stars", "INTEGER"}}, {}};
-    Table t_rest{"restaurants", {{"name", "TEXT"}, {"city", "TEXT"}, {"cuisine", "TEXT"},
-                                 {"avg_price", "INTEGER"}, {"rating", "REAL"}}, {}};
-    Table t_attr{"attractions", {{"name", "TEXT"}, {"city", "TEXT"}, {"category", "TEXT"},
-                                 {"ticket", "INTEGER"}, {"rating", "REAL"}}, {}};
-    Table t_trans{"transport", {{"from_city", "TEXT"}, {"to_city", "TEXT"}, {"mode", "TEXT"},
-                                {"price", "INTEGER"}, {"minutes", "INTEGER"}}, {}};
-    Table t_weather{"weather", {{"city", "TEXT"}, {"date", "TEXT"}, {"condition", "TEXT"},
-                                {"high_c", "INTEGER"}}, {}};
+    Table t_hotels{"hotels", {{"name", "TEXT"}, {"city", "TEXT"}, {"price", "INTEGER"}, {"rating", "REAL"}, {"stars", "INTEGER"}}, {}};
+    Table t_rest{
+        "restaurants", {{"name", "TEXT"}, {"city", "TEXT"}, {"cuisine", "TEXT"}, {"avg_price", "INTEGER"}, {"rating", "REAL"}}, {}};
+    Table t_attr{"attractions", {{"name", "TEXT"}, {"city", "TEXT"}, {"category", "TEXT"}, {"ticket", "INTEGER"}, {"rating", "REAL"}}, {}};
+    Table t_trans{
+        "transport", {{"from_city", "TEXT"}, {"to_city", "TEXT"}, {"mode", "TEXT"}, {"price", "INTEGER"}, {"minutes", "INTEGER"}}, {}};
+    Table t_weather{"weather", {{"city", "TEXT"}, {"date", "TEXT"}, {"condition", "TEXT"}, {"high_c", "INTEGER"}}, {}};
     Table t_local{"local_transport", {{"city", "TEXT"}, {"mode", "TEXT"}, {"day_pass", "INTEGER"}}, {}};
 
     auto make_hotel = [&](const std::string& city, int price, int r10) {
@@ -241,9 +230,9 @@ Task synthesize_trip(uint64_t seed, int d) {
         p.date = dates[static_cast<size_t>(i)];
         int tier = static_cast<int>(rng.below(3));  // 0 high, 1 mid, 2 low
         if (i + 1 == probe_day && tier == 2) tier = static_cast<int>(rng.below(2));
-        int price = tier == 0 ? round_to(rng.range(kHighTier, 1400), 10)
-                  : tier == 1 ? round_to(rng.range(kMidTier, kHighTier - 10), 10)
-                              : round_to(rng.range(200, kMidTier - 10), 10);
+        int price = tier == 0   ? round_to(rng.range(kHighTier, 1400), 10)
+                    : tier == 1 ? round_to(rng.range(kMidTier, kHighTier - 10), 10)
+                                : round_to(rng.range(200, kMidTier - 10), 10);
         hotel_total += price;
         p.hotel = make_hotel(p.city, price, static_cast<int>(rng.range(30, 50)));
         const bool ruled = std::find(r.rule_days.begin(), r.rule_days.end(), i + 1) != r.rule_days.end();
@@ -265,14 +254,12 @@ Task synthesize_trip(uint64_t seed, int d) {
             dinner_r = good_rating(r.low_meal_min10);
         }
         if (ruled && i + 1 == probe_day) {
-            violator_ticket = (tier == 0 ? r.high_ticket_max : r.mid_ticket_max) +
-                              round_to(rng.range(5, 60), 5);
+            violator_ticket = (tier == 0 ? r.high_ticket_max : r.mid_ticket_max) + round_to(rng.range(5, 60), 5);
         }
         p.lunch = make_rest(p.city, lunch_price, lunch_r);
         p.dinner = make_rest(p.city, dinner_price, dinner_r);
         p.attraction = make_attr(p.city, ticket, good_rating(min_attr));
-        if (violator_ticket && violator.empty())
-            violator = make_attr(p.city, violator_ticket, good_rating(min_attr));
+        if (violator_ticket && violator.empty()) violator = make_attr(p.city, violator_ticket, good_rating(min_attr));
         plan.push_back(std::move(p));
     }
     if (d >= 4) r.hotel_total_max = hotel_total + round_to(rng.range(0, 150), 10);
@@ -282,12 +269,9 @@ Task synthesize_trip(uint64_t seed, int d) {
         const std::string& city = cities[c];
         t_cities.add({city, rng.pick(regions)});
         const int extra = c >= 1 && c <= static_cast<size_t>(r.days) ? 1 : 0;
-        for (int k = extra; k < hotels_per_city; ++k)
-            make_hotel(city, round_to(rng.range(200, 1400), 10), rand_rating());
-        for (int k = 2 * extra; k < restaurants_per_city; ++k)
-            make_rest(city, round_to(rng.range(40, 320), 5), rand_rating());
-        for (int k = extra; k < attractions_per_city; ++k)
-            make_attr(city, round_to(rng.range(0, 300), 5), rand_rating());
+        for (int k = extra; k < hotels_per_city; ++k) make_hotel(city, round_to(rng.range(200, 1400), 10), rand_rating());
+        for (int k = 2 * extra; k < restaurants_per_city; ++k) make_rest(city, round_to(rng.range(40, 320), 5), rand_rating());
+        for (int k = extra; k < attractions_per_city; ++k) make_attr(city, round_to(rng.range(0, 300), 5), rand_rating());
         t_local.add({city, "metro", static_cast<int64_t>(rng.range(10, 40))});
         t_local.add({city, "bus", static_cast<int64_t>(rng.range(5, 20))});
     }
@@ -311,26 +295,25 @@ Task synthesize_trip(uint64_t seed, int d) {
     for (size_t c = 0; c < cities.size(); ++c)
         for (size_t k = 0; k < dates.size(); ++k) {
             bool plan_day = c == k + 1;
-            std::string cond = plan_day || rng.chance(55) ? rng.pick(good_weather)
-                                                          : rng.pick(kBadWeather);
+            std::string cond = plan_day || rng.chance(55) ? rng.pick(good_weather) : rng.pick(kBadWeather);
             t_weather.add({cities[c], dates[k], cond, rng.range(8, 31)});
         }
 
     Task t = general_task("trip", seed, d);
-    t.system = "You are a travel-planning agent. Use the tools to look up cities, hotels, "
-               "restaurants, attractions, transport and weather; never guess names or prices. "
-               "When the plan satisfies every requirement, call submit_result once.";
+    t.system =
+        "You are a travel-planning agent. Use the tools to look up cities, hotels, "
+        "restaurants, attractions, transport and weather; never guess names or prices. "
+        "When the plan satisfies every requirement, call submit_result once.";
     t.prompt = prompt_text(origin, dates[0], r);
     t.tools = trip_tools(d, r.days);
     JsonArray tables;
-    for (Table* tb : {&t_cities, &t_hotels, &t_rest, &t_attr, &t_trans, &t_weather, &t_local})
-        tables.push_back(tb->take_json());
+    for (Table* tb : {&t_cities, &t_hotels, &t_rest, &t_attr, &t_trans, &t_weather, &t_local}) tables.push_back(tb->take_json());
     t.env = Json::object({{"domain", "trip"}});
     t.env.set("tables", Json(std::move(tables)));
     JsonArray date_list;
     for (const auto& ds : dates) date_list.emplace_back(ds);
-    t.verifier = Json::object({{"type", "trip"}, {"origin", origin}, {"days", r.days},
-                               {"dates", Json(std::move(date_list))}, {"rules", rules_json(r)}});
+    t.verifier = Json::object(
+        {{"type", "trip"}, {"origin", origin}, {"days", r.days}, {"dates", Json(std::move(date_list))}, {"rules", rules_json(r)}});
 
     // Reference: look up what the plan needs through the tools, then submit it.
     std::vector<ScriptTurn> script;
@@ -339,18 +322,13 @@ Task synthesize_trip(uint64_t seed, int d) {
     for (int i = 0; i < r.days; ++i) {
         const auto& p = plan[static_cast<size_t>(i)];
         const std::string& prev = i == 0 ? origin : plan[static_cast<size_t>(i - 1)].city;
-        if (r.connected)
-            checks.calls.push_back({"get_inter_city_transport",
-                                    Json::object({{"from_city", prev}, {"to_city", p.city}})});
-        if (r.weather)
-            checks.calls.push_back({"get_weather_by_city_date",
-                                    Json::object({{"city", p.city}, {"date", p.date}})});
+        if (r.connected) checks.calls.push_back({"get_inter_city_transport", Json::object({{"from_city", prev}, {"to_city", p.city}})});
+        if (r.weather) checks.calls.push_back({"get_weather_by_city_date", Json::object({{"city", p.city}, {"date", p.date}})});
     }
     if (!checks.calls.empty()) script.push_back(std::move(checks));
     ScriptTurn listing{"List hotels, restaurants and attractions in those cities.", {}};
     for (const auto& p : plan)
-        for (const char* tool : {"get_all_hotels_by_city", "get_all_restaurants_by_city",
-                                 "get_all_attractions_by_city"})
+        for (const char* tool : {"get_all_hotels_by_city", "get_all_restaurants_by_city", "get_all_attractions_by_city"})
             listing.calls.push_back({tool, Json::object({{"city", p.city}})});
     script.push_back(std::move(listing));
     if (d >= 3) {
@@ -383,10 +361,9 @@ Task synthesize_trip(uint64_t seed, int d) {
         return script_to_json(s);
     };
     JsonArray probes;
-    probes.push_back(Json::object({{"name", "broken_ticket_cap"}, {"expect_pass", false},
-                                   {"turns", with_submit(plan_json(broken))}}));
-    probes.push_back(Json::object({{"name", "other_request_shorter_trip"}, {"expect_pass", false},
-                                   {"turns", with_submit(plan_json(shorter))}}));
+    probes.push_back(Json::object({{"name", "broken_ticket_cap"}, {"expect_pass", false}, {"turns", with_submit(plan_json(broken))}}));
+    probes.push_back(
+        Json::object({{"name", "other_request_shorter_trip"}, {"expect_pass", false}, {"turns", with_submit(plan_json(shorter))}}));
     t.reference = reference_json(script_to_json(script), answer, std::move(probes));
     t.limits.max_turns = 12 + 4 * d;
     t.limits.max_tool_calls = 60 + 20 * d;
@@ -394,9 +371,7 @@ Task synthesize_trip(uint64_t seed, int d) {
     return t;
 }
 
-ToolResult trip_op(SqliteDb&, const std::string& op, const Json&) {
-    return ToolResult::error("unknown operation '" + op + "'");
-}
+ToolResult trip_op(SqliteDb&, const std::string& op, const Json&) { return ToolResult::error("unknown operation '" + op + "'"); }
 
 namespace {
 
@@ -406,8 +381,8 @@ std::optional<Json> lookup(SqliteDb& db, const char* sql, const std::string& nam
     if (!q.step()) return std::nullopt;
     Json o = Json::object();
     for (int i = 0; i < q.columns(); ++i) {
-        if (q.column_type(i) == 1) o.set(q.column_name(i), q.int64(i));       // SQLITE_INTEGER
-        else if (q.column_type(i) == 2) o.set(q.column_name(i), q.real(i));   // SQLITE_FLOAT
+        if (q.column_type(i) == 1) o.set(q.column_name(i), q.int64(i));      // SQLITE_INTEGER
+        else if (q.column_type(i) == 2) o.set(q.column_name(i), q.real(i));  // SQLITE_FLOAT
         else o.set(q.column_name(i), q.text(i));
     }
     return o;
@@ -420,9 +395,7 @@ bool db_has_city(SqliteDb& db, const std::string& city) {
 }
 
 int r10_of(const Json& row) { return static_cast<int>(std::lround(row.get_number("rating") * 10)); }
-int r10_of_rule(const Json& rules, const char* key) {
-    return static_cast<int>(std::lround(rules.get_number(key) * 10));
-}
+int r10_of_rule(const Json& rules, const char* key) { return static_cast<int>(std::lround(rules.get_number(key) * 10)); }
 
 }  // namespace
 
@@ -436,8 +409,7 @@ Verdict verify_trip(const Task& task, SqliteDb& db, const Json& answer) {
         c.add("plan submitted", false, "no plan array was submitted");
         return c.verdict();
     }
-    c.add("day count", static_cast<int>(plan->size()) == days,
-          std::to_string(plan->size()) + " days, expected " + std::to_string(days));
+    c.add("day count", static_cast<int>(plan->size()) == days, std::to_string(plan->size()) + " days, expected " + std::to_string(days));
     const std::string origin = v.get_string("origin");
     const auto& dates = v.at("dates").as_array();
     std::set<std::string> seen_city, seen_hotel, seen_rest, seen_attr;
@@ -458,19 +430,13 @@ Verdict verify_trip(const Task& task, SqliteDb& db, const Json& answer) {
               city == origin ? "the origin city is not a destination" : "unknown city '" + city + "'");
         c.add(tag + " city not repeated", seen_city.insert(city).second, city);
         auto hotel = lookup(db, "SELECT city, price, rating FROM hotels WHERE name = ?", p.get_string("hotel"));
-        auto lunch = lookup(db, "SELECT city, avg_price, rating FROM restaurants WHERE name = ?",
-                            p.get_string("afternoon_restaurant"));
-        auto dinner = lookup(db, "SELECT city, avg_price, rating FROM restaurants WHERE name = ?",
-                             p.get_string("evening_restaurant"));
-        auto attr = lookup(db, "SELECT city, ticket, rating FROM attractions WHERE name = ?",
-                           p.get_string("afternoon_attraction"));
+        auto lunch = lookup(db, "SELECT city, avg_price, rating FROM restaurants WHERE name = ?", p.get_string("afternoon_restaurant"));
+        auto dinner = lookup(db, "SELECT city, avg_price, rating FROM restaurants WHERE name = ?", p.get_string("evening_restaurant"));
+        auto attr = lookup(db, "SELECT city, ticket, rating FROM attractions WHERE name = ?", p.get_string("afternoon_attraction"));
         c.add(tag + " hotel in city", hotel && hotel->get_string("city") == city, p.get_string("hotel"));
-        c.add(tag + " afternoon restaurant in city", lunch && lunch->get_string("city") == city,
-              p.get_string("afternoon_restaurant"));
-        c.add(tag + " evening restaurant in city", dinner && dinner->get_string("city") == city,
-              p.get_string("evening_restaurant"));
-        c.add(tag + " attraction in city", attr && attr->get_string("city") == city,
-              p.get_string("afternoon_attraction"));
+        c.add(tag + " afternoon restaurant in city", lunch && lunch->get_string("city") == city, p.get_string("afternoon_restaurant"));
+        c.add(tag + " evening restaurant in city", dinner && dinner->get_string("city") == city, p.get_string("evening_restaurant"));
+        c.add(tag + " attraction in city", attr && attr->get_string("city") == city, p.get_string("afternoon_attraction"));
         c.add(tag + " hotel not repeated", seen_hotel.insert(p.get_string("hotel")).second);
         bool r1 = seen_rest.insert(p.get_string("afternoon_restaurant")).second;
         bool r2 = seen_rest.insert(p.get_string("evening_restaurant")).second;
@@ -500,24 +466,20 @@ Verdict verify_trip(const Task& task, SqliteDb& db, const Json& answer) {
         const int lr = r10_of(*lunch), dr = r10_of(*dinner);
         if (price >= rules.get_int("high_tier")) {
             int64_t meals = lunch->get_int("avg_price") + dinner->get_int("avg_price");
-            c.add(tag + " meals under budget", meals < rules.get_int("high_meals_max"),
-                  std::to_string(meals) + " CNY");
+            c.add(tag + " meals under budget", meals < rules.get_int("high_meals_max"), std::to_string(meals) + " CNY");
             int min10 = r10_of_rule(rules, "high_meal_min_rating");
             c.add(tag + " both restaurants rated", lr >= min10 && dr >= min10);
-            c.add(tag + " ticket under cap", ticket < rules.get_int("high_ticket_max"),
-                  std::to_string(ticket) + " CNY");
+            c.add(tag + " ticket under cap", ticket < rules.get_int("high_ticket_max"), std::to_string(ticket) + " CNY");
         } else if (price >= rules.get_int("mid_tier")) {
             int min10 = r10_of_rule(rules, "mid_meal_min_rating");
             c.add(tag + " one restaurant rated", lr >= min10 || dr >= min10);
-            c.add(tag + " ticket under cap", ticket < rules.get_int("mid_ticket_max"),
-                  std::to_string(ticket) + " CNY");
+            c.add(tag + " ticket under cap", ticket < rules.get_int("mid_ticket_max"), std::to_string(ticket) + " CNY");
         } else {
             int min10 = r10_of_rule(rules, "low_meal_min_rating");
             c.add(tag + " one restaurant rated", lr >= min10 || dr >= min10);
         }
     }
-    if (int64_t cap = rules.get_int("hotel_total_max"))
-        c.add("hotel total", hotel_total <= cap, std::to_string(hotel_total) + " CNY");
+    if (int64_t cap = rules.get_int("hotel_total_max")) c.add("hotel total", hotel_total <= cap, std::to_string(hotel_total) + " CNY");
     return c.verdict();
 }
 

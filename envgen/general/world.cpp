@@ -31,27 +31,23 @@ std::vector<Json> table_objects(const Task& task, std::string_view table) {
         const auto& cols = t.at("columns").as_array();
         for (const auto& row : t.at("rows").as_array()) {
             Json o = Json::object();
-            for (size_t i = 0; i < cols.size() && i < row.size(); ++i)
-                o.set(cols[i].as_array()[0].as_string(), row.as_array()[i]);
+            for (size_t i = 0; i < cols.size() && i < row.size(); ++i) o.set(cols[i].as_array()[0].as_string(), row.as_array()[i]);
             out.push_back(std::move(o));
         }
     }
     return out;
 }
 
-ToolSpec sql_tool(std::string name, std::string description, Json parameters, std::string sql,
-                  std::string result, std::string missing) {
+ToolSpec sql_tool(std::string name, std::string description, Json parameters, std::string sql, std::string result, std::string missing) {
     Json impl = Json::object({{"sql", std::move(sql)}, {"result", std::move(result)}});
     if (!missing.empty()) impl.set("missing", std::move(missing));
     return {std::move(name), std::move(description), std::move(parameters), std::move(impl)};
 }
 ToolSpec op_tool(std::string name, std::string description, Json parameters, std::string op) {
-    return {std::move(name), std::move(description), std::move(parameters),
-            Json::object({{"op", std::move(op)}})};
+    return {std::move(name), std::move(description), std::move(parameters), Json::object({{"op", std::move(op)}})};
 }
 ToolSpec submit_tool(std::string description, Json parameters) {
-    return {"submit_result", std::move(description), std::move(parameters),
-            Json::object({{"submit", true}})};
+    return {"submit_result", std::move(description), std::move(parameters), Json::object({{"submit", true}})};
 }
 
 }  // namespace envforge::general

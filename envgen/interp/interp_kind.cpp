@@ -143,10 +143,11 @@ public:
         t.difficulty = req.difficulty;
         t.generator_name = "interp." + p.family;
         t.generator_version = "1";
-        t.system = "You solve problems by writing and running Python code. The python tool runs code in a stateful "
-                   "Jupyter-like interpreter (variables persist; the value of the last expression is shown) and times "
-                   "out after 120.0 seconds; you may use at most 20 code executions. Files for the task are in the "
-                   "current directory. When you are sure, call submit with just the answer.";
+        t.system =
+            "You solve problems by writing and running Python code. The python tool runs code in a stateful "
+            "Jupyter-like interpreter (variables persist; the value of the last expression is shown) and times "
+            "out after 120.0 seconds; you may use at most 20 code executions. Files for the task are in the "
+            "current directory. When you are sure, call submit with just the answer.";
         t.prompt = p.question + " Answer with just the number or text.";
         t.tools.push_back({"python", "Run Python code in the stateful interpreter; returns its output.",
                            object_schema({{"code", str_prop("Python source")}}, {"code"}), Json::object({{"op", "python"}})});
@@ -155,14 +156,14 @@ public:
         Json files = Json::object();
         for (const auto& [name, content] : p.files) files.set(name, content);
         t.env = Json::object({{"files", std::move(files)}});
-        t.verifier = Json::object({{"type", "interp"}, {"answer", p.answer}, {"answer_type", p.answer_type},
-                                   {"tolerance", p.tolerance}});
+        t.verifier = Json::object({{"type", "interp"}, {"answer", p.answer}, {"answer_type", p.answer_type}, {"tolerance", p.tolerance}});
         std::vector<ScriptTurn> script = {{"Compute it.", {{"python", Json::object({{"code", p.reference_code}})}}},
                                           {"The program printed the answer.", {{"submit", Json::object({{"answer", kLastOutput}})}}}};
         JsonArray probes;
         for (const auto& [name, answer] : {std::pair<const char*, std::string>{"off_by_one", p.off_by_one},
                                            std::pair<const char*, std::string>{"dropped_filter", p.dropped_filter}})
-            probes.push_back(Json::object({{"name", name}, {"expect_pass", false},
+            probes.push_back(Json::object({{"name", name},
+                                           {"expect_pass", false},
                                            {"turns", script_to_json({ScriptTurn{"", {{"submit", Json::object({{"answer", answer}})}}}})}}));
         t.reference = reference_json(script_to_json(script), Json::object({{"answer", p.answer}}), std::move(probes));
         t.limits.max_turns = 30;
@@ -172,9 +173,7 @@ public:
         t.finalize();
         return t;
     }
-    std::unique_ptr<Environment> make_environment(const Task&) const override {
-        return std::make_unique<InterpEnvironment>();
-    }
+    std::unique_ptr<Environment> make_environment(const Task&) const override { return std::make_unique<InterpEnvironment>(); }
 };
 
 }  // namespace

@@ -64,13 +64,17 @@ Problem data_problem(Rng& rng, int d) {
                 all += s.units * s.price;
                 if (s.region == region) in += s.units * s.price;
             }
-            p.question = "sales.csv lists sales (date, region, product, units, unit_price_cents). What is the total "
-                         "revenue in cents (units times unit price) for the " + region + " region?";
+            p.question =
+                "sales.csv lists sales (date, region, product, units, unit_price_cents). What is the total "
+                "revenue in cents (units times unit price) for the " +
+                region + " region?";
             p.answer = num(in);
             p.answer_type = "int";
             p.off_by_one = num(in + 1);
             p.dropped_filter = num(all);
-            p.reference_code = std::string(kLoadSales) + "print(sum(int(r['units']) * int(r['unit_price_cents']) for r in rows if r['region'] == '" + region + "'))\n";
+            p.reference_code = std::string(kLoadSales) +
+                               "print(sum(int(r['units']) * int(r['unit_price_cents']) for r in rows if r['region'] == '" + region +
+                               "'))\n";
         } else {
             const int month = static_cast<int>(rng.range(1, 12));
             char mm[8];
@@ -93,17 +97,21 @@ Problem data_problem(Rng& rng, int d) {
                 rest.erase(first);
                 return rest.empty() ? first + "s" : best(rest);
             };
-            p.question = std::string("sales.csv lists sales (date, region, product, units, unit_price_cents). Which product "
-                         "sold the most units in the ") + region + " region in " + mm + "? If several tie, give the "
+            p.question = std::string(
+                             "sales.csv lists sales (date, region, product, units, unit_price_cents). Which product "
+                             "sold the most units in the ") +
+                         region + " region in " + mm +
+                         "? If several tie, give the "
                          "alphabetically first.";
             p.answer = units.empty() ? "none" : best(units);
             p.answer_type = "string";
             p.off_by_one = second(units, p.answer);
             p.dropped_filter = best(units_all) == p.answer ? second(units_all, p.answer) : best(units_all);
             p.reference_code = std::string(kLoadSales) +
-                "from collections import Counter\nc = Counter()\nfor r in rows:\n    if r['region'] == '" + region +
-                "' and r['date'].startswith('" + mm + "'):\n        c[r['product']] += int(r['units'])\n"
-                "best = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))\nprint(best[0][0] if best else 'none')\n";
+                               "from collections import Counter\nc = Counter()\nfor r in rows:\n    if r['region'] == '" + region +
+                               "' and r['date'].startswith('" + mm +
+                               "'):\n        c[r['product']] += int(r['units'])\n"
+                               "best = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))\nprint(best[0][0] if best else 'none')\n";
         }
         return p;
     }
@@ -128,8 +136,9 @@ Problem data_problem(Rng& rng, int d) {
     }
     p.files["customers.csv"] = customers;
     p.files["orders.csv"] = orders;
-    const char* load = "import csv\ncust = {r['customer_id']: r for r in csv.DictReader(open('customers.csv'))}\n"
-                       "orders = list(csv.DictReader(open('orders.csv')))\n";
+    const char* load =
+        "import csv\ncust = {r['customer_id']: r for r in csv.DictReader(open('customers.csv'))}\n"
+        "orders = list(csv.DictReader(open('orders.csv')))\n";
     if (d == 3) {
         const std::string seg = kSegments[rng.below(3)], country = kCountries[rng.below(4)];
         double sum = 0, sum_all = 0;
@@ -141,9 +150,11 @@ Problem data_problem(Rng& rng, int d) {
             ++cnt_all;
             if (c == country) sum += static_cast<double>(o.amount), ++cnt;
         }
-        p.question = "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
-                     "amount_cents) describe a shop. What is the average order amount in cents, rounded to 2 "
-                     "decimals, over orders by " + seg + " customers from " + country + "? (0 if there are none)";
+        p.question =
+            "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
+            "amount_cents) describe a shop. What is the average order amount in cents, rounded to 2 "
+            "decimals, over orders by " +
+            seg + " customers from " + country + "? (0 if there are none)";
         const double avg = cnt ? sum / cnt : 0, avg_all = cnt_all ? sum_all / cnt_all : 0;
         p.answer = fixed2(avg);
         p.answer_type = "float";
@@ -151,7 +162,8 @@ Problem data_problem(Rng& rng, int d) {
         p.off_by_one = fixed2(avg + 1);
         p.dropped_filter = fixed2(avg_all);
         p.reference_code = std::string(load) + "xs = [int(o['amount_cents']) for o in orders if cust[o['customer_id']]['segment'] == '" +
-                           seg + "' and cust[o['customer_id']]['country'] == '" + country + "']\n"
+                           seg + "' and cust[o['customer_id']]['country'] == '" + country +
+                           "']\n"
                            "print('%.2f' % (sum(xs) / len(xs) if xs else 0))\n";
         if (std::abs(avg - avg_all) < 0.05) p.dropped_filter = fixed2(avg_all + 7);  // keep the probe wrong
         return p;
@@ -168,7 +180,8 @@ Problem data_problem(Rng& rng, int d) {
         auto best = [](const std::vector<int64_t>& v) {  // first month with the largest increase
             int b = 1;
             for (int m = 2; m < 12; ++m)
-                if (v[static_cast<size_t>(m)] - v[static_cast<size_t>(m - 1)] > v[static_cast<size_t>(b)] - v[static_cast<size_t>(b - 1)]) b = m;
+                if (v[static_cast<size_t>(m)] - v[static_cast<size_t>(m - 1)] > v[static_cast<size_t>(b)] - v[static_cast<size_t>(b - 1)])
+                    b = m;
             return b;
         };
         auto name = [](int m) {
@@ -177,10 +190,13 @@ Problem data_problem(Rng& rng, int d) {
             return std::string(mm);
         };
         const int b = best(by_month), ba = best(by_month_all);
-        p.question = "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
-                     "amount_cents) describe a shop in 2025. Considering only orders by " + seg + " customers, which "
-                     "month (YYYY-MM) had the largest increase in total order amount over the previous month? If "
-                     "several tie, give the earliest.";
+        p.question =
+            "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
+            "amount_cents) describe a shop in 2025. Considering only orders by " +
+            seg +
+            " customers, which "
+            "month (YYYY-MM) had the largest increase in total order amount over the previous month? If "
+            "several tie, give the earliest.";
         p.answer = name(b);
         p.answer_type = "string";
         p.off_by_one = name(b == 11 ? 10 : b + 1);
@@ -206,18 +222,24 @@ Problem data_problem(Rng& rng, int d) {
             all.push_back(spend[static_cast<size_t>(c)]);
             if (count[static_cast<size_t>(c)] >= k) sel.push_back(spend[static_cast<size_t>(c)]);
         }
-    p.question = "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
-                 "amount_cents) describe a shop. Among customers with at least " + num(k) + " orders, what is the "
-                 "median of their total spend in cents? With an even count, take the mean of the two middle values "
-                 "rounded down. (0 if none)";
+    p.question =
+        "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
+        "amount_cents) describe a shop. Among customers with at least " +
+        num(k) +
+        " orders, what is the "
+        "median of their total spend in cents? With an even count, take the mean of the two middle values "
+        "rounded down. (0 if none)";
     const int64_t med = median(sel), med_all = median(all);
     p.answer = num(med);
     p.answer_type = "int";
     p.off_by_one = num(med + 1);
     p.dropped_filter = num(med_all == med ? med + 100 : med_all);
-    p.reference_code = std::string(load) + "from collections import defaultdict\nspend, cnt = defaultdict(int), defaultdict(int)\n"
+    p.reference_code = std::string(load) +
+                       "from collections import defaultdict\nspend, cnt = defaultdict(int), defaultdict(int)\n"
                        "for o in orders:\n    spend[o['customer_id']] += int(o['amount_cents'])\n    cnt[o['customer_id']] += 1\n"
-                       "v = sorted(spend[c] for c in spend if cnt[c] >= " + num(k) + ")\n"
+                       "v = sorted(spend[c] for c in spend if cnt[c] >= " +
+                       num(k) +
+                       ")\n"
                        "m = len(v) // 2\nprint(0 if not v else v[m] if len(v) % 2 else (v[m - 1] + v[m]) // 2)\n";
     return p;
 }
@@ -247,8 +269,8 @@ Problem number_problem(Rng& rng, int d) {
                 ++without;
                 if (i % c != 0) ++with;
             }
-        p.question = "How many integers from 1 to " + num(n) + " are divisible by " + num(a) + " or by " + num(b) +
-                     ", but not by " + num(c) + "?";
+        p.question = "How many integers from 1 to " + num(n) + " are divisible by " + num(a) + " or by " + num(b) + ", but not by " +
+                     num(c) + "?";
         p.answer = num(with);
         p.off_by_one = num(with + 1);
         p.dropped_filter = num(without);
@@ -266,9 +288,12 @@ Problem number_problem(Rng& rng, int d) {
         p.answer = num(sum);
         p.off_by_one = num(sum + 1);
         p.dropped_filter = num(all);
-        p.reference_code = "n = " + num(n) + "\nsieve = bytearray([1]) * (n + 1)\nsieve[0] = sieve[1] = 0\n"
-                           "for i in range(2, int(n ** 0.5) + 1):\n    if sieve[i]:\n        sieve[i*i::i] = bytearray(len(sieve[i*i::i]))\n"
-                           "print(sum(p for p in range(n + 1) if sieve[p] and p % " + num(m) + " == " + num(r) + "))\n";
+        p.reference_code =
+            "n = " + num(n) +
+            "\nsieve = bytearray([1]) * (n + 1)\nsieve[0] = sieve[1] = 0\n"
+            "for i in range(2, int(n ** 0.5) + 1):\n    if sieve[i]:\n        sieve[i*i::i] = bytearray(len(sieve[i*i::i]))\n"
+            "print(sum(p for p in range(n + 1) if sieve[p] and p % " +
+            num(m) + " == " + num(r) + "))\n";
     } else if (d == 3) {
         // Not 3 or 9: divisibility by those follows from the digit sum, which would make the
         // divisibility condition a no-op.
@@ -287,7 +312,8 @@ Problem number_problem(Rng& rng, int d) {
         p.answer = num(with);
         p.off_by_one = num(with + 1);
         p.dropped_filter = num(without == with ? with + 5 : without);
-        p.reference_code = "print(sum(1 for i in range(1, " + num(n + 1) + ") if i % " + num(dv) + " == 0 and sum(map(int, str(i))) == " + num(s) + "))\n";
+        p.reference_code = "print(sum(1 for i in range(1, " + num(n + 1) + ") if i % " + num(dv) +
+                           " == 0 and sum(map(int, str(i))) == " + num(s) + "))\n";
     } else if (d == 4) {
         const int n = static_cast<int>(rng.range(100000, 500000)), k = static_cast<int>(rng.range(2, 4));
         std::vector<uint8_t> omega(static_cast<size_t>(n) + 1, 0);
@@ -302,9 +328,11 @@ Problem number_problem(Rng& rng, int d) {
         p.answer = num(exact);
         p.off_by_one = num(exact + 1);
         p.dropped_filter = num(at_least);
-        p.reference_code = "n = " + num(n) + "\nomega = [0] * (n + 1)\nfor p in range(2, n + 1):\n    if omega[p] == 0:\n"
+        p.reference_code = "n = " + num(n) +
+                           "\nomega = [0] * (n + 1)\nfor p in range(2, n + 1):\n    if omega[p] == 0:\n"
                            "        for j in range(p, n + 1, p):\n            omega[j] += 1\n"
-                           "print(sum(1 for i in range(1, n + 1) if omega[i] == " + num(k) + "))\n";
+                           "print(sum(1 for i in range(1, n + 1) if omega[i] == " +
+                           num(k) + "))\n";
     } else {
         // Monotone lattice paths avoiding blocked points, modulo 1e9+7.
         const int w = static_cast<int>(rng.range(40, 90)), h = static_cast<int>(rng.range(40, 90));
@@ -316,19 +344,24 @@ Problem number_problem(Rng& rng, int d) {
                 for (int y = 0; y <= h; ++y) {
                     if (obstacles && (x * y) % m == r && !(x == w && y == h)) continue;
                     if (x == 0 && y == 0) dp[0][0] = 1;
-                    else dp[static_cast<size_t>(x)][static_cast<size_t>(y)] =
-                        ((x ? dp[static_cast<size_t>(x - 1)][static_cast<size_t>(y)] : 0) + (y ? dp[static_cast<size_t>(x)][static_cast<size_t>(y - 1)] : 0)) % mod;
+                    else
+                        dp[static_cast<size_t>(x)][static_cast<size_t>(y)] =
+                            ((x ? dp[static_cast<size_t>(x - 1)][static_cast<size_t>(y)] : 0) +
+                             (y ? dp[static_cast<size_t>(x)][static_cast<size_t>(y - 1)] : 0)) %
+                            mod;
                 }
             return dp[static_cast<size_t>(w)][static_cast<size_t>(h)];
         };
         const int64_t with = count(true), without = count(false);
-        p.question = "Count the paths from (0,0) to (" + num(w) + "," + num(h) + ") that move one step right (x+1) or "
-                     "up (y+1) at a time and never visit a point (x,y) with (x*y) mod " + num(m) + " = " + num(r) +
-                     " (the end point is exempt). Give the count modulo 1000000007.";
+        p.question = "Count the paths from (0,0) to (" + num(w) + "," + num(h) +
+                     ") that move one step right (x+1) or "
+                     "up (y+1) at a time and never visit a point (x,y) with (x*y) mod " +
+                     num(m) + " = " + num(r) + " (the end point is exempt). Give the count modulo 1000000007.";
         p.answer = num(with);
         p.off_by_one = num((with + 1) % mod);
         p.dropped_filter = num(without == with ? (with + 2) % mod : without);
-        p.reference_code = "W, H, M, R, MOD = " + num(w) + ", " + num(h) + ", " + num(m) + ", " + num(r) + ", 1000000007\n"
+        p.reference_code = "W, H, M, R, MOD = " + num(w) + ", " + num(h) + ", " + num(m) + ", " + num(r) +
+                           ", 1000000007\n"
                            "dp = [[0] * (H + 1) for _ in range(W + 1)]\nfor x in range(W + 1):\n    for y in range(H + 1):\n"
                            "        if (x * y) % M == R and not (x == W and y == H):\n            continue\n"
                            "        dp[x][y] = 1 if x == 0 and y == 0 else ((dp[x-1][y] if x else 0) + (dp[x][y-1] if y else 0)) % MOD\n"
@@ -355,18 +388,24 @@ Problem simulation_problem(Rng& rng, int d) {
             pos_all += step;
             if (x % skip != 0) pos += step;
         }
-        p.question = "Start with x = " + num(x0) + " and position 0. Repeat " + num(steps) + " times: set x = (1103515245*x "
+        p.question = "Start with x = " + num(x0) + " and position 0. Repeat " + num(steps) +
+                     " times: set x = (1103515245*x "
                      "+ 12345) mod 2^31; the step is +2 if x is divisible by 3, else -1; apply the step unless x is "
-                     "divisible by " + num(skip) + ". What is the final position?";
+                     "divisible by " +
+                     num(skip) + ". What is the final position?";
         p.answer = num(pos);
         p.off_by_one = num(pos + 1);
         p.dropped_filter = num(pos_all == pos ? pos + 3 : pos_all);
-        p.reference_code = "x, pos = " + num(x0) + ", 0\nfor _ in range(" + num(steps) + "):\n    x = (1103515245 * x + 12345) % 2**31\n"
-                           "    step = 2 if x % 3 == 0 else -1\n    if x % " + num(skip) + " != 0:\n        pos += step\nprint(pos)\n";
+        p.reference_code = "x, pos = " + num(x0) + ", 0\nfor _ in range(" + num(steps) +
+                           "):\n    x = (1103515245 * x + 12345) % 2**31\n"
+                           "    step = 2 if x % 3 == 0 else -1\n    if x % " +
+                           num(skip) + " != 0:\n        pos += step\nprint(pos)\n";
         return p;
     }
     // Collatz: the starting value in a range with the longest chain, only odd starts.
-    const int64_t lo = rng.range(1, 50000), hi = lo + (d == 3 ? rng.range(10000, 30000) : d == 4 ? rng.range(40000, 80000) : rng.range(100000, 150000));
+    const int64_t lo = rng.range(1, 50000), hi = lo + (d == 3   ? rng.range(10000, 30000)
+                                                       : d == 4 ? rng.range(40000, 80000)
+                                                                : rng.range(100000, 150000));
     auto steps = [](int64_t n) {
         int s = 0;
         while (n != 1) n = n % 2 ? 3 * n + 1 : n / 2, ++s;
@@ -379,13 +418,16 @@ Problem simulation_problem(Rng& rng, int d) {
         if (s > bsa) bsa = s, best_all = n;
         if (n % 2 == 1 && s > bs) bs = s, best = n;
     }
-    p.question = "Among the odd integers n with " + num(lo) + " <= n <= " + num(hi) + ", which one needs the most Collatz "
+    p.question = "Among the odd integers n with " + num(lo) + " <= n <= " + num(hi) +
+                 ", which one needs the most Collatz "
                  "steps (n -> n/2 if even, 3n+1 if odd) to reach 1? If several tie, give the smallest.";
     p.answer = num(best);
     p.off_by_one = num(best + 2);
     p.dropped_filter = num(best_all == best ? best + 4 : best_all);
-    p.reference_code = "def steps(n):\n    s = 0\n    while n != 1:\n        n = n // 2 if n % 2 == 0 else 3 * n + 1\n        s += 1\n    return s\n"
-                       "best = max(range(" + num(lo % 2 ? lo : lo + 1) + ", " + num(hi + 1) + ", 2), key=lambda n: (steps(n), -n))\nprint(best)\n";
+    p.reference_code =
+        "def steps(n):\n    s = 0\n    while n != 1:\n        n = n // 2 if n % 2 == 0 else 3 * n + 1\n        s += 1\n    return s\n"
+        "best = max(range(" +
+        num(lo % 2 ? lo : lo + 1) + ", " + num(hi + 1) + ", 2), key=lambda n: (steps(n), -n))\nprint(best)\n";
     return p;
 }
 

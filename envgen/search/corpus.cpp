@@ -65,7 +65,9 @@ struct Renderer {
     const Entity& obj(const Entity& e, Rel r) const { return w.at(e.get(r)); }
     std::string name(int id) const { return display_name(w.at(id)); }
     template <size_t N>
-    std::string one_of(const char* const (&options)[N]) { return rng.pick(options); }
+    std::string one_of(const char* const (&options)[N]) {
+        return rng.pick(options);
+    }
 
     // Replaces {k} placeholders.
     static std::string fill(std::string t, const std::map<std::string, std::string>& vars) {
@@ -79,8 +81,7 @@ struct Renderer {
 
 std::string list_of(const std::vector<std::string>& items) {
     std::string s;
-    for (size_t i = 0; i < items.size(); ++i)
-        s += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+    for (size_t i = 0; i < items.size(); ++i) s += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
     return s;
 }
 
@@ -89,9 +90,9 @@ std::string list_of(const std::vector<std::string>& items) {
 Corpus render_corpus(const World& w) {
     Renderer r(w);
     // Reverse relations for lists and cross-references.
-    std::vector<std::vector<int>> born_here(w.entities.size()), based_here(w.entities.size()),
-        staff(w.entities.size()), created(w.entities.size()), published(w.entities.size()),
-        founded(w.entities.size()), won(w.entities.size()), hosted(w.entities.size());
+    std::vector<std::vector<int>> born_here(w.entities.size()), based_here(w.entities.size()), staff(w.entities.size()),
+        created(w.entities.size()), published(w.entities.size()), founded(w.entities.size()), won(w.entities.size()),
+        hosted(w.entities.size());
     for (const auto& e : w.entities) {
         auto push = [&](Rel rel, std::vector<std::vector<int>>& into) {
             if (e.get(rel) >= 0) into[static_cast<size_t>(e.get(rel))].push_back(e.id);
@@ -114,8 +115,7 @@ Corpus render_corpus(const World& w) {
                                   "Born in {c} in {y}, {n} grew up in the {region} country around it.",
                                   "{n}'s birthplace was {c}; the records give {y} as the year of birth.",
                                   "The {occ} {n} came into the world in {y}, in the city of {c}."};
-    const char* const work_t[] = {"{n} worked for {o} for most of a long career.",
-                                  "For many years {n} was on the staff of {o}.",
+    const char* const work_t[] = {"{n} worked for {o} for most of a long career.", "For many years {n} was on the staff of {o}.",
                                   "{n} joined {o}, where the later part of the career unfolded.",
                                   "Colleagues at {o} remember {n} as a meticulous {occ}."};
 
@@ -125,9 +125,9 @@ Corpus render_corpus(const World& w) {
             case EType::Person: {
                 const Entity& city = r.obj(e, Rel::BornIn);
                 const Entity& org = r.obj(e, Rel::WorksFor);
-                std::string lead = Renderer::fill(r.one_of({"{n} (born {y}) is a {occ}.", "{n} is a {occ}, born in {y}.",
-                                                            "{n}, a {occ}, was born in {y}."}),
-                                                  {{"n", e.name}, {"y", std::to_string(e.year)}, {"occ", e.category}});
+                std::string lead = Renderer::fill(
+                    r.one_of({"{n} (born {y}) is a {occ}.", "{n} is a {occ}, born in {y}.", "{n}, a {occ}, was born in {y}."}),
+                    {{"n", e.name}, {"y", std::to_string(e.year)}, {"occ", e.category}});
                 std::string career = Renderer::fill(r.one_of(work_t), {{"n", e.family}, {"o", r.name(org.id)}, {"occ", e.category}});
                 std::string text = lead + " " + career;
                 if (!created[static_cast<size_t>(e.id)].empty()) {
@@ -142,9 +142,12 @@ Corpus render_corpus(const World& w) {
                 r.c.main_doc[static_cast<size_t>(e.id)] = main;
                 r.c.rel_doc[static_cast<size_t>(e.id)][static_cast<size_t>(Rel::WorksFor)] = main;
                 r.c.year_doc[static_cast<size_t>(e.id)] = main;
-                std::string early = Renderer::fill(r.one_of(born_t),
-                    {{"n", e.name}, {"y", std::to_string(e.year)}, {"c", city.name}, {"region", city.category},
-                     {"country", city.disambiguation}, {"occ", e.category}});
+                std::string early = Renderer::fill(r.one_of(born_t), {{"n", e.name},
+                                                                      {"y", std::to_string(e.year)},
+                                                                      {"c", city.name},
+                                                                      {"region", city.category},
+                                                                      {"country", city.disambiguation},
+                                                                      {"occ", e.category}});
                 if (e.namesake >= 0) early += " Not to be confused with " + r.name(e.namesake) + ".";
                 if (e.twin >= 0) early += " A relative, " + r.name(e.twin) + ", also appears in this encyclopedia.";
                 int early_doc = r.add("Early life of " + dn, early);
@@ -153,9 +156,9 @@ Corpus render_corpus(const World& w) {
             }
             case EType::Org: {
                 const Entity& city = r.obj(e, Rel::BasedIn);
-                std::string text = Renderer::fill(r.one_of({"{n} is a {t} based in {c}.", "Based in {c}, {n} is a {t}.",
-                                                            "{n}, a {t}, has its offices in {c}."}),
-                                                  {{"n", e.name}, {"t", e.category}, {"c", city.name}});
+                std::string text = Renderer::fill(
+                    r.one_of({"{n} is a {t} based in {c}.", "Based in {c}, {n} is a {t}.", "{n}, a {t}, has its offices in {c}."}),
+                    {{"n", e.name}, {"t", e.category}, {"c", city.name}});
                 text += " It employs about " + std::to_string(e.number) + " people.";
                 if (!staff[static_cast<size_t>(e.id)].empty())
                     text += " Notable staff include " + list_of(names(staff[static_cast<size_t>(e.id)], 8)) + ".";
@@ -190,34 +193,33 @@ Corpus render_corpus(const World& w) {
             }
             case EType::Work: {
                 const Entity& creator = r.obj(e, Rel::CreatedBy);
-                std::string text = Renderer::fill(r.one_of({"{n} is a {y} {t} by {c}.", "{c} completed the {t} {n} in {y}.",
-                                                            "{n} ({y}) is a {t}; its author is {c}."}),
-                                                  {{"n", e.name}, {"y", std::to_string(e.year)}, {"t", e.category}, {"c", r.name(creator.id)}});
+                std::string text = Renderer::fill(
+                    r.one_of({"{n} is a {y} {t} by {c}.", "{c} completed the {t} {n} in {y}.", "{n} ({y}) is a {t}; its author is {c}."}),
+                    {{"n", e.name}, {"y", std::to_string(e.year)}, {"t", e.category}, {"c", r.name(creator.id)}});
                 text += " It runs to " + std::to_string(e.number) + " pages in its standard edition.";
                 int main = r.add(e.name, text);
                 r.c.main_doc[static_cast<size_t>(e.id)] = main;
                 r.c.rel_doc[static_cast<size_t>(e.id)][static_cast<size_t>(Rel::CreatedBy)] = main;
                 r.c.year_doc[static_cast<size_t>(e.id)] = main;
-                std::string pub = Renderer::fill(r.one_of({"The first edition of {n} appeared under the imprint of {o}.",
-                                                           "{o} brought out {n}; later editions followed.",
-                                                           "{n} was first issued by {o}."}),
-                                                 {{"n", e.name}, {"o", r.name(e.get(Rel::PublishedBy))}});
+                std::string pub = Renderer::fill(
+                    r.one_of({"The first edition of {n} appeared under the imprint of {o}.",
+                              "{o} brought out {n}; later editions followed.", "{n} was first issued by {o}."}),
+                    {{"n", e.name}, {"o", r.name(e.get(Rel::PublishedBy))}});
                 int p = r.add(e.name + " (publication history)", pub);
                 r.c.rel_doc[static_cast<size_t>(e.id)][static_cast<size_t>(Rel::PublishedBy)] = p;
                 break;
             }
             case EType::Event: {
                 const Entity& city = r.obj(e, Rel::HeldIn);
-                std::string text = Renderer::fill(r.one_of({"The {n} took place in {c} and drew {k} entrants.",
-                                                            "Hosted by {c}, the {n} drew {k} entrants."}),
-                                                  {{"n", e.name}, {"c", city.name}, {"k", std::to_string(e.number)}});
+                std::string text = Renderer::fill(
+                    r.one_of({"The {n} took place in {c} and drew {k} entrants.", "Hosted by {c}, the {n} drew {k} entrants."}),
+                    {{"n", e.name}, {"c", city.name}, {"k", std::to_string(e.number)}});
                 int main = r.add(e.name, text);
                 r.c.main_doc[static_cast<size_t>(e.id)] = main;
                 r.c.rel_doc[static_cast<size_t>(e.id)][static_cast<size_t>(Rel::HeldIn)] = main;
                 r.c.year_doc[static_cast<size_t>(e.id)] = main;
-                int res = r.add("Results of the " + e.name,
-                                "The " + e.category + " was awarded to " + r.name(e.get(Rel::WonBy)) + " in " +
-                                    std::to_string(e.year) + ".");
+                int res = r.add("Results of the " + e.name, "The " + e.category + " was awarded to " + r.name(e.get(Rel::WonBy)) + " in " +
+                                                                std::to_string(e.year) + ".");
                 r.c.rel_doc[static_cast<size_t>(e.id)][static_cast<size_t>(Rel::WonBy)] = res;
                 break;
             }
@@ -228,7 +230,8 @@ Corpus render_corpus(const World& w) {
     for (int id : w.of(EType::Org)) by_kind[w.at(id).category].push_back(id);
     for (const auto& [kind, ids] : by_kind) {
         std::string text = "List of " + kind + "s. Name | Founded | City.";
-        for (int id : ids) text += " " + w.at(id).name + " | " + std::to_string(w.at(id).year) + " | " + w.at(w.at(id).get(Rel::BasedIn)).name + ".";
+        for (int id : ids)
+            text += " " + w.at(id).name + " | " + std::to_string(w.at(id).year) + " | " + w.at(w.at(id).get(Rel::BasedIn)).name + ".";
         r.add("List of " + kind + "s", text);
     }
     return std::move(r.c);

@@ -20,7 +20,7 @@ std::string normalize_answer(std::string_view s) {
         if (std::isalnum(c) || c >= 0x80) {
             out.push_back(static_cast<char>(std::tolower(c)));
             space = false;
-        } else if (!space && c != ',' ) {
+        } else if (!space && c != ',') {
             out.push_back(' ');
             space = true;
         }
@@ -35,8 +35,7 @@ std::vector<ToolSpec> search_tools() {
     std::vector<ToolSpec> t;
     Json k = Json::object({{"type", "integer"}, {"minimum", 1}, {"maximum", 20}, {"description", "results (default 5)"}});
     t.push_back({"search", "Full-text search of the encyclopedia (BM25). Returns doc_id, title and a snippet per hit.",
-                 object_schema({{"query", str_prop("search words")}, {"k", k}}, {"query"}),
-                 Json::object({{"op", "search"}})});
+                 object_schema({{"query", str_prop("search words")}, {"k", k}}, {"query"}), Json::object({{"op", "search"}})});
     Json page = Json::object({{"type", "integer"}, {"minimum", 1}, {"description", "1-based page (default 1)"}});
     t.push_back({"open", "Read one page of a document.",
                  object_schema({{"doc_id", str_prop("document id from search")}, {"page", page}}, {"doc_id"}),
@@ -146,8 +145,7 @@ private:
     // 100,000-document world); nullopt when neither shows the document or the page lacks the
     // needle.
     using Lookup = std::pair<ScriptTurn, ScriptTurn>;
-    std::optional<Lookup> lookup(const std::string& why, const std::string& query, int doc_index,
-                                 const std::string& needle) const {
+    std::optional<Lookup> lookup(const std::string& why, const std::string& query, int doc_index, const std::string& needle) const {
         const Doc& d = doc(doc_index);
         int page = page_of(d.text, needle);
         if (page == 0) return std::nullopt;
@@ -194,7 +192,8 @@ private:
                 auto same = [&](const Entity& o) {
                     return o.year == e.year && o.category == e.category && w_.at(o.get(Rel::CreatedBy)).category == c.category;
                 };
-                if (unique(same)) return std::pair{"the " + e.category + " from " + y + " by a " + c.category, y + " " + e.category + " " + c.category};
+                if (unique(same))
+                    return std::pair{"the " + e.category + " from " + y + " by a " + c.category, y + " " + e.category + " " + c.category};
                 if (unique([&](const Entity& o) { return same(o) && w_.at(o.get(Rel::PublishedBy)).category == p.category; }))
                     return std::pair{"the " + e.category + " from " + y + " by a " + c.category + ", first published by a " + p.category,
                                      y + " " + e.category + " " + c.category};
@@ -203,8 +202,12 @@ private:
             case EType::Person: {
                 const Entity& o = w_.at(e.get(Rel::WorksFor));
                 const Entity& c = w_.at(e.get(Rel::BornIn));
-                auto same = [&](const Entity& p) { return p.year == e.year && p.category == e.category && w_.at(p.get(Rel::WorksFor)).category == o.category; };
-                if (unique(same)) return std::pair{"the " + e.category + " born in " + y + " who worked for a " + o.category, e.category + " " + y + " " + o.category};
+                auto same = [&](const Entity& p) {
+                    return p.year == e.year && p.category == e.category && w_.at(p.get(Rel::WorksFor)).category == o.category;
+                };
+                if (unique(same))
+                    return std::pair{"the " + e.category + " born in " + y + " who worked for a " + o.category,
+                                     e.category + " " + y + " " + o.category};
                 if (unique([&](const Entity& p) { return same(p) && w_.at(p.get(Rel::BornIn)).category == c.category; }))
                     return std::pair{"the " + e.category + " born in " + y + " in a " + c.category + " city who worked for a " + o.category,
                                      e.category + " " + y + " " + o.category};
@@ -293,8 +296,8 @@ private:
             q.frequent = w_.at(freq).name;
         }
         // Reference: find the start, then read each hop's fact where the corpus states it.
-        auto first = lookup(indirect ? "Identify the starting entity from its description." : "Find the starting entity.",
-                            first_query, b_.corpus.main_doc[static_cast<size_t>(path[0]->id)], path[0]->name);
+        auto first = lookup(indirect ? "Identify the starting entity from its description." : "Find the starting entity.", first_query,
+                            b_.corpus.main_doc[static_cast<size_t>(path[0]->id)], path[0]->name);
         if (!first) return std::nullopt;
         append(q.script, *first);
         for (size_t i = 0; i < rels.size(); ++i) {
@@ -325,7 +328,8 @@ private:
         };
         std::vector<C> pool = {
             {"born in " + city.name, [&](const Entity& x) { return x.get(Rel::BornIn) == city.id; }},
-            {"born between " + std::to_string(lo) + " and " + std::to_string(hi), [=](const Entity& x) { return x.year >= lo && x.year <= hi; }},
+            {"born between " + std::to_string(lo) + " and " + std::to_string(hi),
+             [=](const Entity& x) { return x.year >= lo && x.year <= hi; }},
             {"who worked for a " + org.category, [&](const Entity& x) { return w_.at(x.get(Rel::WorksFor)).category == org.category; }},
         };
         rng_.shuffle(pool);
@@ -356,9 +360,11 @@ private:
         if (freq < 0 || w_.at(freq).name == p.name) return std::nullopt;
         q.frequent = w_.at(freq).name;
         q.twin = w_.at(p.twin).name;
-        auto a = lookup("List the people born in the city.", city.name + " people born", b_.corpus.main_doc[static_cast<size_t>(city.id)], display_name(p));
+        auto a = lookup("List the people born in the city.", city.name + " people born", b_.corpus.main_doc[static_cast<size_t>(city.id)],
+                        display_name(p));
         auto b = lookup("Check the candidate's career.", p.name + " " + p.category, q.answer_doc, p.name);
-        auto c = lookup("Check the candidate's birth.", p.name + " born", b_.corpus.rel_doc[static_cast<size_t>(p.id)][static_cast<size_t>(Rel::BornIn)], city.name);
+        auto c = lookup("Check the candidate's birth.", p.name + " born",
+                        b_.corpus.rel_doc[static_cast<size_t>(p.id)][static_cast<size_t>(Rel::BornIn)], city.name);
         if (!a || !b || !c) return std::nullopt;
         for (const auto* l : {&*a, &*b, &*c}) append(q.script, *l);
         return q;
@@ -380,14 +386,16 @@ private:
         Draft q;
         q.shape = "comparison";
         q.hops = 3;
-        q.question = "Which of these organisations was founded first: " + items[0]->name + ", " + items[1]->name + " or " + items[2]->name + "?";
+        q.question = "Which of these organisations was founded first: " + items[0]->name + ", " + items[1]->name + " or " + items[2]->name +
+                     "?";
         q.answer = x.name;
         q.answer_type = "organisation";
         q.answer_doc = b_.corpus.year_doc[static_cast<size_t>(x.id)];
         q.twin = w_.at(x.twin).name;
         q.frequent = w_.at(b_.frequent_entity[static_cast<size_t>(EType::Org)]).name;
         for (const Entity* it : items) {
-            auto s = lookup("Find when it was founded.", it->name + " founded", b_.corpus.year_doc[static_cast<size_t>(it->id)], std::to_string(it->year));
+            auto s = lookup("Find when it was founded.", it->name + " founded", b_.corpus.year_doc[static_cast<size_t>(it->id)],
+                            std::to_string(it->year));
             if (!s) return std::nullopt;
             append(q.script, *s);
         }
@@ -433,16 +441,20 @@ Task synthesize_question(const WorldBundle& b, uint64_t seed, int d) {
     if (!q) throw std::runtime_error("search: no question found for seed " + std::to_string(seed));
     Task t = search_task("search.synthetic", seed, d);
     t.prompt = fix_articles(" " + q->question).substr(1) + " Answer with just the name or number.";
-    t.env = Json::object({{"corpus", Json::object({{"type", "synthetic"},
-                                                   {"world_seed", static_cast<int64_t>(b.world.seed)},
-                                                   {"world_size", b.world.size}})},
-                          {"index", b.key}});
+    t.env = Json::object(
+        {{"corpus",
+          Json::object({{"type", "synthetic"}, {"world_seed", static_cast<int64_t>(b.world.seed)}, {"world_size", b.world.size}})},
+         {"index", b.key}});
     JsonArray aliases;
     aliases.emplace_back(q->answer);
     for (const auto& a : q->aliases) aliases.emplace_back(a);
-    t.verifier = Json::object({{"type", "search"}, {"answer", q->answer}, {"aliases", Json(std::move(aliases))},
-                               {"answer_type", q->answer_type}, {"answer_doc", b.corpus.docs[static_cast<size_t>(q->answer_doc)].id},
-                               {"shape", q->shape}, {"hops", q->hops}});
+    t.verifier = Json::object({{"type", "search"},
+                               {"answer", q->answer},
+                               {"aliases", Json(std::move(aliases))},
+                               {"answer_type", q->answer_type},
+                               {"answer_doc", b.corpus.docs[static_cast<size_t>(q->answer_doc)].id},
+                               {"shape", q->shape},
+                               {"hops", q->hops}});
     std::vector<ScriptTurn> script = q->script;
     script.push_back({"The answer is confirmed in the document.", {{"submit", Json::object({{"answer", q->answer}})}}});
     JsonArray probes;

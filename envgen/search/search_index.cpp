@@ -39,11 +39,12 @@ std::string build_index(const std::string& key, const std::vector<Doc>& docs) {
     fs::remove(tmp);
     {
         SqliteDb db(tmp);
-        db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                "CREATE TABLE docs(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, text TEXT NOT NULL);"
-                "CREATE VIRTUAL TABLE docs_fts USING fts5(title, text, content='docs', content_rowid='n', "
-                "tokenize='unicode61 remove_diacritics 2');"
-                "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);");
+        db.exec(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "CREATE TABLE docs(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, text TEXT NOT NULL);"
+            "CREATE VIRTUAL TABLE docs_fts USING fts5(title, text, content='docs', content_rowid='n', "
+            "tokenize='unicode61 remove_diacritics 2');"
+            "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);");
         SqliteTransaction tx(db);
         SqliteStmt ins(db, "INSERT INTO docs VALUES(?,?,?,?)");
         for (size_t i = 0; i < docs.size(); ++i) {
@@ -52,10 +53,11 @@ std::string build_index(const std::string& key, const std::vector<Doc>& docs) {
         }
         db.exec("INSERT INTO docs_fts(docs_fts) VALUES('rebuild')");
         // Document frequencies, so queries can be planned around their rare terms.
-        db.exec("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, docs_fts, 'row');"
-                "CREATE TABLE df(term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
-                "INSERT INTO df SELECT term, doc FROM temp.vocab;"
-                "DROP TABLE temp.vocab;");
+        db.exec(
+            "CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, docs_fts, 'row');"
+            "CREATE TABLE df(term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
+            "INSERT INTO df SELECT term, doc FROM temp.vocab;"
+            "DROP TABLE temp.vocab;");
         double tokens = 0;
         for (const auto& d : docs) tokens += static_cast<double>(token_count(d.title) + token_count(d.text));
         SqliteStmt meta(db, "INSERT INTO meta VALUES('key', ?), ('docs', ?), ('avgdl', ?)");
@@ -181,13 +183,12 @@ std::vector<Hit> search_index(SqliteDb& db, const std::string& query, int k) {
     if (rarest.empty()) return hits;
     if (rare.empty()) {
         rare.push_back(rarest);
-        common.erase(std::remove_if(common.begin(), common.end(), [&](const auto& c) { return c.first == rarest; }),
-                     common.end());
+        common.erase(std::remove_if(common.begin(), common.end(), [&](const auto& c) { return c.first == rarest; }), common.end());
     }
     const int candidates = common.empty() ? k : std::max(k * 5, 50);
     SqliteStmt st(db,
-        "SELECT d.n, d.id, d.title, d.text, bm25(docs_fts, 4.0, 1.0) FROM docs_fts "
-        "JOIN docs d ON d.n = docs_fts.rowid WHERE docs_fts MATCH ? ORDER BY bm25(docs_fts, 4.0, 1.0), d.n LIMIT ?");
+                  "SELECT d.n, d.id, d.title, d.text, bm25(docs_fts, 4.0, 1.0) FROM docs_fts "
+                  "JOIN docs d ON d.n = docs_fts.rowid WHERE docs_fts MATCH ? ORDER BY bm25(docs_fts, 4.0, 1.0), d.n LIMIT ?");
     st.bind(1, or_of(rare)).bind(2, candidates);
     struct Cand {
         double score;
@@ -209,9 +210,8 @@ std::vector<Hit> search_index(SqliteDb& db, const std::string& query, int k) {
         }
         cands.push_back(std::move(c));
     }
-    std::stable_sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& c) {
-        return a.score != c.score ? a.score > c.score : a.n < c.n;
-    });
+    std::stable_sort(cands.begin(), cands.end(),
+                     [](const Cand& a, const Cand& c) { return a.score != c.score ? a.score > c.score : a.n < c.n; });
     for (size_t i = 0; i < cands.size() && static_cast<int>(i) < k; ++i)
         hits.push_back({cands[i].id, cands[i].title, snippet_of(cands[i].text, words)});
     return hits;

@@ -27,10 +27,8 @@ std::shared_ptr<SqliteDb> index_for(const Task& task) {
         const std::string type = corpus ? corpus->get_string("type") : "";
         std::string rebuilt;
         if (type == "synthetic")
-            rebuilt = get_world(static_cast<uint64_t>(corpus->get_int("world_seed")),
-                                static_cast<int>(corpus->get_int("world_size")))->key;
-        else if (type == "jsonl")
-            rebuilt = load_user_corpus(corpus->get_string("path"), "")->key;
+            rebuilt = get_world(static_cast<uint64_t>(corpus->get_int("world_seed")), static_cast<int>(corpus->get_int("world_size")))->key;
+        else if (type == "jsonl") rebuilt = load_user_corpus(corpus->get_string("path"), "")->key;
         if (rebuilt != key)
             throw InvalidInput("task " + task.id + ": search index " + key + " is missing and its corpus '" +
                                (corpus ? corpus->dump() : "?") + "' no longer produces it");
@@ -68,9 +66,12 @@ public:
                 co_return ToolResult::error("page " + std::to_string(page) + " of '" + id + "' does not exist (1-" +
                                             std::to_string(pages.size()) + ")");
             auto [off, len] = pages[static_cast<size_t>(page - 1)];
-            co_return ToolResult{Json::object({{"doc_id", id}, {"title", q.text(0)}, {"page", page},
+            co_return ToolResult{Json::object({{"doc_id", id},
+                                               {"title", q.text(0)},
+                                               {"page", page},
                                                {"pages", static_cast<int64_t>(pages.size())},
-                                               {"text", text.substr(off, len)}}).dump(),
+                                               {"text", text.substr(off, len)}})
+                                     .dump(),
                                  false, false, Json()};
         }
         co_return ToolResult::error("tool '" + name + "' has no implementation");
@@ -105,15 +106,14 @@ private:
 class SearchKind final : public EnvKind {
 public:
     std::string name() const override { return "search"; }
-    std::string describe() const override {
-        return "questions answered by BM25 search over a synthetic world or your own corpus";
-    }
+    std::string describe() const override { return "questions answered by BM25 search over a synthetic world or your own corpus"; }
     Task synthesize(const SynthRequest& req) const override {
         const std::string corpus = req.options.get_string("corpus");
         if (!corpus.empty()) {
             const std::string facts = req.options.get_string("facts");
             if (facts.empty())
-                throw InvalidInput("search --corpus '" + corpus + "': indexed, but without --facts there is nothing to "
+                throw InvalidInput("search --corpus '" + corpus +
+                                   "': indexed, but without --facts there is nothing to "
                                    "ask: questions come from (subject, relation, object, doc_id) triples");
             return synthesize_from_facts(*load_user_corpus(corpus, facts), req.seed, req.difficulty);
         }
@@ -122,9 +122,7 @@ public:
         auto world = get_world(static_cast<uint64_t>(req.options.get_int("world_seed", 1)), static_cast<int>(size));
         return synthesize_question(*world, req.seed, req.difficulty);
     }
-    std::unique_ptr<Environment> make_environment(const Task&) const override {
-        return std::make_unique<SearchEnvironment>();
-    }
+    std::unique_ptr<Environment> make_environment(const Task&) const override { return std::make_unique<SearchEnvironment>(); }
 };
 
 }  // namespace

@@ -32,8 +32,7 @@ void each_line(const std::string& path, Fn fn) {
 
 std::string field(const Json& j, const char* name, const std::string& where) {
     const Json* v = j.find(name);
-    if (!v || !v->is_string() || v->as_string().empty())
-        throw InvalidInput(where + ": expected a non-empty string field '" + name + "'");
+    if (!v || !v->is_string() || v->as_string().empty()) throw InvalidInput(where + ": expected a non-empty string field '" + name + "'");
     return v->as_string();
 }
 
@@ -91,8 +90,10 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
         auto [it, fresh] = shown_by.try_emplace(f);
         if (!fresh) return it->second;
         const Doc& doc = c.docs[static_cast<size_t>(f->doc)];
-        for (const auto& [q, n] : {std::pair<std::string, int>{f->subject + " " + f->relation, 5}, {f->subject + " " + f->relation, 10},
-                                   {doc.title, 5}, {doc.title, 10}}) {
+        for (const auto& [q, n] : {std::pair<std::string, int>{f->subject + " " + f->relation, 5},
+                                   {f->subject + " " + f->relation, 10},
+                                   {doc.title, 5},
+                                   {doc.title, 10}}) {
             for (const Hit& h : search_index(*index, q, n))
                 if (h.doc_id == doc.id) it->second = std::pair{q, n};
             if (it->second) break;
@@ -140,25 +141,31 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
     for (const Fact* f : best) {
         const Doc& doc = c.docs[static_cast<size_t>(f->doc)];
         const auto& [query, k] = *shown(f);
-        script.push_back({"Look up the " + f->relation + " of " + f->subject + ".", {{"search", Json::object({{"query", query}, {"k", k}})}}});
+        script.push_back(
+            {"Look up the " + f->relation + " of " + f->subject + ".", {{"search", Json::object({{"query", query}, {"k", k}})}}});
         script.push_back({"The results list \"" + doc.title + "\"; open it.",
                           {{"open", Json::object({{"doc_id", doc.id}, {"page", std::max(1, page_of(doc.text, f->object))}})}}});
     }
     script.push_back({"", {{"submit", Json::object({{"answer", last.object}})}}});
     JsonArray probes;
-    for (const auto& [name, answer] : {std::pair<const char*, std::string>{"most_frequent_answer", frequent},
-                                       std::pair<const char*, std::string>{"near_twin", twin}})
+    for (const auto& [name, answer] :
+         {std::pair<const char*, std::string>{"most_frequent_answer", frequent}, std::pair<const char*, std::string>{"near_twin", twin}})
         if (!answer.empty() && normalize_answer(answer) != normalize_answer(last.object))
-            probes.push_back(Json::object({{"name", name}, {"expect_pass", false},
+            probes.push_back(Json::object({{"name", name},
+                                           {"expect_pass", false},
                                            {"turns", script_to_json({ScriptTurn{"", {{"submit", Json::object({{"answer", answer}})}}}})}}));
     Task t = search_task("search.facts", seed, d);
     t.prompt = "What is " + desc + "? Answer with just the name or number.";
     t.env = Json::object({{"corpus", Json::object({{"type", "jsonl"}, {"path", c.docs_path}})}, {"index", c.key}});
     JsonArray aliases;
     aliases.emplace_back(last.object);
-    t.verifier = Json::object({{"type", "search"}, {"answer", last.object}, {"aliases", Json(std::move(aliases))},
-                               {"answer_type", "text"}, {"answer_doc", c.docs[static_cast<size_t>(last.doc)].id},
-                               {"shape", "chain"}, {"hops", static_cast<int64_t>(best.size())}});
+    t.verifier = Json::object({{"type", "search"},
+                               {"answer", last.object},
+                               {"aliases", Json(std::move(aliases))},
+                               {"answer_type", "text"},
+                               {"answer_doc", c.docs[static_cast<size_t>(last.doc)].id},
+                               {"shape", "chain"},
+                               {"hops", static_cast<int64_t>(best.size())}});
     t.reference = reference_json(script_to_json(script), Json::object({{"answer", last.object}}), std::move(probes));
     t.finalize();
     return t;

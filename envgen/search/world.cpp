@@ -21,41 +21,46 @@ const char* etype_name(EType t) {
 
 EType rel_subject(Rel r) {
     switch (r) {
-        case Rel::BornIn: case Rel::WorksFor: return EType::Person;
-        case Rel::BasedIn: case Rel::FoundedBy: return EType::Org;
-        case Rel::CreatedBy: case Rel::PublishedBy: return EType::Work;
+        case Rel::BornIn:
+        case Rel::WorksFor: return EType::Person;
+        case Rel::BasedIn:
+        case Rel::FoundedBy: return EType::Org;
+        case Rel::CreatedBy:
+        case Rel::PublishedBy: return EType::Work;
         default: return EType::Event;
     }
 }
 
 EType rel_object(Rel r) {
     switch (r) {
-        case Rel::BornIn: case Rel::BasedIn: case Rel::HeldIn: return EType::Place;
-        case Rel::WorksFor: case Rel::PublishedBy: return EType::Org;
+        case Rel::BornIn:
+        case Rel::BasedIn:
+        case Rel::HeldIn: return EType::Place;
+        case Rel::WorksFor:
+        case Rel::PublishedBy: return EType::Org;
         default: return EType::Person;
     }
 }
 
 namespace {
 
-const char* const kGiven[] = {"Alder", "Brisa", "Caius", "Delphine", "Ezra", "Fenna", "Galen", "Hesper",
-                              "Ilse", "Jory", "Kestrel", "Liora", "Maelis", "Nevin", "Orla", "Perrin",
-                              "Quilla", "Rowan", "Sable", "Tamsin", "Ulric", "Vesna", "Wren", "Yara"};
-const char* const kOccupations[] = {"painter", "chemist", "architect", "novelist", "engineer",
+const char* const kGiven[] = {"Alder",  "Brisa", "Caius",   "Delphine", "Ezra",   "Fenna", "Galen", "Hesper",
+                              "Ilse",   "Jory",  "Kestrel", "Liora",    "Maelis", "Nevin", "Orla",  "Perrin",
+                              "Quilla", "Rowan", "Sable",   "Tamsin",   "Ulric",  "Vesna", "Wren",  "Yara"};
+const char* const kOccupations[] = {"painter",  "chemist",  "architect",    "novelist", "engineer",
                                     "composer", "botanist", "cartographer", "sculptor", "physician"};
 const char* const kOrgTypes[] = {"publishing house", "research institute", "design studio",
-                                 "engineering firm", "record label", "botanical society"};
-const char* const kOrgWords[][2] = {{"Press", "Printing House"}, {"Institute", "Research Centre"},
-                                    {"Studio", "Atelier"}, {"Works", "Engineering"},
-                                    {"Records", "Sound Company"}, {"Society", "Botanical Circle"}};
+                                 "engineering firm", "record label",       "botanical society"};
+const char* const kOrgWords[][2] = {{"Press", "Printing House"}, {"Institute", "Research Centre"}, {"Studio", "Atelier"},
+                                    {"Works", "Engineering"},    {"Records", "Sound Company"},     {"Society", "Botanical Circle"}};
 const char* const kRegions[] = {"coastal", "mountain", "river", "desert", "lake", "island"};
 const char* const kCountries[] = {"Varnesia", "Ostrelland", "Quillmark", "Sorvania", "Tremont Isles"};
 const char* const kWorkTypes[] = {"novel", "painting", "symphony", "atlas", "bridge design", "monograph"};
 const char* const kEventTypes[] = {"prize", "festival", "expedition", "exhibition"};
-const char* const kAdjectives[] = {"Glass", "Silent", "Amber", "Northern", "Hollow", "Gilded",
-                                   "Seventh", "Crimson", "Drifting", "Quiet", "Iron", "Paper"};
-const char* const kNouns[] = {"Harbour", "Orchard", "Lantern", "Meridian", "Archive", "Cartographer",
-                              "Tide", "Garden", "Clockwork", "Compass", "Winter", "Lighthouse"};
+const char* const kAdjectives[] = {"Glass",   "Silent",  "Amber",    "Northern", "Hollow", "Gilded",
+                                   "Seventh", "Crimson", "Drifting", "Quiet",    "Iron",   "Paper"};
+const char* const kNouns[] = {"Harbour", "Orchard", "Lantern",   "Meridian", "Archive", "Cartographer",
+                              "Tide",    "Garden",  "Clockwork", "Compass",  "Winter",  "Lighthouse"};
 
 }  // namespace
 
@@ -104,8 +109,7 @@ World generate_world(uint64_t seed, int size) {
 
     // People in families; a few share a full name with someone born decades apart.
     std::vector<std::string> families;
-    for (int i = 0; i < std::max(4, size * 2 / 5); ++i)
-        families.push_back(unique_name(rng, taken, brand_name) + "ard");
+    for (int i = 0; i < std::max(4, size * 2 / 5); ++i) families.push_back(unique_name(rng, taken, brand_name) + "ard");
     for (int i = 0; i < size; ++i) {
         const size_t f = rng.below(families.size());
         Entity& p = add(EType::Person);
@@ -129,7 +133,8 @@ World generate_world(uint64_t seed, int size) {
         a.namesake = b.id;
         b.namesake = a.id;
         b.family = a.family;
-        if (std::abs(a.year - b.year) < 12) b.year = a.year <= 1950 ? a.year + static_cast<int>(rng.range(20, 40)) : a.year - static_cast<int>(rng.range(20, 40));
+        if (std::abs(a.year - b.year) < 12)
+            b.year = a.year <= 1950 ? a.year + static_cast<int>(rng.range(20, 40)) : a.year - static_cast<int>(rng.range(20, 40));
         a.disambiguation = std::string(a.category) + ", born " + std::to_string(a.year);
         b.disambiguation = std::string(b.category) + ", born " + std::to_string(b.year);
     }
@@ -179,8 +184,7 @@ World generate_world(uint64_t seed, int size) {
         Entity& wk = add(EType::Work);
         std::string title;
         do {
-            title = std::string("The ") + rng.pick(kAdjectives) + " " + rng.pick(kNouns) +
-                    (rng.chance(50) ? "" : " of " + place_name(rng));
+            title = std::string("The ") + rng.pick(kAdjectives) + " " + rng.pick(kNouns) + (rng.chance(50) ? "" : " of " + place_name(rng));
         } while (!taken.insert(title).second);
         wk.name = title;
         wk.category = rng.pick(kWorkTypes);

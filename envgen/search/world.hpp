@@ -23,15 +23,15 @@ EType rel_object(Rel r);
 struct Entity {
     int id = 0;
     EType type = EType::Person;
-    std::string name;        // display name; unique except planted same-name people
-    std::string family;      // people: family name
-    std::string category;    // occupation, organisation type, region, work type, event type
-    int year = 0;            // born, founded, settled, published, held
-    int number = 0;          // people: none; orgs: staff; places: population; works: pages; events: entrants
+    std::string name;                // display name; unique except planted same-name people
+    std::string family;              // people: family name
+    std::string category;            // occupation, organisation type, region, work type, event type
+    int year = 0;                    // born, founded, settled, published, held
+    int number = 0;                  // people: none; orgs: staff; places: population; works: pages; events: entrants
     std::array<int, kRelCount> rel;  // object entity id per relation, -1 when absent
-    int twin = -1;           // a near-twin of the same type (-1 when none)
-    int namesake = -1;       // people: another person with the same full name
-    std::string disambiguation;  // e.g. "painter, born 1931" for same-name people
+    int twin = -1;                   // a near-twin of the same type (-1 when none)
+    int namesake = -1;               // people: another person with the same full name
+    std::string disambiguation;      // e.g. "painter, born 1931" for same-name people
 
     Entity() { rel.fill(-1); }
     int get(Rel r) const { return rel[static_cast<size_t>(r)]; }

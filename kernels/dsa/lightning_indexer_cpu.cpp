@@ -16,7 +16,8 @@ void lightning_indexer_cpu(const IndexerParams& p) {
         double score = 0;
         for (int64_t h = 0; h < p.n_head; ++h) {
             double dot = 0;
-            for (int64_t i = 0; i < p.d; ++i) dot += static_cast<double>(p.q[h * p.d + i]) * bf16_to_f32(p.k[indexer_key_offset(s, i, p.d)]);
+            for (int64_t i = 0; i < p.d; ++i)
+                dot += static_cast<double>(p.q[h * p.d + i]) * bf16_to_f32(p.k[indexer_key_offset(s, i, p.d)]);
             if (dot > 0) score += p.w[h] * dot;
         }
         p.scores[s] = static_cast<float>(score);

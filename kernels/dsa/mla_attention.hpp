@@ -9,10 +9,10 @@
 namespace envforge::kernels {
 
 struct MlaAttentionParams {
-    const float* q;       // [n_head, d_qk]: absorbed nope part (d_v) then rotated rope part
-    const float* kv;      // [n_kv, d_qk] cache rows
-    const int32_t* idx;   // [n_idx] rows to attend, each in [0, n_kv); nullptr = all n_kv rows
-    float* out;           // [n_head, d_v]
+    const float* q;      // [n_head, d_qk]: absorbed nope part (d_v) then rotated rope part
+    const float* kv;     // [n_kv, d_qk] cache rows
+    const int32_t* idx;  // [n_idx] rows to attend, each in [0, n_kv); nullptr = all n_kv rows
+    float* out;          // [n_head, d_v]
     int64_t n_idx, n_kv, n_head, d_qk, d_v;
     float scale;
 };

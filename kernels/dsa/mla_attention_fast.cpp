@@ -18,7 +18,8 @@ constexpr int64_t kBlock = 32;  // rows per block; a multiple of 4
 struct Partial {
     std::vector<float> m, l, o;
     Partial(int64_t n_head, int64_t d_v)
-        : m(static_cast<size_t>(n_head), -std::numeric_limits<float>::infinity()), l(static_cast<size_t>(n_head), 0.0f),
+        : m(static_cast<size_t>(n_head), -std::numeric_limits<float>::infinity()),
+          l(static_cast<size_t>(n_head), 0.0f),
           o(static_cast<size_t>(n_head * d_v), 0.0f) {}
 };
 
@@ -95,8 +96,7 @@ EF_AVX512_FN void accumulate_avx512(float* o, const float* p, const float* const
 }
 
 void logits4_generic(const float* q, const float* const* rows, int64_t d, float scale, float* out, Isa isa) {
-    for (int r = 0; r < 4; ++r)
-        out[r] = (isa == Isa::Avx2 ? dot_avx2(q, rows[r], d) : dot_scalar(q, rows[r], d)) * scale;
+    for (int r = 0; r < 4; ++r) out[r] = (isa == Isa::Avx2 ? dot_avx2(q, rows[r], d) : dot_scalar(q, rows[r], d)) * scale;
 }
 
 void accumulate_generic(float* o, const float* p, const float* const* rows, int64_t nb, int64_t d_v, Isa isa) {

@@ -47,7 +47,7 @@ TEST_CASE("process_owner: tags tell live owners from dead ones") {
     CHECK_FALSE(owner_alive(dead));
     // Our pid with another start time: a reused pid, so the owner is gone.
     CHECK_FALSE(owner_alive(std::to_string(getpid()) + ".1"));
-    CHECK(owner_alive(std::to_string(getpid())));       // a bare pid that exists
+    CHECK(owner_alive(std::to_string(getpid())));              // a bare pid that exists
     CHECK_FALSE(owner_alive(dead.substr(0, dead.find('.'))));  // a bare pid that does not
     for (const char* odd : {"", "probe", "12x.5", ".55", "7.", "abc.def", "-3.4"}) {
         INFO(odd);

@@ -25,11 +25,14 @@ TEST_CASE("utf8: repair replaces maximal subparts, as Python does") {
     // Each case with what bytes.decode("utf-8", "replace") gives.
     const std::pair<std::string, std::string> cases[] = {
         {"ok \xe4\xb8\xad \xc3", "ok \xe4\xb8\xad \xef\xbf\xbd"},
-        {"\xe4\xb8x", "\xef\xbf\xbdx"},                       // one truncated character: one U+FFFD
-        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},             // C0 is never valid: two
+        {"\xe4\xb8x", "\xef\xbf\xbdx"},                            // one truncated character: one U+FFFD
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},                  // C0 is never valid: two
         {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},  // surrogate: three
         {"\xf0\x9f\x98", "\xef\xbf\xbd"},
-        {"a\x80\x80" "b", "a\xef\xbf\xbd\xef\xbf\xbd" "b"},
+        {"a\x80\x80"
+         "b",
+         "a\xef\xbf\xbd\xef\xbf\xbd"
+         "b"},
     };
     for (const auto& [in, want] : cases) {
         CHECK(sanitize_utf8(in) == want);
@@ -41,7 +44,9 @@ TEST_CASE("utf8: repair replaces maximal subparts, as Python does") {
 }
 
 TEST_CASE("utf8: boundaries, lengths and encoding") {
-    const std::string s = "a\xe4\xb8\xad" "b";  // a, U+4E2D, b
+    const std::string s =
+        "a\xe4\xb8\xad"
+        "b";  // a, U+4E2D, b
     CHECK(utf8_boundary(s, 0) == 0);
     CHECK(utf8_boundary(s, 2) == 1);
     CHECK(utf8_boundary(s, 3) == 1);

@@ -31,8 +31,13 @@ Message tool(const char* text) {
 }  // namespace
 
 TEST_CASE("export: a multi-turn episode whose prompts extend each other is one sequence with a loss mask") {
-    std::vector<Message> t = {Message::system("s"), Message::user("u"), turn({1, 2, 3}, {10, 11}), tool("r"),
-                              turn({1, 2, 3, 10, 11, 50, 51}, {12}), tool("r2"), turn({1, 2, 3, 10, 11, 50, 51, 12, 60}, {13, 14, 2})};
+    std::vector<Message> t = {Message::system("s"),
+                              Message::user("u"),
+                              turn({1, 2, 3}, {10, 11}),
+                              tool("r"),
+                              turn({1, 2, 3, 10, 11, 50, 51}, {12}),
+                              tool("r2"),
+                              turn({1, 2, 3, 10, 11, 50, 51, 12, 60}, {13, 14, 2})};
     TokenTrajectory tr = token_trajectory(t);
     REQUIRE(tr.has_ids);
     REQUIRE(tr.merged);
@@ -74,7 +79,8 @@ TEST_CASE("stats: the unbiased pass@k estimator") {
     CHECK(pass_at_k(5, 2, 2) == doctest::Approx(0.7));  // 1 - C(3,2)/C(5,2)
     CHECK(pass_at_k(5, 0, 3) == 0.0);
     CHECK(pass_at_k(5, 3, 3) == 1.0);  // fewer than 3 failures: any 3 samples hold a pass
-    CHECK(pass_at_k(200, 10, 100) == doctest::Approx(1.0 - std::exp(std::lgamma(191) + std::lgamma(101) - std::lgamma(91) - std::lgamma(201))));
+    CHECK(pass_at_k(200, 10, 100) ==
+          doctest::Approx(1.0 - std::exp(std::lgamma(191) + std::lgamma(101) - std::lgamma(91) - std::lgamma(201))));
     CHECK(pass_at_k(3, 1, 4) == 0.0);  // k > n is undefined: reported as 0, never asked for by stats
 }
 

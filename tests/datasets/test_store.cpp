@@ -19,7 +19,6 @@ using envforge::testing::TempDir;
 
 namespace {
 
-
 Task task(uint64_t seed) {
     SynthRequest req;
     req.seed = seed;
@@ -149,9 +148,7 @@ TEST_CASE("store: bad files are clear errors and stay untouched") {
         }
         CHECK_THROWS_WITH_AS(Store{path}, doctest::Contains("schema version 99 is newer"), IoError);
     }
-    SUBCASE("missing directory") {
-        CHECK_THROWS_WITH_AS(Store{dir.file("no/such/dir.db")}, doctest::Contains("cannot open"), IoError);
-    }
+    SUBCASE("missing directory") { CHECK_THROWS_WITH_AS(Store{dir.file("no/such/dir.db")}, doctest::Contains("cannot open"), IoError); }
 }
 
 TEST_CASE("store: token ids pack little-endian") {

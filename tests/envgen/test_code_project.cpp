@@ -10,9 +10,11 @@ using namespace envforge::code;
 TEST_CASE("code: JUnit attributes in single quotes (quoteattr's choice when a value holds \") are read") {
     const std::string xml =
         "<testsuite name=\"envforge\" runner=\"unittest\">\n"
-        "<testcase id='tests.test_x.T.test_\"quoted\"' classname='tests.test_x.T' name='test_\"quoted\"' status=\"failed\" time=\"0.0100\">\n"
+        "<testcase id='tests.test_x.T.test_\"quoted\"' classname='tests.test_x.T' name='test_\"quoted\"' status=\"failed\" "
+        "time=\"0.0100\">\n"
         "<failure message='AssertionError: 5 != 6 : clamp said \"too big\"'/>\n</testcase>\n"
-        "<testcase id=\"tests.test_x.T.test_ok\" classname=\"tests.test_x.T\" name=\"test_ok\" status=\"passed\" time=\"1.5000\">\n</testcase>\n"
+        "<testcase id=\"tests.test_x.T.test_ok\" classname=\"tests.test_x.T\" name=\"test_ok\" status=\"passed\" "
+        "time=\"1.5000\">\n</testcase>\n"
         "<testcase id=\"tests.test_x.T.test_known\" classname=\"tests.test_x.T\" name=\"test_known\" status=\"xfail\" time=\"0\">\n"
         "<skipped message=\"\"/>\n</testcase>\n"
         "<testcase classname=\"legacy.Case\" name=\"test_old\">\n<skipped message=\"no &quot;x&quot; here\"/>\n</testcase>\n</testsuite>";
@@ -30,7 +32,9 @@ TEST_CASE("code: JUnit attributes in single quotes (quoteattr's choice when a va
 }
 
 TEST_CASE("code: files that are not UTF-8 survive task JSON byte for byte") {
-    Files files{{"a.py", "print('café')\n"}, {"data/latin1.txt", std::string("caf\xe9", 4)}, {"bin/blob", std::string("\0\xff\x80\x01", 4)},
+    Files files{{"a.py", "print('café')\n"},
+                {"data/latin1.txt", std::string("caf\xe9", 4)},
+                {"bin/blob", std::string("\0\xff\x80\x01", 4)},
                 {"empty", ""}};
     const Json j = files_to_json(files);
     CHECK(j.at("a.py").is_string());
@@ -40,8 +44,11 @@ TEST_CASE("code: files that are not UTF-8 survive task JSON byte for byte") {
 }
 
 TEST_CASE("code: runner configs round-trip through a task's env") {
-    Json env = Json::object({{"runner", "pytest"}, {"test_dir", "tests"}, {"roots", Json(JsonArray{Json("src")})},
-                             {"own", Json(JsonArray{Json("pkg"), Json("pkg2")})}, {"dist", Json(JsonArray{Json("pkg"), Json("1.0")})}});
+    Json env = Json::object({{"runner", "pytest"},
+                             {"test_dir", "tests"},
+                             {"roots", Json(JsonArray{Json("src")})},
+                             {"own", Json(JsonArray{Json("pkg"), Json("pkg2")})},
+                             {"dist", Json(JsonArray{Json("pkg"), Json("1.0")})}});
     const RunnerConfig c = RunnerConfig::from_task(env);
     CHECK(c.runner == "pytest");
     CHECK(c.roots == std::vector<std::string>{"src"});

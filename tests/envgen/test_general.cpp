@@ -51,8 +51,7 @@ TEST_CASE("general: every probe gives its expected verdict across seeds and diff
                     Episode ep = play(t, p.script);
                     ++episodes;
                     if (ep.verdict.passed != p.expect_pass) {
-                        INFO(domain << " d" << d << " seed " << seed << " probe " << p.name << " "
-                                    << ep.verdict.details.dump());
+                        INFO(domain << " d" << d << " seed " << seed << " probe " << p.name << " " << ep.verdict.details.dump());
                         CHECK(ep.verdict.passed == p.expect_pass);
                     }
                 }

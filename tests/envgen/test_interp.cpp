@@ -25,11 +25,11 @@ TEST_CASE("interp: problems are deterministic and their wrong answers differ fro
     for (int family = 0; family < 3; ++family)
         for (int d = 1; d <= 5; ++d)
             for (uint64_t seed = 70; seed < 90; ++seed) {
-            auto a = interp::make_problem(family, seed, d), b = interp::make_problem(family, seed, d);
-            CHECK(a.question == b.question);
-            CHECK(a.answer == b.answer);
-            CHECK(a.files == b.files);
-            CHECK_FALSE(interp::answers_match(a.off_by_one, a.answer, a.answer_type, a.tolerance));
-            CHECK_FALSE(interp::answers_match(a.dropped_filter, a.answer, a.answer_type, a.tolerance));
-        }
+                auto a = interp::make_problem(family, seed, d), b = interp::make_problem(family, seed, d);
+                CHECK(a.question == b.question);
+                CHECK(a.answer == b.answer);
+                CHECK(a.files == b.files);
+                CHECK_FALSE(interp::answers_match(a.off_by_one, a.answer, a.answer_type, a.tolerance));
+                CHECK_FALSE(interp::answers_match(a.dropped_filter, a.answer, a.answer_type, a.tolerance));
+            }
 }

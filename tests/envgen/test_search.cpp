@@ -163,13 +163,19 @@ TEST_CASE("search: users' corpora with facts") {
     fs::create_directories(dir);
     {
         std::ofstream docs(dir / "docs.jsonl");
-        docs << R"({"id":"a","title":"Ada Quill","text":"Ada Quill was born in Porthmere. She founded Quill Works."})" << "\n"
-             << R"({"id":"b","title":"Porthmere","text":"Porthmere is a harbour town in the county of Welmsfold."})" << "\n"
-             << R"({"id":"c","title":"Quill Works","text":"Quill Works makes pens."})" << "\n";
+        docs << R"({"id":"a","title":"Ada Quill","text":"Ada Quill was born in Porthmere. She founded Quill Works."})"
+             << "\n"
+             << R"({"id":"b","title":"Porthmere","text":"Porthmere is a harbour town in the county of Welmsfold."})"
+             << "\n"
+             << R"({"id":"c","title":"Quill Works","text":"Quill Works makes pens."})"
+             << "\n";
         std::ofstream facts(dir / "facts.jsonl");
-        facts << R"({"subject":"Ada Quill","relation":"birthplace","object":"Porthmere","doc_id":"a"})" << "\n"
-              << R"({"subject":"Porthmere","relation":"county","object":"Welmsfold","doc_id":"b"})" << "\n"
-              << R"({"subject":"Quill Works","relation":"county","object":"Welmsbury","doc_id":"c"})" << "\n";
+        facts << R"({"subject":"Ada Quill","relation":"birthplace","object":"Porthmere","doc_id":"a"})"
+              << "\n"
+              << R"({"subject":"Porthmere","relation":"county","object":"Welmsfold","doc_id":"b"})"
+              << "\n"
+              << R"({"subject":"Quill Works","relation":"county","object":"Welmsbury","doc_id":"c"})"
+              << "\n";
     }
     Json opts = Json::object({{"corpus", (dir / "docs.jsonl").string()}, {"facts", (dir / "facts.jsonl").string()}});
     bool saw_two_hops = false;
@@ -186,7 +192,8 @@ TEST_CASE("search: users' corpora with facts") {
     CHECK(saw_two_hops);
     Json no_facts = Json::object({{"corpus", (dir / "docs.jsonl").string()}});
     CHECK_THROWS_WITH_AS(synth(1, 1, no_facts), doctest::Contains("without --facts"), InvalidInput);
-    std::ofstream(dir / "bad.jsonl") << R"({"id":"x"})" << "\n";
+    std::ofstream(dir / "bad.jsonl") << R"({"id":"x"})"
+                                     << "\n";
     Json bad = Json::object({{"corpus", (dir / "bad.jsonl").string()}, {"facts", (dir / "facts.jsonl").string()}});
     CHECK_THROWS_WITH_AS(synth(1, 1, bad), doctest::Contains("bad.jsonl:1: expected a non-empty string field 'text'"), InvalidInput);
     fs::remove_all(dir);

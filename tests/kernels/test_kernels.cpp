@@ -210,9 +210,11 @@ TEST_CASE("kernels: MLA attention fast equals the reference, sparse and dense") 
                 picked.insert(picked.end(), kv.begin() + s * d_qk, kv.begin() + (s + 1) * d_qk);
             }
             std::vector<float> sparse(ref.size()), dense_sub(ref.size());
-            MlaAttentionParams ps{q.data(), kv.data(), idx.data(), sparse.data(), static_cast<int64_t>(idx.size()), n_kv, H, d_qk, d_v, 0.2f};
+            MlaAttentionParams ps{q.data(), kv.data(), idx.data(), sparse.data(), static_cast<int64_t>(idx.size()),
+                                  n_kv,     H,         d_qk,       d_v,           0.2f};
             mla_attention_fast(ps);
-            MlaAttentionParams pd{q.data(), picked.data(), nullptr, dense_sub.data(), 0, static_cast<int64_t>(idx.size()), H, d_qk, d_v, 0.2f};
+            MlaAttentionParams pd{q.data(), picked.data(), nullptr, dense_sub.data(), 0, static_cast<int64_t>(idx.size()), H,
+                                  d_qk,     d_v,           0.2f};
             mla_attention_cpu(pd);
             CHECK(nmse(sparse, dense_sub) < 1e-9);
         }

@@ -33,7 +33,8 @@ Message tool(std::string content, std::string id = "c0") {
 }
 
 const std::string kCall =
-    "\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"get_weather\">\n<｜DSML｜parameter name=\"city\" string=\"true\">Tokyo</｜DSML｜parameter>\n"
+    "\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"get_weather\">\n<｜DSML｜parameter name=\"city\" "
+    "string=\"true\">Tokyo</｜DSML｜parameter>\n"
     "</｜DSML｜invoke>\n</｜DSML｜function_calls>";
 
 std::vector<Message> weather_history() {
@@ -66,23 +67,28 @@ TEST_CASE("chat: mid-turn, reasoning is kept and a new <think> opens after the r
 }
 
 TEST_CASE("chat: tools go into the system prompt as Python-style JSON schemas") {
-    ToolSpec t{"search", "Search the corpus for \"terms\".", Json::parse(R"({"type":"object","properties":{"q":{"type":"string"},"k":{"type":"integer"}},"required":["q"]})"), Json()};
+    ToolSpec t{"search", "Search the corpus for \"terms\".",
+               Json::parse(R"({"type":"object","properties":{"q":{"type":"string"},"k":{"type":"integer"}},"required":["q"]})"), Json()};
     const std::string p = encode_chat({Message::system("You are helpful."), Message::user("hi")}, {t});
     CHECK(p.rfind("<｜begin▁of▁sentence｜>You are helpful.\n\n## Tools\n\nYou have access to a set of tools", 0) == 0);
-    CHECK(p.find("<functions>\n{\"name\": \"search\", \"description\": \"Search the corpus for \\\"terms\\\".\", \"parameters\": {\"type\": \"object\", "
+    CHECK(p.find("<functions>\n{\"name\": \"search\", \"description\": \"Search the corpus for \\\"terms\\\".\", \"parameters\": "
+                 "{\"type\": \"object\", "
                  "\"properties\": {\"q\": {\"type\": \"string\"}, \"k\": {\"type\": \"integer\"}}, \"required\": [\"q\"]}}\n</functions>\n"
                  "<｜User｜>hi<｜Assistant｜><think>") != std::string::npos);
     // Without a system message one is made to carry the tools.
     const std::string q = encode_chat({Message::user("hi")}, {t}, {.add_bos = false});
     CHECK(q.rfind("\n\n## Tools\n\n", 0) == 0);
     // Several results of one call group share one <function_results>.
-    std::vector<Message> two{Message::user("go"), assistant("r", "", {{"a", "f", "{}"}, {"b", "g", R"({"n": 3, "ok": true, "xs": [1, 2]})"}}),
-                             tool("one", "a"), tool("two", "b")};
+    std::vector<Message> two{Message::user("go"),
+                             assistant("r", "", {{"a", "f", "{}"}, {"b", "g", R"({"n": 3, "ok": true, "xs": [1, 2]})"}}), tool("one", "a"),
+                             tool("two", "b")};
     const std::string r = encode_chat(two, {}, {.add_bos = false});
-    CHECK(r.find("<｜DSML｜invoke name=\"f\">\n\n</｜DSML｜invoke>\n<｜DSML｜invoke name=\"g\">\n<｜DSML｜parameter name=\"n\" string=\"false\">3</｜DSML｜parameter>\n"
-                 "<｜DSML｜parameter name=\"ok\" string=\"false\">true</｜DSML｜parameter>\n<｜DSML｜parameter name=\"xs\" string=\"false\">[1, 2]</｜DSML｜parameter>") !=
+    CHECK(r.find("<｜DSML｜invoke name=\"f\">\n\n</｜DSML｜invoke>\n<｜DSML｜invoke name=\"g\">\n<｜DSML｜parameter name=\"n\" "
+                 "string=\"false\">3</｜DSML｜parameter>\n"
+                 "<｜DSML｜parameter name=\"ok\" string=\"false\">true</｜DSML｜parameter>\n<｜DSML｜parameter name=\"xs\" "
+                 "string=\"false\">[1, 2]</｜DSML｜parameter>") != std::string::npos);
+    CHECK(r.find("\n\n<function_results>\n<result>one</result>\n<result>two</result>\n</function_results>\n\n<think>") !=
           std::string::npos);
-    CHECK(r.find("\n\n<function_results>\n<result>one</result>\n<result>two</result>\n</function_results>\n\n<think>") != std::string::npos);
     // A conversation ending in an assistant turn gets the generation prompt appended.
     CHECK(encode_chat({Message::user("a"), assistant("x", "done")}, {}, {.add_bos = false}) ==
           "<｜User｜>a<｜Assistant｜><think>x</think>done<｜end▁of▁sentence｜><｜Assistant｜><think>");
@@ -90,7 +96,8 @@ TEST_CASE("chat: tools go into the system prompt as Python-style JSON schemas") 
 }
 
 TEST_CASE("chat: python_json matches json.dumps(ensure_ascii=False)") {
-    CHECK(python_json(Json::parse(R"({"a":[1,2.5,true,null],"b":"x\"y\n\u0001é中"})")) == "{\"a\": [1, 2.5, true, null], \"b\": \"x\\\"y\\n\\u0001é中\"}");
+    CHECK(python_json(Json::parse(R"({"a":[1,2.5,true,null],"b":"x\"y\n\u0001é中"})")) ==
+          "{\"a\": [1, 2.5, true, null], \"b\": \"x\\\"y\\n\\u0001é中\"}");
     CHECK(python_json(Json(3.0)) == "3.0");
 }
 
@@ -106,7 +113,8 @@ TEST_CASE("chat: parsing a completion gives back the message that was encoded") 
     CHECK(p.message.tool_calls[0].name == "get_weather");
     CHECK(p.message.tool_calls[0].arguments == R"({"city": "Tokyo"})");
     // Typed arguments survive a round trip through the encoder.
-    Message m = assistant("think", "ok", {{"call_1_0", "f", R"({"s": "a \"quoted\"\nline", "n": -2.5, "b": false, "o": {"k": [1, "x"]}})"}});
+    Message m = assistant("think", "ok",
+                          {{"call_1_0", "f", R"({"s": "a \"quoted\"\nline", "n": -2.5, "b": false, "o": {"k": [1, "x"]}})"}});
     const std::string rendered = encode_chat({Message::user("u"), m}, {}, {.add_bos = false});
     const std::string completion = rendered.substr(std::string("<｜User｜>u<｜Assistant｜><think>").size());
     ParsedCompletion back = parse_completion(completion.substr(0, completion.find("<｜Assistant｜>")), ThinkingMode::Thinking, "1");
@@ -126,10 +134,12 @@ TEST_CASE("chat: malformed completions are errors and tool errors, never crashes
     auto err = [](std::string_view t) { return parse_completion(t, ThinkingMode::Thinking).error; };
     CHECK(err("still thinking") == "the reasoning was never closed with </think>");
     CHECK(err("r</think>x\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"f\">\n") == "the function_calls block is not closed");
-    CHECK(err("r</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"f\">\n<｜DSML｜parameter name=\"n\" string=\"false\">[1,</｜DSML｜parameter>\n"
+    CHECK(err("r</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"f\">\n<｜DSML｜parameter name=\"n\" "
+              "string=\"false\">[1,</｜DSML｜parameter>\n"
               "</｜DSML｜invoke>\n</｜DSML｜function_calls>")
               .find("is not JSON") != std::string::npos);
-    CHECK(err("r</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"f\">\n<｜DSML｜parameter name=\"a\" string=\"true\">1</｜DSML｜parameter>\n"
+    CHECK(err("r</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invoke name=\"f\">\n<｜DSML｜parameter name=\"a\" "
+              "string=\"true\">1</｜DSML｜parameter>\n"
               "<｜DSML｜parameter name=\"a\" string=\"true\">2</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜function_calls>")
               .find("given twice") != std::string::npos);
     ParsedCompletion bad = parse_completion("r</think>\n\n<｜DSML｜function_calls>\n<｜DSML｜invok", ThinkingMode::Thinking, "3");
@@ -155,7 +165,8 @@ TEST_CASE("chat: a DSML completion becomes OpenAI tool_calls and the openai poli
     const Json msg = openai_message_json(p, ThinkingMode::Thinking);
     CHECK(msg.get_string("content") == "Checking.");
     CHECK(msg.get_string("reasoning_content") == "plan");
-    const Json response = Json::object({{"choices", Json(JsonArray{Json::object({{"index", 0}, {"message", msg}, {"finish_reason", "tool_calls"}})})}});
+    const Json response = Json::object(
+        {{"choices", Json(JsonArray{Json::object({{"index", 0}, {"message", msg}, {"finish_reason", "tool_calls"}})})}});
     const Message back = openai_parse_response(response.dump());
     REQUIRE(back.tool_calls.size() == 1);
     CHECK(back.tool_calls[0].id == "call_5_0");

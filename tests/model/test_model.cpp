@@ -28,7 +28,6 @@ using envforge::testing::TempDir;
 
 namespace {
 
-
 std::string make(const TempDir& t, const std::string& preset, uint64_t seed = 3) {
     const std::string dir = (t.path / preset).string();
     WriteOptions o;
@@ -168,15 +167,19 @@ TEST_CASE("model: bad checkpoints and bad ids are clear errors") {
     rewrite(missing, [](std::vector<TensorData>& ts) {
         std::erase_if(ts, [](const TensorData& t) { return t.name == "model.layers.1.self_attn.indexer.k_norm.bias"; });
     });
-    CHECK(error_of(missing).find("tensor 'model.layers.1.self_attn.indexer.k_norm.bias' is missing (expected shape [16])") != std::string::npos);
+    CHECK(error_of(missing).find("tensor 'model.layers.1.self_attn.indexer.k_norm.bias' is missing (expected shape [16])") !=
+          std::string::npos);
     const std::string shaped = (tmp.path / "shaped").string();
     rewrite(shaped, [](std::vector<TensorData>& ts) {
         for (auto& t : ts)
             if (t.name == "model.layers.0.self_attn.kv_b_proj.weight") t.shape = {t.shape[1], t.shape[0]};
     });
-    CHECK(error_of(shaped).find("'model.layers.0.self_attn.kv_b_proj.weight' has shape [32, 128], expected [128, 32]") != std::string::npos);
+    CHECK(error_of(shaped).find("'model.layers.0.self_attn.kv_b_proj.weight' has shape [32, 128], expected [128, 32]") !=
+          std::string::npos);
     const std::string extra = (tmp.path / "extra").string();
-    rewrite(extra, [](std::vector<TensorData>& ts) { ts.push_back({"model.layers.0.mystery.weight", TensorDType::F32, {2}, std::vector<uint8_t>(8)}); });
+    rewrite(extra, [](std::vector<TensorData>& ts) {
+        ts.push_back({"model.layers.0.mystery.weight", TensorDType::F32, {2}, std::vector<uint8_t>(8)});
+    });
     CHECK(error_of(extra).find("unexpected tensor 'model.layers.0.mystery.weight'") != std::string::npos);
     // F16 tensors load too (widened once): the same bf16 values fit f16's 10-bit mantissa.
     const std::string half = (tmp.path / "half").string();

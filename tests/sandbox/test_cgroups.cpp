@@ -43,7 +43,8 @@ void fake_cgroup(const fs::path& dir, const std::string& controllers) {
 
 std::string mountinfo_v2(const fs::path& point, const std::string& root = "/") {
     return "22 1 0:21 / / rw,relatime - ext4 /dev/vda rw\n"
-           "30 22 0:26 " + root + " " + point.string() + " rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n";
+           "30 22 0:26 " +
+           root + " " + point.string() + " rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n";
 }
 
 std::string dead_tag() {
@@ -147,11 +148,19 @@ TEST_CASE("cgroups: a hybrid host prefers v1 controllers over an empty unified h
     for (const char* c : {"memory", "pids", "cpu,cpuacct", "unified"}) fs::create_directories(tmp.path / c);
     fake_cgroup(tmp.path / "unified", "");
     const std::string p = tmp.path.string();
-    const std::string info = "22 1 0:21 / / rw - ext4 /dev/vda rw\n"
-                             "32 31 0:29 / " + p + "/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n"
-                             "35 31 0:32 / " + p + "/memory rw,relatime - cgroup cgroup rw,memory\n"
-                             "39 31 0:36 / " + p + "/pids rw,relatime - cgroup cgroup rw,pids\n"
-                             "41 31 0:38 / " + p + "/unified rw,relatime - cgroup2 cgroup2 rw\n";
+    const std::string info =
+        "22 1 0:21 / / rw - ext4 /dev/vda rw\n"
+        "32 31 0:29 / " +
+        p +
+        "/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n"
+        "35 31 0:32 / " +
+        p +
+        "/memory rw,relatime - cgroup cgroup rw,memory\n"
+        "39 31 0:36 / " +
+        p +
+        "/pids rw,relatime - cgroup cgroup rw,pids\n"
+        "41 31 0:38 / " +
+        p + "/unified rw,relatime - cgroup2 cgroup2 rw\n";
     if (geteuid() != 0) return;  // v1 needs root; the rest of this case is about v1
     CgroupHost h = detect_cgroups(info, "4:memory:/x\n0::/\n", true);
     CHECK(h.mode == CgroupMode::V1);
@@ -193,7 +202,8 @@ TEST_CASE("cgroups: v2 on this host's real unified hierarchy groups, accounts an
         if (child == 0) {
             std::ofstream(dir + "/cgroup.procs") << getpid();
             const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
-            while (std::chrono::steady_clock::now() < until) {}
+            while (std::chrono::steady_clock::now() < until) {
+            }
             pause();
             _exit(0);
         }

@@ -74,9 +74,8 @@ void on_all(const char* name, const Request& req, Check check) {
         INFO(name << " on " << backend_name(b));
         Box box(b);
         Result r = box.run(req);
-        INFO("reason " << reason_name(r.reason) << " exit " << r.exit_code << " signal " << r.signal << " setup '"
-                       << r.setup_error << "' stdout '" << r.out.text().substr(0, 300) << "' stderr '"
-                       << r.err.text().substr(0, 300) << "'");
+        INFO("reason " << reason_name(r.reason) << " exit " << r.exit_code << " signal " << r.signal << " setup '" << r.setup_error
+                       << "' stdout '" << r.out.text().substr(0, 300) << "' stderr '" << r.err.text().substr(0, 300) << "'");
         check(r);
         CHECK(leftovers() == 0);
     }
@@ -111,9 +110,8 @@ TEST_CASE("sandbox: the basics on both backends") {
 TEST_CASE("hostile 1: fork bomb stops at the process limit") {
     Request r = py("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        os._exit(3)\n", 20);
     r.limits.processes = 32;
-    on_all("fork bomb", r, [](const Result& res) {
-        CHECK((res.reason == Reason::Pids || (res.reason == Reason::Exit && res.exit_code == 3)));
-    });
+    on_all("fork bomb", r,
+           [](const Result& res) { CHECK((res.reason == Reason::Pids || (res.reason == Reason::Exit && res.exit_code == 3))); });
 }
 
 TEST_CASE("hostile 2: memory balloon is OOM-killed or refused") {
@@ -190,7 +188,9 @@ TEST_CASE("hostile 12: only the standard descriptors are open") {
 }
 
 TEST_CASE("hostile 14-15, 18: no network beyond the sandbox's own loopback") {
-    on_all("outbound", py("import socket\ns = socket.socket()\ns.settimeout(5)\ntry:\n    s.connect(('1.1.1.1', 80))\n    print('connected')\nexcept OSError as e:\n    print('blocked', e.errno)"),
+    on_all("outbound",
+           py("import socket\ns = socket.socket()\ns.settimeout(5)\ntry:\n    s.connect(('1.1.1.1', 80))\n    print('connected')\nexcept "
+              "OSError as e:\n    print('blocked', e.errno)"),
            [](const Result& res) {
                CHECK(res.out.text().rfind("blocked", 0) == 0);
                CHECK(res.wall_seconds < 4);
@@ -204,48 +204,52 @@ TEST_CASE("hostile 14-15, 18: no network beyond the sandbox's own loopback") {
     socklen_t len = sizeof addr;
     getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
     const int port = ntohs(addr.sin_port);
-    on_all("host loopback", py("import socket\ntry:\n    socket.create_connection(('127.0.0.1', " + std::to_string(port) + "), 2)\n    print('connected')\nexcept OSError as e:\n    print('refused', e.errno)"),
+    on_all("host loopback",
+           py("import socket\ntry:\n    socket.create_connection(('127.0.0.1', " + std::to_string(port) +
+              "), 2)\n    print('connected')\nexcept OSError as e:\n    print('refused', e.errno)"),
            [](const Result& res) { CHECK(res.out.text().rfind("refused", 0) == 0); });
     close(listener);
-    on_all("own loopback works", py("import socket\ns = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\nc = socket.create_connection(s.getsockname())\nprint('ok')"),
+    on_all("own loopback works",
+           py("import socket\ns = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\nc = "
+              "socket.create_connection(s.getsockname())\nprint('ok')"),
            [](const Result& res) { CHECK(res.out.text() == "ok\n"); });
-    on_all("packet socket", py("import socket\ntry:\n    socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n    print('open')\nexcept OSError as e:\n    print('blocked', e.errno)"),
+    on_all("packet socket",
+           py("import socket\ntry:\n    socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n    print('open')\nexcept OSError as e:\n    "
+              "print('blocked', e.errno)"),
            [](const Result& res) { CHECK(res.out.text().rfind("blocked", 0) == 0); });
 }
 
 TEST_CASE("hostile 19-20, 28, 31: the host filesystem is read-only and secrets are absent") {
     const std::string passwd = slurp("/etc/passwd");
-    on_all("writes", sh("echo x >> /etc/passwd; echo x > /usr/bin/python3; echo x > /proc/sys/kernel/hostname; "
-                        "echo x > /newfile; echo x > /proc/1/exe; echo done"),
+    on_all("writes",
+           sh("echo x >> /etc/passwd; echo x > /usr/bin/python3; echo x > /proc/sys/kernel/hostname; "
+              "echo x > /newfile; echo x > /proc/1/exe; echo done"),
            [](const Result& res) {
                CHECK(res.out.text() == "done\n");
                CHECK(res.err.text().find("Read-only") != std::string::npos);
            });
     CHECK(slurp("/etc/passwd") == passwd);
-    on_all("secrets", sh("cat /etc/shadow; ls /root/.ssh; cat /proc/1/environ | tr '\\0' '\\n'; env; echo end"),
-           [](const Result& res) {
-               CHECK(res.out.text().find("root:") == std::string::npos);
-               CHECK(res.out.text().find("ENVFORGE") == std::string::npos);
-               CHECK(res.out.text().find("PATH=/usr/bin:/bin") != std::string::npos);
-               CHECK(res.out.text().find("end") != std::string::npos);
-           });
-    on_all("host root files are not ours", sh("stat -c %u /usr/bin/python3"),
-           [](const Result& res) { CHECK(res.out.text() != "1000\n"); });
-    on_all("devices", sh("ls /dev/vda /dev/mem /dev/kmsg 2>&1; mknod /tmp/blk b 8 0 2>&1; echo end"),
-           [](const Result& res) {
-               CHECK(res.out.text().find("No such file") != std::string::npos);
-               CHECK(!fs::exists("/tmp/blk"));
-               CHECK(res.out.text().find("end") != std::string::npos);
-           });
+    on_all("secrets", sh("cat /etc/shadow; ls /root/.ssh; cat /proc/1/environ | tr '\\0' '\\n'; env; echo end"), [](const Result& res) {
+        CHECK(res.out.text().find("root:") == std::string::npos);
+        CHECK(res.out.text().find("ENVFORGE") == std::string::npos);
+        CHECK(res.out.text().find("PATH=/usr/bin:/bin") != std::string::npos);
+        CHECK(res.out.text().find("end") != std::string::npos);
+    });
+    on_all("host root files are not ours", sh("stat -c %u /usr/bin/python3"), [](const Result& res) { CHECK(res.out.text() != "1000\n"); });
+    on_all("devices", sh("ls /dev/vda /dev/mem /dev/kmsg 2>&1; mknod /tmp/blk b 8 0 2>&1; echo end"), [](const Result& res) {
+        CHECK(res.out.text().find("No such file") != std::string::npos);
+        CHECK(!fs::exists("/tmp/blk"));
+        CHECK(res.out.text().find("end") != std::string::npos);
+    });
 }
 
 TEST_CASE("hostile 24-27, 29-30: privileged and kernel-surface calls are refused") {
-    on_all("syscalls", py(
-        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-        "for name, nr in [('ptrace', 101), ('keyctl', 250), ('perf_event_open', 298), ('bpf', 321),\n"
-        "                 ('userfaultfd', 323), ('io_uring_setup', 425), ('unshare', 272), ('mount', 165),\n"
-        "                 ('pivot_root', 155), ('chroot', 161), ('setns', 308), ('open_by_handle_at', 304)]:\n"
-        "    rc = libc.syscall(nr, 0, 0, 0, 0, 0)\n    print(name, rc, ctypes.get_errno())\n"),
+    on_all("syscalls",
+           py("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+              "for name, nr in [('ptrace', 101), ('keyctl', 250), ('perf_event_open', 298), ('bpf', 321),\n"
+              "                 ('userfaultfd', 323), ('io_uring_setup', 425), ('unshare', 272), ('mount', 165),\n"
+              "                 ('pivot_root', 155), ('chroot', 161), ('setns', 308), ('open_by_handle_at', 304)]:\n"
+              "    rc = libc.syscall(nr, 0, 0, 0, 0, 0)\n    print(name, rc, ctypes.get_errno())\n"),
            [](const Result& res) {
                std::istringstream in(res.out.text());
                int lines = 0;
@@ -259,7 +263,9 @@ TEST_CASE("hostile 24-27, 29-30: privileged and kernel-surface calls are refused
            [](const Result& res) { CHECK(res.out.text() == "denied\n"); });
     on_all("nested namespaces", sh("unshare -r true && echo escaped || echo denied"),
            [](const Result& res) { CHECK(res.out.text().find("denied") != std::string::npos); });
-    on_all("TIOCSTI", py("import fcntl, termios\ntry:\n    fcntl.ioctl(0, termios.TIOCSTI, b'x')\n    print('injected')\nexcept OSError as e:\n    print('blocked', e.errno)"),
+    on_all("TIOCSTI",
+           py("import fcntl, termios\ntry:\n    fcntl.ioctl(0, termios.TIOCSTI, b'x')\n    print('injected')\nexcept OSError as e:\n    "
+              "print('blocked', e.errno)"),
            [](const Result& res) { CHECK(res.out.text().rfind("blocked", 0) == 0); });
     on_all("kill everything", sh("kill -9 -1; echo survived"), [](const Result& res) { CHECK(res.reason != Reason::SetupError); });
     CHECK(::kill(getpid(), 0) == 0);  // the supervisor is alive
@@ -328,8 +334,9 @@ TEST_CASE("hostile 16-17: no channel to the host or between two live sandboxes")
     const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
     REQUIRE(bind(host, reinterpret_cast<sockaddr*>(&addr), len) == 0);
     REQUIRE(listen(host, 1) == 0);
-    on_all("abstract socket", py("import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect('\\0" + name +
-                                 "')\n    print('connected')\nexcept OSError as e:\n    print('blocked', e.errno)"),
+    on_all("abstract socket",
+           py("import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect('\\0" + name +
+              "')\n    print('connected')\nexcept OSError as e:\n    print('blocked', e.errno)"),
            [](const Result& res) { CHECK(res.out.text().rfind("blocked", 0) == 0); });
     close(host);
     for (Backend b : backends()) {
@@ -337,12 +344,17 @@ TEST_CASE("hostile 16-17: no channel to the host or between two live sandboxes")
         boost::asio::io_context io;
         Sandbox box(io, b, 4);
         // A listens on loopback and creates SysV shared memory; B, running at the same time, looks for both.
-        auto fa = boost::asio::co_spawn(io, box.run(py("import socket, time, sys\ns = socket.socket(); s.bind(('127.0.0.1', 47001)); s.listen()\n"
-                                                       "import ctypes\nlibc = ctypes.CDLL(None)\nprint(libc.shmget(4242, 4096, 0o1666))\nsys.stdout.flush()\ntime.sleep(2)")),
-                                        boost::asio::use_future);
-        auto fb = boost::asio::co_spawn(io, box.run(py("import socket, time, ctypes\ntime.sleep(0.8)\nlibc = ctypes.CDLL(None)\n"
-                                                       "print('shm', libc.shmget(4242, 0, 0))\ntry:\n    socket.create_connection(('127.0.0.1', 47001), 1)\n    print('connected')\n"
-                                                       "except OSError:\n    print('refused')")),
+        auto fa = boost::asio::co_spawn(
+            io,
+            box.run(
+                py("import socket, time, sys\ns = socket.socket(); s.bind(('127.0.0.1', 47001)); s.listen()\n"
+                   "import ctypes\nlibc = ctypes.CDLL(None)\nprint(libc.shmget(4242, 4096, 0o1666))\nsys.stdout.flush()\ntime.sleep(2)")),
+            boost::asio::use_future);
+        auto fb = boost::asio::co_spawn(io,
+                                        box.run(py("import socket, time, ctypes\ntime.sleep(0.8)\nlibc = ctypes.CDLL(None)\n"
+                                                   "print('shm', libc.shmget(4242, 0, 0))\ntry:\n    "
+                                                   "socket.create_connection(('127.0.0.1', 47001), 1)\n    print('connected')\n"
+                                                   "except OSError:\n    print('refused')")),
                                         boost::asio::use_future);
         io.run();
         Result a = fa.get(), bres = fb.get();
@@ -411,7 +423,7 @@ TEST_CASE("hostile 23: bad paths in requests are rejected cleanly") {
         const fs::path sys_dir = "/var/lib/envforge-hostile-" + std::to_string(getpid());
         fs::create_directories(sys_dir);
         for (const std::string& dir : {sys_dir.string(), std::string("/var/lib"), std::string("/etc/ssh"), std::string("/usr/local/lib"),
-                                      std::string("/run/user"), std::string("/var/tmp")}) {
+                                       std::string("/run/user"), std::string("/var/tmp")}) {
             if (!fs::exists(dir)) continue;
             INFO(dir);
             struct stat before {};
@@ -502,8 +514,9 @@ TEST_CASE("sandbox: 10,000 calls without zombie, descriptor or memory growth") {
 }
 
 TEST_CASE("hostile: the sandbox root takes no writes outside the sized /tmp, /dev/shm and /workspace") {
-    on_all("root fill", sh("for d in / /root /home /etc; do dd if=/dev/zero of=$d/fill bs=1M count=200 2>&1 | tail -1; done; "
-                           "mkdir /newdir 2>&1; echo end"),
+    on_all("root fill",
+           sh("for d in / /root /home /etc; do dd if=/dev/zero of=$d/fill bs=1M count=200 2>&1 | tail -1; done; "
+              "mkdir /newdir 2>&1; echo end"),
            [](const Result& res) {
                CHECK(res.out.text().find("Read-only") != std::string::npos);
                CHECK(res.out.text().find("200+0 records out") == std::string::npos);
@@ -513,10 +526,11 @@ TEST_CASE("hostile: the sandbox root takes no writes outside the sized /tmp, /de
 }
 
 TEST_CASE("hostile: no inotify or fanotify watches on the host's files") {
-    on_all("watches", py("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-                         "for name, nr, args in [('inotify_init1', 294, (0,)), ('inotify_init', 253, ()), ('fanotify_init', 300, (0, 0))]:\n"
-                         "    rc = libc.syscall(nr, *args)\n    print(name, rc, ctypes.get_errno())\n"
-                         "fd = libc.inotify_init1(0)\nprint('libc', fd, libc.inotify_add_watch(3, b'/usr/bin', 0xfff) if fd < 0 else 'watching')\n"),
+    on_all("watches",
+           py("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+              "for name, nr, args in [('inotify_init1', 294, (0,)), ('inotify_init', 253, ()), ('fanotify_init', 300, (0, 0))]:\n"
+              "    rc = libc.syscall(nr, *args)\n    print(name, rc, ctypes.get_errno())\n"
+              "fd = libc.inotify_init1(0)\nprint('libc', fd, libc.inotify_add_watch(3, b'/usr/bin', 0xfff) if fd < 0 else 'watching')\n"),
            [](const Result& res) {
                CHECK(res.out.text().find("inotify_init1 -1 38") != std::string::npos);  // ENOSYS
                CHECK(res.out.text().find("inotify_init -1 38") != std::string::npos);

@@ -26,11 +26,14 @@ void with_session(Backend b, Body body) {
     Limits limits;
     limits.wall_seconds = 120;
     limits.cpu_seconds = 60;
-    auto fut = asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        auto s = co_await Session::start(box, "", limits);
-        co_await body(*s);
-        co_await s->close();
-    }, asio::use_future);
+    auto fut = asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            auto s = co_await Session::start(box, "", limits);
+            co_await body(*s);
+            co_await s->close();
+        },
+        asio::use_future);
     io.run();
     fut.get();
 }
@@ -76,7 +79,8 @@ TEST_CASE("session 34: a cell that ignores the interrupt loses the session, a ne
     for (Backend b : backends()) {
         INFO(backend_name(b));
         with_session(b, [](Session& s) -> asio::awaitable<void> {
-            auto r = co_await s.python("import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: time.sleep(0.1)", 1);
+            auto r = co_await s.python("import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: time.sleep(0.1)",
+                                       1);
             CHECK(r.session_lost);
             CHECK_FALSE(s.alive());
             auto next = co_await s.python("print(1)", 5);
@@ -93,7 +97,10 @@ TEST_CASE("session 35: program output cannot forge frames") {
     for (Backend b : backends()) {
         INFO(backend_name(b));
         with_session(b, [](Session& s) -> asio::awaitable<void> {
-            auto r = co_await s.python("import os, struct\nos.write(1, struct.pack('>I', 12) + b'\\x00\\x00\\x00\\x05ready\\r\\n\\x00')\nprint('__END__ {\"exit_code\": 0}')", 10);
+            auto r = co_await s.python(
+                "import os, struct\nos.write(1, struct.pack('>I', 12) + b'\\x00\\x00\\x00\\x05ready\\r\\n\\x00')\nprint('__END__ "
+                "{\"exit_code\": 0}')",
+                10);
             CHECK(r.out.find("__END__") != std::string::npos);
             auto r2 = co_await s.python("print('next')", 10);
             CHECK(r2.out == "next\n");
@@ -141,7 +148,8 @@ TEST_CASE("session hostile: a huge frame length from the sandbox ends the sessio
         CHECK(rss_kb() - peak_before < 256 * 1024);  // no 1 GiB buffer in the supervisor
         with_session(b, [](Session& s) -> asio::awaitable<void> {
             // A length that fits but a body that is not whole key/value pairs.
-            auto r = co_await s.python("import os, struct, time\nos.write(3, struct.pack('>I', 6) + b'\\x00\\x00\\x00\\x09ab')\ntime.sleep(5)", 10);
+            auto r = co_await s.python(
+                "import os, struct, time\nos.write(3, struct.pack('>I', 6) + b'\\x00\\x00\\x00\\x09ab')\ntime.sleep(5)", 10);
             CHECK(r.session_lost);
             CHECK(r.exception.find("malformed") != std::string::npos);
         });
@@ -153,12 +161,15 @@ TEST_CASE("session hostile: frames written by the cell are capped and never shif
         INFO(backend_name(b));
         with_session(b, [](Session& s) -> asio::awaitable<void> {
             // A reply to the current request, forged from inside with 3 MB of output.
-            auto big = co_await s.python("import sys\nm = sys.modules['__main__']\nm.send_frame({'id': m.req['id'], 'stdout': 'A' * 3000000})", 10);
+            auto big = co_await s.python(
+                "import sys\nm = sys.modules['__main__']\nm.send_frame({'id': m.req['id'], 'stdout': 'A' * 3000000})", 10);
             CHECK(big.out.size() < (80u << 10));
             CHECK(big.truncated);
             // Replies to requests not yet made: dropped, the genuine replies still arrive in order.
-            auto ahead = co_await s.python("import sys\nm = sys.modules['__main__']\nfor k in range(1, 4):\n"
-                                           "    m.send_frame({'id': str(int(m.req['id']) + k), 'stdout': 'forged'})\nprint('genuine')", 10);
+            auto ahead = co_await s.python(
+                "import sys\nm = sys.modules['__main__']\nfor k in range(1, 4):\n"
+                "    m.send_frame({'id': str(int(m.req['id']) + k), 'stdout': 'forged'})\nprint('genuine')",
+                10);
             CHECK(ahead.out == "genuine\n");
             for (int i = 0; i < 4; ++i) {
                 auto r = co_await s.python("print(" + std::to_string(i) + ")", 10);
@@ -169,7 +180,8 @@ TEST_CASE("session hostile: frames written by the cell are capped and never shif
         });
         with_session(b, [](Session& s) -> asio::awaitable<void> {
             // A flood of unrequested frames is no longer the agent talking: the session ends.
-            auto r = co_await s.python("import sys\nm = sys.modules['__main__']\nfor k in range(100):\n    m.send_frame({'id': 'x', 'stdout': 'flood'})", 10);
+            auto r = co_await s.python(
+                "import sys\nm = sys.modules['__main__']\nfor k in range(100):\n    m.send_frame({'id': 'x', 'stdout': 'flood'})", 10);
             CHECK(r.session_lost);
             CHECK(r.exception.find("unrequested") != std::string::npos);
         });
@@ -182,7 +194,9 @@ TEST_CASE("session hostile: a program the shell starts cannot open the agent's m
         with_session(b, [](Session& s) -> asio::awaitable<void> {
             auto r = co_await s.shell(
                 "python3 -c \"import sys\ntry:\n    open('/proc/$PPID/mem', 'r+b')\n    print('opened')\n"
-                "except OSError as e:\n    print('denied', e.errno)\" ; python3 -c \"import os; open('/proc/%d/mem' % os.getpid(), 'r+b'); print('own ok')\"", 10);
+                "except OSError as e:\n    print('denied', e.errno)\" ; python3 -c \"import os; open('/proc/%d/mem' % os.getpid(), 'r+b'); "
+                "print('own ok')\"",
+                10);
             CHECK(r.out.find("denied") != std::string::npos);
             CHECK(r.out.find("opened") == std::string::npos);
             CHECK(r.out.find("own ok") != std::string::npos);  // the check itself can succeed

@@ -26,9 +26,14 @@ Message tool(const char* call_id, const char* out) {
 
 // system, user 1, a tool-call chain (R1 call, result, R2 answer), user 2, a new chain (R3 call, result).
 std::vector<Message> transcript() {
-    return {Message::system("sys"), Message::user("Weather in Tokyo?"), assistant("R1: need tool", "c1"),
-            tool("c1", "Sunny 22C"), assistant("R2: answer", nullptr, "It is sunny."),
-            Message::user("And Osaka?"), assistant("R3: need tool", "c2"), tool("c2", "Rain 18C")};
+    return {Message::system("sys"),
+            Message::user("Weather in Tokyo?"),
+            assistant("R1: need tool", "c1"),
+            tool("c1", "Sunny 22C"),
+            assistant("R2: answer", nullptr, "It is sunny."),
+            Message::user("And Osaka?"),
+            assistant("R3: need tool", "c2"),
+            tool("c2", "Rain 18C")};
 }
 
 std::vector<std::string> reasonings(const std::vector<Message>& ms) {

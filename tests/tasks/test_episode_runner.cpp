@@ -49,8 +49,7 @@ Message call(std::string name, std::string args, std::string id = "c") {
 Episode run(const Task& task, Policy& policy) {
     boost::asio::io_context io;
     auto env = require_kind(task.kind).make_environment(task);
-    auto fut = boost::asio::co_spawn(io, run_episode(task, *env, policy, 0, EpisodeOptions{}),
-                                     boost::asio::use_future);
+    auto fut = boost::asio::co_spawn(io, run_episode(task, *env, policy, 0, EpisodeOptions{}), boost::asio::use_future);
     io.run();
     return fut.get();
 }
@@ -178,8 +177,7 @@ namespace {
 // a session could make an environment return).
 class FloodingEnvironment : public Environment {
 public:
-    FloodingEnvironment(std::unique_ptr<Environment> inner, std::string flood)
-        : inner_(std::move(inner)), flood_(std::move(flood)) {}
+    FloodingEnvironment(std::unique_ptr<Environment> inner, std::string flood) : inner_(std::move(inner)), flood_(std::move(flood)) {}
     boost::asio::awaitable<void> start(const Task& task) override { co_await inner_->start(task); }
     boost::asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override {
         ToolResult r = co_await inner_->call(name, args);

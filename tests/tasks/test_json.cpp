@@ -7,8 +7,7 @@
 using namespace envforge;
 
 TEST_CASE("json: round trip keeps types, order and exact doubles") {
-    const char* text =
-        R"({"b":1,"a":[true,false,null,-7,9007199254740993,0.1,1e-300,2.5,3.0],"s":"q\"\\\n\u0001é😀","o":{}})";
+    const char* text = R"({"b":1,"a":[true,false,null,-7,9007199254740993,0.1,1e-300,2.5,3.0],"s":"q\"\\\n\u0001é😀","o":{}})";
     Json j = Json::parse(text);
     CHECK(j.at("b").is_int());
     CHECK(j.at("a").as_array()[4].as_int() == 9007199254740993LL);
@@ -64,6 +63,5 @@ TEST_CASE("sha256: FIPS 180-4 test vectors") {
     CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
           "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-    CHECK(sha256_hex(std::string(1000000, 'a')) ==
-          "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    CHECK(sha256_hex(std::string(1000000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }

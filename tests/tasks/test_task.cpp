@@ -17,8 +17,8 @@ Task sample_task() {
     t.generator_version = "1";
     t.system = "sys";
     t.prompt = "do it";
-    t.tools.push_back({"lookup", "find", Json::parse(R"({"type":"object","properties":{"q":{"type":"string"}}})"),
-                       Json::parse(R"({"sql":"SELECT 1"})")});
+    t.tools.push_back(
+        {"lookup", "find", Json::parse(R"({"type":"object","properties":{"q":{"type":"string"}}})"), Json::parse(R"({"sql":"SELECT 1"})")});
     t.env = Json::parse(R"({"domain":"x","n":[1,2.5]})");
     t.verifier = Json::parse(R"({"type":"x"})");
     t.reference = Json::parse(R"({"turns":[{"calls":[{"name":"lookup","arguments":{"q":"a"}}]}]})");
@@ -58,8 +58,7 @@ TEST_CASE("task: malformed input names the field") {
     }
     SUBCASE("wrong type") {
         j.set("difficulty", "hard");
-        CHECK_THROWS_WITH_AS(Task::from_json(j), doctest::Contains("'difficulty' is string, expected integer"),
-                             InvalidInput);
+        CHECK_THROWS_WITH_AS(Task::from_json(j), doctest::Contains("'difficulty' is string, expected integer"), InvalidInput);
     }
     SUBCASE("tampered content") {
         j.set("prompt", "something else");

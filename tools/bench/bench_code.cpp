@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--mutants")) n_mutants = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--episodes")) n_episodes = std::atoi(argv[i + 1]);
     }
-    std::printf("%-12s %8s %9s %12s %14s %12s %16s\n", "seed", "mutants", "gold run", "mutants/s", "caught/tried", "est. tasks", "load (3 gold+ast)");
+    std::printf("%-12s %8s %9s %12s %14s %12s %16s\n", "seed", "mutants", "gold run", "mutants/s", "caught/tried", "est. tasks",
+                "load (3 gold+ast)");
     int total_tasks = 0;
     for (const auto& dir : code::bundled_seed_dirs()) {
         auto t0 = Clock::now();
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
         const double rate = tried / secs(t0);
         const int est = static_cast<int>(static_cast<double>(p.mutants.size()) * caught / std::max(1, tried));
         total_tasks += est;
-        std::printf("%-12s %8zu %8.0fms %12.1f %9d/%-4d %12d %15.2fs\n", p.name.c_str(), p.mutants.size(), gold * 1000, rate, caught, tried, est, load);
+        std::printf("%-12s %8zu %8.0fms %12.1f %9d/%-4d %12d %15.2fs\n", p.name.c_str(), p.mutants.size(), gold * 1000, rate, caught, tried,
+                    est, load);
     }
     std::printf("acceptable tasks over all seeds (mutants a test catches, before de-duplication): about %d\n", total_tasks);
     // Episode setup: the first task of a fresh synthesis, started and closed n times.
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
         env->close();
         io.poll();
     }
-    std::printf("episode setup (files, warm sandbox session, git init + commit): %.1f ms mean over %d\n", 1000 * total / n_episodes, n_episodes);
+    std::printf("episode setup (files, warm sandbox session, git init + commit): %.1f ms mean over %d\n", 1000 * total / n_episodes,
+                n_episodes);
     return 0;
 }

@@ -29,13 +29,16 @@ size_t raw_read(const std::string& path) {
     sqlite3* db = nullptr;
     sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     sqlite3_stmt* q = nullptr;
-    sqlite3_prepare_v2(db, "SELECT m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name, e.reward "
-                           "FROM messages m JOIN episodes e ON e.id = m.episode_id ORDER BY m.episode_id, m.idx", -1, &q, nullptr);
+    sqlite3_prepare_v2(db,
+                       "SELECT m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name, e.reward "
+                       "FROM messages m JOIN episodes e ON e.id = m.episode_id ORDER BY m.episode_id, m.idx",
+                       -1, &q, nullptr);
     std::string sink;
     size_t bytes = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         for (int c = 0; c < 6; ++c)
-            if (const auto* t = sqlite3_column_text(q, c)) sink.append(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(q, c)));
+            if (const auto* t = sqlite3_column_text(q, c))
+                sink.append(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(q, c)));
         bytes += sink.size();
         sink.clear();
     }
@@ -80,8 +83,9 @@ int main(int argc, char** argv) {
             for (int r = 0; r < rollouts; ++r) items.push_back({&t, r});
         auto policy = make_reference_policy();
         boost::asio::io_context io;
-        run_episodes(io, items, 64, [](const Task& t) { return require_kind(t.kind).make_environment(t); }, *policy,
-                     EpisodeOptions{}, [&](Episode&& ep) { store.add_episode(run, ep); });
+        run_episodes(
+            io, items, 64, [](const Task& t) { return require_kind(t.kind).make_environment(t); }, *policy, EpisodeOptions{},
+            [&](Episode&& ep) { store.add_episode(run, ep); });
         store.flush();
     }
     Store store(path, true);
@@ -106,8 +110,7 @@ int main(int argc, char** argv) {
         ExportCounts c = std::string(format) == "sft" ? export_sft(store, {}, write) : export_grpo(store, {}, write);
         const double s = secs(t0);
         std::printf("export %-3s: %lld records, %.1f MB in %.3f s: %.0f episodes/s (%.2fx the raw read's time)\n", format,
-                    static_cast<long long>(c.records), static_cast<double>(bytes) / 1e6, s, static_cast<double>(c.episodes) / s,
-                    s / raw_s);
+                    static_cast<long long>(c.records), static_cast<double>(bytes) / 1e6, s, static_cast<double>(c.episodes) / s, s / raw_s);
     }
     return 0;
 }

@@ -45,8 +45,9 @@ std::vector<Episode> run(const std::vector<Task>& tasks, int jobs, double* secon
     std::vector<Episode> out;
     boost::asio::io_context io;
     auto t0 = Clock::now();
-    run_episodes(io, items, jobs, [](const Task& t) { return require_kind(t.kind).make_environment(t); },
-                 *policy, EpisodeOptions{}, [&](Episode&& ep) { out.push_back(std::move(ep)); });
+    run_episodes(
+        io, items, jobs, [](const Task& t) { return require_kind(t.kind).make_environment(t); }, *policy, EpisodeOptions{},
+        [&](Episode&& ep) { out.push_back(std::move(ep)); });
     *seconds = secs(t0);
     return out;
 }
@@ -55,11 +56,13 @@ std::vector<Episode> run(const std::vector<Task>& tasks, int jobs, double* secon
 double raw_insert(const std::string& path, const std::vector<Episode>& eps) {
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                     "CREATE TABLE messages(episode_id INTEGER NOT NULL, idx INTEGER NOT NULL, role TEXT NOT NULL,"
-                     " content TEXT, reasoning TEXT, tool_calls TEXT, tool_call_id TEXT, name TEXT,"
-                     " is_error INTEGER NOT NULL DEFAULT 0, prompt_ids BLOB, completion_ids BLOB,"
-                     " PRIMARY KEY(episode_id, idx)) WITHOUT ROWID;", nullptr, nullptr, nullptr);
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 "CREATE TABLE messages(episode_id INTEGER NOT NULL, idx INTEGER NOT NULL, role TEXT NOT NULL,"
+                 " content TEXT, reasoning TEXT, tool_calls TEXT, tool_call_id TEXT, name TEXT,"
+                 " is_error INTEGER NOT NULL DEFAULT 0, prompt_ids BLOB, completion_ids BLOB,"
+                 " PRIMARY KEY(episode_id, idx)) WITHOUT ROWID;",
+                 nullptr, nullptr, nullptr);
     auto t0 = Clock::now();
     sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
     sqlite3_stmt* st = nullptr;
@@ -122,11 +125,11 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     for (const auto& t : tasks) bytes += t.dump().size();
     const double dump_s = secs(t0);
-    std::printf("synthesis: %zu general tasks: 1 thread %.0f tasks/s, all %u cores %.0f tasks/s%s "
-                "(JSON text %.1f MB; writing it costs %.0f tasks/s on 1 core)\n",
-                n, static_cast<double>(n) / synth_s, std::thread::hardware_concurrency(),
-                static_cast<double>(n) / synth_all_s, same ? "" : " MISMATCH",
-                static_cast<double>(bytes) / 1e6, static_cast<double>(n) / dump_s);
+    std::printf(
+        "synthesis: %zu general tasks: 1 thread %.0f tasks/s, all %u cores %.0f tasks/s%s "
+        "(JSON text %.1f MB; writing it costs %.0f tasks/s on 1 core)\n",
+        n, static_cast<double>(n) / synth_s, std::thread::hardware_concurrency(), static_cast<double>(n) / synth_all_s,
+        same ? "" : " MISMATCH", static_cast<double>(bytes) / 1e6, static_cast<double>(n) / dump_s);
 
     double s1 = 0, s64 = 0;
     run(tasks, 1, &s1);
@@ -136,8 +139,8 @@ int main(int argc, char** argv) {
         passed += e.verdict.passed;
         messages += e.transcript.size();
     }
-    std::printf("episodes: reference, %zu tasks: --jobs 1 %.0f episodes/s, --jobs 64 %.0f episodes/s (%zu/%zu passed)\n",
-                n, static_cast<double>(n) / s1, static_cast<double>(n) / s64, passed, eps.size());
+    std::printf("episodes: reference, %zu tasks: --jobs 1 %.0f episodes/s, --jobs 64 %.0f episodes/s (%zu/%zu passed)\n", n,
+                static_cast<double>(n) / s1, static_cast<double>(n) / s64, passed, eps.size());
 
     const double raw_s = raw_insert((work / "raw.db").string(), eps);
     double store_s = 0;
@@ -151,8 +154,7 @@ int main(int argc, char** argv) {
         store_s = secs(t0);
     }
     std::printf("store: %zu messages (+%zu episode rows): Store %.0f messages/s, raw sqlite3 insert %.0f messages/s, ratio %.2f\n",
-                messages, eps.size(), static_cast<double>(messages) / store_s,
-                static_cast<double>(messages) / raw_s, raw_s / store_s);
+                messages, eps.size(), static_cast<double>(messages) / store_s, static_cast<double>(messages) / raw_s, raw_s / store_s);
     fs::remove_all(work);
     return passed == eps.size() ? 0 : 1;
 }

@@ -144,13 +144,15 @@ int main(int argc, char** argv) {
     };
     if (at(dsa_ms, 4096) > 0 && at(dsa_ms, 65536) > 0)
         std::printf("\ngrowth 4K -> 64K: DSA %.2fx (target < 2x), dense %.2fx (target > 5x); dense/DSA at 64K %.2fx (target >= 4x)\n",
-                    at(dsa_ms, 65536) / at(dsa_ms, 4096), at(dense_ms, 65536) / at(dense_ms, 4096), at(dense_ms, 65536) / at(dsa_ms, 65536));
+                    at(dsa_ms, 65536) / at(dsa_ms, 4096), at(dense_ms, 65536) / at(dense_ms, 4096),
+                    at(dense_ms, 65536) / at(dsa_ms, 65536));
     // Short-context decode is weight streaming: at 128 tokens attention is a rounding error.
     t.set_options({});
     const double short_ms = decode_ms(t, 128, steps * 2);
     const double stream = weights / short_ms / 1e6;
-    std::printf("weight streaming at context 128: %.2f ms/token, %.1f GB/s = %.0f%% of the copy bandwidth (target >= 60%%), %.0f%% of read-only\n",
-                short_ms, stream, 100.0 * stream / bw, 100.0 * stream / read_bw);
+    std::printf(
+        "weight streaming at context 128: %.2f ms/token, %.1f GB/s = %.0f%% of the copy bandwidth (target >= 60%%), %.0f%% of read-only\n",
+        short_ms, stream, 100.0 * stream / bw, 100.0 * stream / read_bw);
 
     // Prefill throughput and batched decode.
     {

@@ -108,17 +108,19 @@ int main(int argc, char** argv) {
     const double plain = secs(t0) / calls;
     const double native = run(Backend::Native, calls, 1) / calls;
     const double bwrap = run(Backend::Bwrap, calls, 1) / calls;
-    std::printf("per call (/bin/true, sequential, %d calls): plain spawn %.2f ms, native %.2f ms, bwrap %.2f ms; "
-                "bwrap/native %.2fx\n", calls, plain * 1e3, native * 1e3, bwrap * 1e3, bwrap / native);
+    std::printf(
+        "per call (/bin/true, sequential, %d calls): plain spawn %.2f ms, native %.2f ms, bwrap %.2f ms; "
+        "bwrap/native %.2fx\n",
+        calls, plain * 1e3, native * 1e3, bwrap * 1e3, bwrap / native);
     for (int inflight : {1, 64}) {
         double s = run(Backend::Native, calls, inflight);
         std::printf("native, %d in flight: %.0f calls/s\n", inflight, calls / s);
     }
     Warm one = warm(1, 2000);
-    std::printf("warm session (native): Python cell round trip median %.3f ms, shell call median %.2f ms\n",
-                one.py_median * 1e3, one.sh_median * 1e3);
+    std::printf("warm session (native): Python cell round trip median %.3f ms, shell call median %.2f ms\n", one.py_median * 1e3,
+                one.sh_median * 1e3);
     Warm many = warm(64, 100);
-    std::printf("warm Python cells per second: 1 session %.0f/s, 64 sessions %.0f/s (includes starting the 64 sessions)\n",
-                one.rate, many.rate);
+    std::printf("warm Python cells per second: 1 session %.0f/s, 64 sessions %.0f/s (includes starting the 64 sessions)\n", one.rate,
+                many.rate);
     return 0;
 }

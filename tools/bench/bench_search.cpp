@@ -40,18 +40,22 @@ int main(int argc, char** argv) {
     const double gen_s = secs(t0);
     size_t bytes = 0;
     for (const auto& d : corpus.docs) bytes += d.text.size();
-    std::printf("world: %d people, %zu entities, %zu documents (%.1f MB) generated in %.2fs\n", size,
-                world.entities.size(), corpus.docs.size(), static_cast<double>(bytes) / 1e6, gen_s);
+    std::printf("world: %d people, %zu entities, %zu documents (%.1f MB) generated in %.2fs\n", size, world.entities.size(),
+                corpus.docs.size(), static_cast<double>(bytes) / 1e6, gen_s);
 
     // Baseline: the same rows into a plain table, no full-text index.
     t0 = Clock::now();
     {
         SqliteDb db((cache / "plain.db").string());
-        db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE docs(n INTEGER PRIMARY KEY, id TEXT, title TEXT, text TEXT)");
+        db.exec(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE docs(n INTEGER PRIMARY KEY, id TEXT, title TEXT, text TEXT)");
         SqliteTransaction tx(db);
         SqliteStmt ins(db, "INSERT INTO docs VALUES(?,?,?,?)");
         for (size_t i = 0; i < corpus.docs.size(); ++i) {
-            ins.bind(1, static_cast<int64_t>(i)).bind_ref(2, corpus.docs[i].id).bind_ref(3, corpus.docs[i].title).bind_ref(4, corpus.docs[i].text);
+            ins.bind(1, static_cast<int64_t>(i))
+                .bind_ref(2, corpus.docs[i].id)
+                .bind_ref(3, corpus.docs[i].title)
+                .bind_ref(4, corpus.docs[i].text);
             ins.run();
         }
         tx.commit();
@@ -70,7 +74,8 @@ int main(int argc, char** argv) {
     Rng rng(11);
     std::vector<std::string> qs;
     const char* words[] = {"born", "founded", "published", "based", "winner"};
-    for (int i = 0; i < queries; ++i) qs.push_back(world.at(static_cast<int>(rng.below(world.entities.size()))).name + " " + rng.pick(words));
+    for (int i = 0; i < queries; ++i)
+        qs.push_back(world.at(static_cast<int>(rng.below(world.entities.size()))).name + " " + rng.pick(words));
     size_t hits = 0;
     t0 = Clock::now();
     for (const auto& q : qs) hits += search_index(*db, q, 10).size();
@@ -84,8 +89,8 @@ int main(int argc, char** argv) {
         while (st.step()) ++hits;
     }
     const double scan_s = secs(t0);
-    std::printf("queries: BM25 top-10 %.0f queries/s (%.3f ms each) vs LIKE full scan %.1f queries/s; speed-up %.0fx\n",
-                queries / q_s, 1000 * q_s / queries, scans / scan_s, (queries / q_s) / (scans / scan_s));
+    std::printf("queries: BM25 top-10 %.0f queries/s (%.3f ms each) vs LIKE full scan %.1f queries/s; speed-up %.0fx\n", queries / q_s,
+                1000 * q_s / queries, scans / scan_s, (queries / q_s) / (scans / scan_s));
 
     const EnvKind& kind = require_kind("search");
     std::vector<SynthRequest> reqs;

@@ -94,14 +94,18 @@ int main(int argc, char** argv) {
             std::atomic<int> port{0};
             ServeOptions o;
             o.port = 0;
-            std::thread server([&] { run_chat_server(engine, tok, o, [&](int p) { port = p; }, stop); });
+            std::thread server([&] {
+                run_chat_server(
+                    engine, tok, o, [&](int p) { port = p; }, stop);
+            });
             while (!port) std::this_thread::sleep_for(std::chrono::milliseconds(5));
             HttpClient http;
-            const std::string body = Json::object({{"model", "envforge-dsa"},
-                                                   {"messages", Json(JsonArray{Message::user("Write a short note about the weather in Tokyo.").to_json(false)})},
-                                                   {"max_tokens", kTokens},
-                                                   {"ignore_eos", true}})
-                                         .dump();
+            const std::string body =
+                Json::object({{"model", "envforge-dsa"},
+                              {"messages", Json(JsonArray{Message::user("Write a short note about the weather in Tokyo.").to_json(false)})},
+                              {"max_tokens", kTokens},
+                              {"ignore_eos", true}})
+                    .dump();
             std::atomic<int> bad{0};
             auto run_round = [&] {
                 Latch latch(clients);
@@ -111,7 +115,8 @@ int main(int argc, char** argv) {
                     h.headers = {"Content-Type: application/json"};
                     h.body = body;
                     http.send(std::move(h), [&](HttpResponse&& r) {
-                        if (r.status != 200 && bad++ == 0) std::printf("HTTP %ld %s %s\n", r.status, r.error.c_str(), r.body.substr(0, 200).c_str());
+                        if (r.status != 200 && bad++ == 0)
+                            std::printf("HTTP %ld %s %s\n", r.status, r.error.c_str(), r.body.substr(0, 200).c_str());
                         latch.done();
                     });
                 }
@@ -125,8 +130,8 @@ int main(int argc, char** argv) {
             server.join();
             if (bad) std::printf("%d requests failed\n", bad.load());
         }
-        std::printf("%2d clients: direct engine %7.1f tokens/s, envforge serve %7.1f tokens/s (%.0f%% of direct)\n", clients, direct, served,
-                    100.0 * served / direct);
+        std::printf("%2d clients: direct engine %7.1f tokens/s, envforge serve %7.1f tokens/s (%.0f%% of direct)\n", clients, direct,
+                    served, 100.0 * served / direct);
     }
     if (!tmp.empty()) std::filesystem::remove_all(tmp);
     return 0;

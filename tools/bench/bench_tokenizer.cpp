@@ -46,7 +46,8 @@ static void run(const model::Tokenizer& tok, const std::string& name, const std:
     auto t0 = Clock::now();
     for (const auto& d : docs) tokens += tok.encode(d).size();
     const double ours = std::chrono::duration<double>(Clock::now() - t0).count();
-    const std::string cmd = "node " ENVFORGE_SOURCE_DIR "/tests/model/tokenizer_reference.mjs " ENVFORGE_SOURCE_DIR "/third_party/npm " + docs_file + " --bench";
+    const std::string cmd = "node " ENVFORGE_SOURCE_DIR "/tests/model/tokenizer_reference.mjs " ENVFORGE_SOURCE_DIR "/third_party/npm " +
+                            docs_file + " --bench";
     std::string out;
     if (FILE* p = popen(cmd.c_str(), "r")) {
         char buf[512];

@@ -7,8 +7,8 @@
 
 namespace envforge::cli {
 
-Args::Args(std::string command, std::string summary, std::vector<OptSpec> specs, int argc,
-           char** argv, bool positional_allowed, const std::vector<OptSpec>& more)
+Args::Args(std::string command, std::string summary, std::vector<OptSpec> specs, int argc, char** argv, bool positional_allowed,
+           const std::vector<OptSpec>& more)
     : command_(std::move(command)), summary_(std::move(summary)), specs_(std::move(specs)) {
     specs_.insert(specs_.end(), more.begin(), more.end());
     for (int i = 0; i < argc; ++i) {
@@ -19,9 +19,7 @@ Args::Args(std::string command, std::string summary, std::vector<OptSpec> specs,
         }
         if (a == "-o") a = "--out";
         if (a.rfind("--", 0) != 0 || a.size() == 2) {
-            if (!positional_allowed)
-                throw InvalidInput("envforge " + command_ + ": unexpected argument '" + a +
-                                   "' (see --help)");
+            if (!positional_allowed) throw InvalidInput("envforge " + command_ + ": unexpected argument '" + a + "' (see --help)");
             positional_.push_back(a);
             continue;
         }
@@ -33,13 +31,9 @@ Args::Args(std::string command, std::string summary, std::vector<OptSpec> specs,
             inline_value = true;
         }
         const OptSpec* spec = find(name);
-        if (!spec)
-            throw InvalidInput("envforge " + command_ + ": unknown option '--" + name +
-                               "' (see --help)");
+        if (!spec) throw InvalidInput("envforge " + command_ + ": unknown option '--" + name + "' (see --help)");
         if (spec->value && !inline_value) {
-            if (i + 1 >= argc)
-                throw InvalidInput("envforge " + command_ + ": option '--" + name + "' needs a " +
-                                   spec->value);
+            if (i + 1 >= argc) throw InvalidInput("envforge " + command_ + ": option '--" + name + "' needs a " + spec->value);
             value = argv[++i];
         }
         values_[name] = value;
@@ -63,8 +57,7 @@ int64_t Args::get_int(const std::string& name, int64_t lo, int64_t hi) const {
     int64_t out = 0;
     auto res = std::from_chars(v.data(), v.data() + v.size(), out);
     if (v.empty() || res.ec != std::errc() || res.ptr != v.data() + v.size() || out < lo || out > hi)
-        throw InvalidInput("envforge " + command_ + ": --" + name + " '" + v +
-                           "': expected an integer in " + std::to_string(lo) + ".." +
+        throw InvalidInput("envforge " + command_ + ": --" + name + " '" + v + "': expected an integer in " + std::to_string(lo) + ".." +
                            std::to_string(hi));
     return out;
 }
@@ -97,10 +90,8 @@ std::pair<int, int> parse_difficulty(const std::string& text) {
     };
     bool ok = dash == std::string::npos
                   ? parse(text, lo) && (hi = lo, true)
-                  : parse(std::string_view(text).substr(0, dash), lo) &&
-                        parse(std::string_view(text).substr(dash + 1), hi);
-    if (!ok || lo < 1 || hi > 5 || lo > hi)
-        throw InvalidInput("--difficulty '" + text + "': expected D or A-B with 1 <= A <= B <= 5");
+                  : parse(std::string_view(text).substr(0, dash), lo) && parse(std::string_view(text).substr(dash + 1), hi);
+    if (!ok || lo < 1 || hi > 5 || lo > hi) throw InvalidInput("--difficulty '" + text + "': expected D or A-B with 1 <= A <= B <= 5");
     return {lo, hi};
 }
 

@@ -10,8 +10,8 @@
 namespace envforge::cli {
 
 struct OptSpec {
-    const char* name;     // without dashes: "db"
-    const char* value;    // value placeholder ("FILE"); nullptr for a flag
+    const char* name;   // without dashes: "db"
+    const char* value;  // value placeholder ("FILE"); nullptr for a flag
     const char* help;
     const char* fallback;  // default value, or nullptr
 };
@@ -20,8 +20,8 @@ class Args {
 public:
     // Throws InvalidInput on an unknown option or a missing value.
     // `more` is appended to `specs` (option groups shared by several commands).
-    Args(std::string command, std::string summary, std::vector<OptSpec> specs, int argc,
-         char** argv, bool positional_allowed = false, const std::vector<OptSpec>& more = {});
+    Args(std::string command, std::string summary, std::vector<OptSpec> specs, int argc, char** argv, bool positional_allowed = false,
+         const std::vector<OptSpec>& more = {});
 
     bool help() const { return help_; }
     // Prints the usage to stdout when --help was given; the command then returns 0.

@@ -43,20 +43,19 @@ void apply_sandbox_option(const std::string& name) {
     }
 }
 
-std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path,
-                                     const std::string& kind, int64_t limit, const char* verb) {
+std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path, const std::string& kind, int64_t limit,
+                                     const char* verb) {
     TaskFilter f;
     f.kind = kind;
     f.limit = limit;
     auto tasks = store.load_tasks(f);
     if (tasks.empty())
-        throw InvalidInput("database '" + db_path + "': no " + (kind.empty() ? "" : kind + " ") +
-                           "tasks to " + verb + " (run synth first)");
+        throw InvalidInput("database '" + db_path + "': no " + (kind.empty() ? "" : kind + " ") + "tasks to " + verb +
+                           " (run synth first)");
     return tasks;
 }
 
-SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty,
-                           const Json& options) {
+SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty, const Json& options) {
     SynthRequest req;
     // Seeds stay below 2^53 so every JSON consumer reads them exactly.
     req.seed = mix_seed(base_seed, index) & ((uint64_t{1} << 53) - 1);
@@ -78,9 +77,8 @@ Json SynthSummary::to_json() const {
                          {"tasks_per_second", seconds > 0 ? static_cast<double>(made) / seconds : 0.0}});
 }
 
-SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed,
-                        std::pair<int, int> difficulty, const Json& options, bool quiet,
-                        std::vector<Task>* keep) {
+SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed, std::pair<int, int> difficulty,
+                        const Json& options, bool quiet, std::vector<Task>* keep) {
     const EnvKind& k = require_kind(kind);
     Progress progress("synth " + kind, static_cast<int64_t>(count), quiet);
     SynthSummary s;
@@ -135,8 +133,7 @@ Json ValidateSummary::to_json() const {
                          {"seconds", seconds}});
 }
 
-ValidateSummary validate_tasks(Store& store, const std::vector<Task>& tasks, int repeat, int jobs,
-                               bool quiet) {
+ValidateSummary validate_tasks(Store& store, const std::vector<Task>& tasks, int repeat, int jobs, bool quiet) {
     std::map<std::string, std::vector<Probe>> probes;
     std::vector<WorkItem> items;
     for (const auto& t : tasks) {
@@ -154,9 +151,7 @@ ValidateSummary validate_tasks(Store& store, const std::vector<Task>& tasks, int
     s.tasks = tasks.size();
     Progress progress("validate", static_cast<int64_t>(items.size()), quiet);
     // The rollout index of each work item selects the probe to play.
-    ScriptedPolicy policy("probe", [&probes](const Task& t, int rollout) {
-        return probes.at(t.id)[static_cast<size_t>(rollout)].script;
-    });
+    ScriptedPolicy policy("probe", [&probes](const Task& t, int rollout) { return probes.at(t.id)[static_cast<size_t>(rollout)].script; });
     boost::asio::io_context io;
     EpisodeOptions options;
     run_episodes(io, items, jobs, env_factory(), policy, options, [&](Episode&& ep) {
@@ -205,22 +200,21 @@ void write_junit(const std::string& path, const ValidateSummary& s, const std::v
     std::map<std::string, const Task*> by_id;
     for (const auto& t : tasks) by_id[t.id] = &t;
     std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    xml += "<testsuites name=\"envforge validate\" tests=\"" + std::to_string(s.probes) +
-           "\" failures=\"" + std::to_string(s.failed_probes) + "\">\n";
-    xml += "  <testsuite name=\"validate\" tests=\"" + std::to_string(s.probes) + "\" failures=\"" +
+    xml += "<testsuites name=\"envforge validate\" tests=\"" + std::to_string(s.probes) + "\" failures=\"" +
            std::to_string(s.failed_probes) + "\">\n";
+    xml += "  <testsuite name=\"validate\" tests=\"" + std::to_string(s.probes) + "\" failures=\"" + std::to_string(s.failed_probes) +
+           "\">\n";
     for (const auto& r : s.rows) {
         const Task* t = by_id[r.task_id];
         std::string cls = t ? t->kind + "." + t->generator_name + ".d" + std::to_string(t->difficulty) : "task";
-        xml += "    <testcase classname=\"" + xml_escape(cls) + "\" name=\"" +
-               xml_escape(r.task_id + ":" + r.probe) + "\"";
+        xml += "    <testcase classname=\"" + xml_escape(cls) + "\" name=\"" + xml_escape(r.task_id + ":" + r.probe) + "\"";
         if (r.ok) {
             xml += "/>\n";
         } else {
-            std::string msg = std::string("probe ") + (r.expect_pass ? "should pass" : "should fail") +
-                              " but " + (r.passed ? "passed" : "failed");
-            xml += ">\n      <failure message=\"" + xml_escape(msg) + "\">" +
-                   xml_escape(r.details.dump()) + "</failure>\n    </testcase>\n";
+            std::string msg = std::string("probe ") + (r.expect_pass ? "should pass" : "should fail") + " but " +
+                              (r.passed ? "passed" : "failed");
+            xml += ">\n      <failure message=\"" + xml_escape(msg) + "\">" + xml_escape(r.details.dump()) +
+                   "</failure>\n    </testcase>\n";
         }
     }
     xml += "  </testsuite>\n</testsuites>\n";
@@ -253,8 +247,8 @@ RunSummary run_tasks(Store& store, const std::vector<Task>& tasks, const RunConf
     options.seed = cfg.seed;
     RunSummary s;
     s.run = cfg.run_name.empty() ? cfg.policy : cfg.run_name;
-    Json config = Json::object({{"policy", cfg.policy}, {"context", cfg.context},
-                                {"rollouts", cfg.rollouts}, {"seed", static_cast<int64_t>(cfg.seed)}});
+    Json config = Json::object(
+        {{"policy", cfg.policy}, {"context", cfg.context}, {"rollouts", cfg.rollouts}, {"seed", static_cast<int64_t>(cfg.seed)}});
     if (cfg.policy_options.size()) config.set("policy_options", cfg.policy_options);
     const int64_t run_id = store.ensure_run(s.run, cfg.policy, cfg.context, config);
     const auto done = store.recorded(run_id);
@@ -319,17 +313,17 @@ RunSummary run_tasks(Store& store, const std::vector<Task>& tasks, const RunConf
 }
 
 void print_run_summary(const RunSummary& s) {
-    std::printf("run %s: %zu episodes (%zu already recorded), %zu passed (%.1f%%) in %.2fs (%.0f episodes/s)\n",
-                s.run.c_str(), s.episodes, s.skipped, s.passed,
-                s.episodes ? 100.0 * static_cast<double>(s.passed) / static_cast<double>(s.episodes) : 0.0, s.seconds,
+    std::printf("run %s: %zu episodes (%zu already recorded), %zu passed (%.1f%%) in %.2fs (%.0f episodes/s)\n", s.run.c_str(), s.episodes,
+                s.skipped, s.passed, s.episodes ? 100.0 * static_cast<double>(s.passed) / static_cast<double>(s.episodes) : 0.0, s.seconds,
                 s.seconds > 0 ? static_cast<double>(s.episodes) / s.seconds : 0.0);
     if (s.invalid_tasks)
-        std::printf("skipped %zu tasks that failed validation (see `envforge stats`; --include-invalid runs them)\n",
-                    s.invalid_tasks);
+        std::printf("skipped %zu tasks that failed validation (see `envforge stats`; --include-invalid runs them)\n", s.invalid_tasks);
     if (s.interrupted) std::printf("interrupted; rerun the same command to resume\n");
     else if (s.infra_failures)
-        std::printf("%lld episodes ended in policy or environment errors (not task failures); rerun the same command "
-                    "to retry them\n", static_cast<long long>(s.infra_failures));
+        std::printf(
+            "%lld episodes ended in policy or environment errors (not task failures); rerun the same command "
+            "to retry them\n",
+            static_cast<long long>(s.infra_failures));
 }
 
 Output::Output(const std::string& path) : path_(path) {
@@ -347,13 +341,11 @@ Output::~Output() {
 }
 
 void Output::write(const std::string& s) {
-    if (std::fwrite(s.data(), 1, s.size(), f_) != s.size())
-        throw IoError("output '" + path_ + "': write failed: " + std::strerror(errno));
+    if (std::fwrite(s.data(), 1, s.size(), f_) != s.size()) throw IoError("output '" + path_ + "': write failed: " + std::strerror(errno));
 }
 
 void Output::close() {
-    if (std::fflush(f_) != 0)
-        throw IoError("output '" + path_ + "': write failed: " + std::strerror(errno));
+    if (std::fflush(f_) != 0) throw IoError("output '" + path_ + "': write failed: " + std::strerror(errno));
     if (owned_) {
         int rc = std::fclose(f_);
         f_ = nullptr;

@@ -17,14 +17,13 @@ namespace envforge::cli {
 bool stop_requested();
 void install_stop_handlers();
 
-
 // --sandbox native|bwrap|none for environments that run programs; throws InvalidInput.
 void apply_sandbox_option(const std::string& name);
 
 // Stored tasks of `kind` (all when empty), at most `limit` (-1: all); an empty result is an
 // InvalidInput that says to synthesize first (`verb` names what the caller wanted to do).
-std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path,
-                                     const std::string& kind, int64_t limit, const char* verb);
+std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path, const std::string& kind, int64_t limit,
+                                     const char* verb);
 
 struct SynthSummary {
     size_t made = 0, added = 0;
@@ -32,13 +31,11 @@ struct SynthSummary {
     double seconds = 0;
     Json to_json() const;
 };
-SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed,
-                        std::pair<int, int> difficulty, const Json& options, bool quiet,
-                        std::vector<Task>* keep = nullptr);
+SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed, std::pair<int, int> difficulty,
+                        const Json& options, bool quiet, std::vector<Task>* keep = nullptr);
 // The request for task `index` of a batch: seed mixed from the base seed, difficulty spread
 // evenly over the range (each run of `span` tasks holds every level once).
-SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty,
-                           const Json& options);
+SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty, const Json& options);
 
 struct ValidateSummary {
     size_t tasks = 0, probes = 0, failed_probes = 0;
@@ -47,10 +44,8 @@ struct ValidateSummary {
     double seconds = 0;
     Json to_json() const;
 };
-ValidateSummary validate_tasks(Store& store, const std::vector<Task>& tasks, int repeat, int jobs,
-                               bool quiet);
-void write_junit(const std::string& path, const ValidateSummary& s,
-                 const std::vector<Task>& tasks);
+ValidateSummary validate_tasks(Store& store, const std::vector<Task>& tasks, int repeat, int jobs, bool quiet);
+void write_junit(const std::string& path, const ValidateSummary& s, const std::vector<Task>& tasks);
 
 struct RunSummary {
     std::string run;
