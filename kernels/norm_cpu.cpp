@@ -7,8 +7,8 @@
 namespace envforge::kernels {
 
 void check_params(const NormParams& p) {
-    ENVFORGE_ASSERT(p.x && p.w && p.out);
     ENVFORGE_ASSERT(p.n_row >= 0 && p.d > 0 && p.eps >= 0);
+    ENVFORGE_ASSERT(p.n_row == 0 || (p.x && p.w && p.out));
 }
 
 void rms_norm_cpu(const NormParams& p) {

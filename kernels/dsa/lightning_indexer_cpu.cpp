@@ -6,8 +6,8 @@
 namespace envforge::kernels {
 
 void check_params(const IndexerParams& p) {
-    ENVFORGE_ASSERT(p.q && p.w && p.scores && (p.k || p.n_kv == 0));
     ENVFORGE_ASSERT(p.n_kv >= 0 && p.n_head > 0 && p.d > 0);
+    ENVFORGE_ASSERT(p.n_kv == 0 || (p.q && p.w && p.k && p.scores));
 }
 
 void lightning_indexer_cpu(const IndexerParams& p) {

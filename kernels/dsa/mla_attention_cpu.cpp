@@ -10,8 +10,8 @@
 namespace envforge::kernels {
 
 void check_params(const MlaAttentionParams& p) {
-    ENVFORGE_ASSERT(p.q && p.kv && p.out);
     ENVFORGE_ASSERT(p.n_head > 0 && p.d_v > 0 && p.d_qk >= p.d_v && p.n_kv >= 0);
+    ENVFORGE_ASSERT(p.q && p.out && (p.kv || p.n_kv == 0));
     // Every selected row must exist: the indexer's top-k is taken over the n_kv cached rows.
     ENVFORGE_ASSERT(!p.idx || (p.n_idx >= 0 && p.n_idx <= p.n_kv));
 }
