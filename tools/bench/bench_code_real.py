@@ -17,6 +17,7 @@ envforge = os.path.abspath(args[0])
 count = args[args.index("--count") + 1] if "--count" in args else "10"
 only = args[args.index("--only") + 1].split(",") if "--only" in args else None
 work = tempfile.mkdtemp(prefix="envforge-bench-real-")
+os.chmod(work, 0o755)  # the sandbox mounts plain-* as the slot's uid, which must reach it
 
 print(f"{'repository':22} {'plain suite':>11} {'s/task':>8} {'ratio':>6} {'tried/accepted':>15}")
 for name, make, src, test_dir, runner, extra, _slow, _shape in REPOS:
@@ -34,9 +35,13 @@ for name, make, src, test_dir, runner, extra, _slow, _shape in REPOS:
     shutil.copytree(repo, plain_dir)
     t0 = time.monotonic()
     shell = f"cd /workspace && PYTHONPATH=/workspace/{root} " + " ".join(cmd)
-    subprocess.run([envforge, "sandbox", "exec", "--workdir", plain_dir, "--wall", "900", "--cpu", "900", "--memory-mb", "2048",
-                    "--pids", "1024", "--", "sh", "-c", shell], capture_output=True)
+    pr = subprocess.run([envforge, "sandbox", "exec", "--workdir", plain_dir, "--wall", "900", "--cpu", "900", "--memory-mb", "2048",
+                         "--pids", "1024", "--", "sh", "-c", shell], capture_output=True, text=True)
     plain = time.monotonic() - t0
+    result = json.loads(pr.stdout) if pr.stdout.startswith("{") else {}
+    if result.get("reason") != "exit" or "Ran 0 tests" in str(result.get("stderr")):
+        print(f"{name:22} plain run failed: {(pr.stderr or str(result))[-300:]}")
+        continue
     db = os.path.join(work, name + ".db")
     t0 = time.monotonic()
     r = subprocess.run([envforge, "synth", "code", "--repo", repo, "--src", src, "--test-dir", test_dir, "--test-cmd", runner,
