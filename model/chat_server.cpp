@@ -92,6 +92,59 @@ std::string content_text(const Json& c, size_t index) {
                     "invalid_request_error", "messages"};
 }
 
+HttpError bad_field(const std::string& field, const std::string& what) {
+    return HttpError{http::status::bad_request, "'" + field + "' " + what, "invalid_request_error", field};
+}
+
+// Optional members of the request, typed: absent or null gives the fallback; any other type is a
+// 400 naming the field (a client that sends "temperature": "hot" gets told, not a default).
+const Json* member(const Json& j, const char* key) {
+    const Json* v = j.find(key);
+    return v && !v->is_null() ? v : nullptr;
+}
+double number_member(const Json& j, const char* key, double fallback) {
+    const Json* v = member(j, key);
+    if (!v) return fallback;
+    if (!v->is_number()) throw bad_field(key, "must be a number");
+    return v->as_number();
+}
+int64_t int_member(const Json& j, const char* key, int64_t fallback) {
+    const Json* v = member(j, key);
+    if (!v) return fallback;
+    if (!v->is_int()) throw bad_field(key, "must be an integer");
+    return v->as_int();
+}
+bool bool_member(const Json& j, const char* key, bool fallback) {
+    const Json* v = member(j, key);
+    if (!v) return fallback;
+    if (!v->is_bool()) throw bad_field(key, "must be true or false");
+    return v->as_bool();
+}
+std::string string_member(const Json& j, const char* key, std::string fallback) {
+    const Json* v = member(j, key);
+    if (!v) return fallback;
+    if (!v->is_string()) throw bad_field(key, "must be a string");
+    return v->as_string();
+}
+
+// A tool message answers a call of the assistant message before it (others may answer its other
+// calls in between); one with nothing to answer cannot be encoded.
+void check_tool_messages(const std::vector<Message>& messages) {
+    size_t open_calls = 0;
+    for (size_t i = 0; i < messages.size(); ++i) {
+        const Message& m = messages[i];
+        if (m.role == Role::Assistant) {
+            open_calls = m.tool_calls.size();
+        } else if (m.role == Role::Tool) {
+            if (open_calls == 0)
+                throw bad_field("messages", "[" + std::to_string(i) + "] is a tool message with no tool call before it to answer");
+            --open_calls;
+        } else {
+            open_calls = 0;
+        }
+    }
+}
+
 ChatRequest parse_request(const std::string& text, const State& st) {
     Json j;
     try {
@@ -101,7 +154,7 @@ ChatRequest parse_request(const std::string& text, const State& st) {
     }
     if (!j.is_object()) throw HttpError{http::status::bad_request, "the request body must be a JSON object", "invalid_request_error", ""};
     ChatRequest r;
-    r.model = j.get_string("model", st.o.model_name);
+    r.model = string_member(j, "model", st.o.model_name);
     const Json* msgs = j.find("messages");
     if (!msgs || !msgs->is_array() || msgs->as_array().empty())
         throw HttpError{http::status::bad_request, "'messages' must be a non-empty array", "invalid_request_error", "messages"};
@@ -123,8 +176,13 @@ ChatRequest parse_request(const std::string& text, const State& st) {
         }
         ++i;
     }
-    const bool no_tools = j.find("tool_choice") && j.find("tool_choice")->is_string() && j.find("tool_choice")->as_string() == "none";
-    if (const Json* tools = j.find("tools"); tools && tools->is_array() && !no_tools)
+    check_tool_messages(r.messages);
+    const Json* choice = member(j, "tool_choice");
+    if (choice && !choice->is_string() && !choice->is_object()) throw bad_field("tool_choice", "must be a string or an object");
+    const bool no_tools = choice && choice->is_string() && choice->as_string() == "none";
+    const Json* tools = member(j, "tools");
+    if (tools && !tools->is_array()) throw bad_field("tools", "must be an array");
+    if (tools && !no_tools)
         for (const Json& t : tools->as_array()) {
             const Json* fn = t.find("function");
             if (!fn || !fn->is_object() || fn->get_string("name").empty())
@@ -137,20 +195,32 @@ ChatRequest parse_request(const std::string& text, const State& st) {
             r.tools.push_back(std::move(s));
         }
     r.mode = st.o.default_mode;
-    if (const Json* th = j.find("thinking"); th && th->is_object())
-        r.mode = th->get_string("type") == "disabled" ? ThinkingMode::Chat : ThinkingMode::Thinking;
-    r.sampling.temperature = j.get_number("temperature", 1.0);
-    r.sampling.top_p = j.get_number("top_p", 1.0);
-    r.sampling.top_k = j.get_int("top_k", 0);
+    const Json* th = member(j, "thinking");
+    if (th && !th->is_object()) throw bad_field("thinking", "must be an object such as {\"type\": \"disabled\"}");
+    if (th) r.mode = th->get_string("type") == "disabled" ? ThinkingMode::Chat : ThinkingMode::Thinking;
+    r.sampling.temperature = number_member(j, "temperature", 1.0);
+    r.sampling.top_p = number_member(j, "top_p", 1.0);
+    r.sampling.top_k = int_member(j, "top_k", 0);
+    if (r.sampling.top_k < 0) throw bad_field("top_k", "must be 0 (no limit) or positive");
     if (r.sampling.temperature < 0 || r.sampling.temperature > 2 || r.sampling.top_p <= 0 || r.sampling.top_p > 1)
         throw HttpError{http::status::bad_request, "temperature must be in [0, 2] and top_p in (0, 1]", "invalid_request_error",
                         "temperature"};
-    r.seed = static_cast<uint64_t>(j.get_int("seed", static_cast<int64_t>(st.next_id.load())));
-    r.max_tokens = j.get_int("max_completion_tokens", j.get_int("max_tokens", st.o.default_max_tokens));
+    r.seed = static_cast<uint64_t>(int_member(j, "seed", static_cast<int64_t>(st.next_id.load())));
+    r.max_tokens = int_member(j, "max_completion_tokens", int_member(j, "max_tokens", st.o.default_max_tokens));
     if (r.max_tokens < 1) throw HttpError{http::status::bad_request, "max_tokens must be positive", "invalid_request_error", "max_tokens"};
-    r.stream = j.get_bool("stream", false);
-    r.ignore_eos = j.get_bool("ignore_eos", false);
-    if (const Json* so = j.find("stream_options"); so && so->is_object()) r.include_usage = so->get_bool("include_usage", false);
+    r.stream = bool_member(j, "stream", false);
+    r.ignore_eos = bool_member(j, "ignore_eos", false);
+    if (const Json* so = member(j, "stream_options")) {
+        if (!so->is_object()) throw bad_field("stream_options", "must be an object");
+        r.include_usage = bool_member(*so, "include_usage", false);
+    }
+    // One choice per request, no stop sequences: refused rather than silently ignored.
+    if (int_member(j, "n", 1) != 1) throw bad_field("n", "must be 1: this server returns one choice per request");
+    if (const Json* stop = member(j, "stop")) {
+        const bool empty = (stop->is_array() && stop->as_array().empty()) || (stop->is_string() && stop->as_string().empty());
+        if (!stop->is_string() && !stop->is_array()) throw bad_field("stop", "must be a string or an array of strings");
+        if (!empty) throw bad_field("stop", "is not supported: generation ends at the end-of-sentence token or max_tokens");
+    }
     return r;
 }
 

@@ -124,6 +124,22 @@ try:
     assert code == 413 and json.loads(body)["error"]["type"] == "invalid_request_error", (code, body)
     code, _, body = post({"messages": [{"role": "user", "content": "word " * 3000}], "max_tokens": 4000})
     assert code == 400 and "exceeds the context" in json.loads(body)["error"]["message"], (code, body)
+    # Wrong types and unsupported options are 400s that name the field, never defaults.
+    hi = [{"role": "user", "content": "hi"}]
+    for extra, field in [({"temperature": "hot"}, "temperature"), ({"max_tokens": "3"}, "max_tokens"), ({"stream": "yes"}, "stream"),
+                         ({"top_p": [1]}, "top_p"), ({"seed": 1.5}, "seed"), ({"n": 2}, "n"), ({"stop": ["\n"]}, "stop"),
+                         ({"stop": 7}, "stop"), ({"tools": {"a": 1}}, "tools"), ({"stream_options": True}, "stream_options"),
+                         ({"model": 3}, "model")]:
+        code, _, body = post({"messages": hi, "max_tokens": 2, **extra} if "max_tokens" not in extra else {"messages": hi, **extra})
+        err = json.loads(body)["error"]
+        assert code == 400 and err["param"] == field and err["type"] == "invalid_request_error", (extra, code, body)
+    # A tool message with nothing to answer is the client's error (400), not the server's (500).
+    code, _, body = post({"messages": hi + [{"role": "tool", "tool_call_id": "x", "content": "42"}], "max_tokens": 2})
+    assert code == 400 and "no tool call before it" in json.loads(body)["error"]["message"], (code, body)
+    # Nulls are absent members, and n = 1 / empty stop are what the server does anyway.
+    code, _, body = post({"messages": hi, "max_tokens": 2, "temperature": None, "n": 1, "stop": [], "stream": None})
+    assert code == 200, (code, body)
+    print("serve: wrong types, n > 1, stop sequences and orphan tool messages are 400s naming the field")
     # A long streaming request holds the only slot while a second one arrives.
     slow = urllib.request.urlopen(urllib.request.Request(url, data=json.dumps({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 3000,
                                                                               "ignore_eos": True, "stream": True}).encode()))
