@@ -1,5 +1,7 @@
 #include "model/weights.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -162,7 +164,40 @@ std::vector<Matrix> transpose_uk(Binder& b, const Matrix& kv_b, const ModelConfi
 
 }  // namespace
 
+namespace {
+
+// The config's counts, bounded by the tensors the checkpoint holds, before anything is sized by
+// them: a config.json claiming 10^6 layers or experts must fail at once with the count it has,
+// not build ten million expected names (minutes and gigabytes) to report the first missing one.
+void check_counts_against_tensors(const ModelConfig& c, const Checkpoint& ckpt, const std::string& dir) {
+    int64_t layers = 0, experts = 0;
+    for (const auto& [name, t] : ckpt.tensors()) {
+        if (name.rfind("model.layers.", 0) != 0) continue;
+        const int64_t layer = std::atoll(name.c_str() + 13);
+        layers = std::max(layers, layer + 1);
+        if (const size_t e = name.find(".mlp.experts."); e != std::string::npos)
+            experts = std::max(experts, static_cast<int64_t>(std::atoll(name.c_str() + e + 13)) + 1);
+    }
+    auto bad = [&](const char* key, int64_t claimed, int64_t present, const char* what) {
+        throw InvalidInput("checkpoint '" + dir + "': config.json " + key + " is " + std::to_string(claimed) + " but the tensors hold " +
+                           std::to_string(present) + " " + what);
+    };
+    if (c.num_hidden_layers > layers) bad("num_hidden_layers", c.num_hidden_layers, layers, "layers (model.layers.N)");
+    if (c.n_routed_experts > experts && experts > 0) bad("n_routed_experts", c.n_routed_experts, experts, "experts (mlp.experts.N)");
+    if (c.n_routed_experts > 0 && experts == 0 && c.num_hidden_layers > c.first_k_dense_replace)
+        bad("n_routed_experts", c.n_routed_experts, 0, "experts (mlp.experts.N)");
+    // Every other size is a dimension of some tensor, checked against its shape when bound; one
+    // bound here keeps those checks from multiplying a wild value into an allocation first.
+    const TensorRef* embed = ckpt.find("model.embed_tokens.weight");
+    if (embed && embed->shape.size() == 2 && (embed->shape[0] != c.vocab_size || embed->shape[1] != c.hidden_size))
+        throw InvalidInput("checkpoint '" + dir + "': config.json vocab_size x hidden_size is " + std::to_string(c.vocab_size) + " x " +
+                           std::to_string(c.hidden_size) + " but model.embed_tokens.weight is " + shape_string(embed->shape));
+}
+
+}  // namespace
+
 ModelWeights bind_weights(const ModelConfig& c, const Checkpoint& ckpt, const std::string& dir) {
+    check_counts_against_tensors(c, ckpt, dir);
     ModelWeights w;
     Binder b{ckpt, dir, w};
     const int64_t D = c.hidden_size, H = c.num_attention_heads;

@@ -183,13 +183,14 @@ int model_generate(int argc, char** argv) {
     if (a.print_help_if_asked()) return 0;
     if (!a.has("ids")) throw InvalidInput("envforge model generate: --ids is required");
     const std::vector<int32_t> ids = parse_ids(a.get("ids"));
-    model::Transformer t(one_dir(a), engine_options(a));
+    // Every flag is checked before the checkpoint is loaded (which can take minutes).
     model::SamplingParams sp;
-    sp.temperature = std::stod(a.get("temperature"));
-    sp.top_p = std::stod(a.get("top-p"));
+    sp.temperature = a.get_number("temperature", 0, 2);
+    sp.top_p = top_p_option(a);
     sp.top_k = a.get_int("top-k", 0, 1 << 30);
     model::Sampler sampler(static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX)));
     const int64_t n_new = a.get_int("max-new-tokens", 1, 1 << 20);
+    model::Transformer t(one_dir(a), engine_options(a));
     model::Sequence seq;
     auto t0 = std::chrono::steady_clock::now();
     std::vector<float> logits = t.prefill(seq, ids);

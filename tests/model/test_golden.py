@@ -10,7 +10,7 @@ reference reports a clear margin at every cut (gap > 1e-5 of the largest score).
 
 usage: test_golden.py ENVFORGE PYTHON_WITH_NUMPY
 """
-import json, os, random, subprocess, sys, tempfile
+import json, os, random, subprocess, sys, tempfile, time
 
 envforge, python = sys.argv[1], sys.argv[2]
 here = os.path.dirname(os.path.abspath(__file__))
@@ -80,8 +80,24 @@ assert r.stderr.count("\n") == 1, r.stderr
 for args, needle in [(["model", "logits", bad.replace("bad", "tiny"), "--ids", "1,x"], "'x' is not a token id"),
                      (["model", "logits", bad.replace("bad", "tiny"), "--ids", "1,5000"], "outside the vocabulary"),
                      (["model", "info", os.path.join(work, "nowhere")], "config.json"),
-                     (["model", "make-checkpoint", "--preset", "huge", "--out", os.path.join(work, "x")], "unknown preset 'huge'")]:
+                     (["model", "make-checkpoint", "--preset", "huge", "--out", os.path.join(work, "x")], "unknown preset 'huge'"),
+                     (["model", "generate", bad.replace("bad", "tiny"), "--ids", "1", "--temperature", "abc"], "--temperature 'abc'"),
+                     (["model", "generate", bad.replace("bad", "tiny"), "--ids", "1", "--top-p", "0"], "--top-p '0'")]:
     r = subprocess.run([envforge, *args], capture_output=True, text=True)
     assert r.returncode == 2 and needle in r.stderr and r.stderr.count("\n") == 1, (args, r.returncode, r.stderr)
+# Counts in config.json beyond the tensors present fail at once (this used to build ten million
+# expected names: minutes and 9.5 GB), naming the key and what the checkpoint holds.
+for preset, key, value in [("tiny", "num_hidden_layers", 10**6), ("moe-tiny", "n_routed_experts", 10**6)]:
+    huge = os.path.join(work, "huge-" + key)
+    shutil.copytree(os.path.join(work, preset), huge)
+    cfg = json.load(open(os.path.join(huge, "config.json")))
+    cfg[key] = value
+    if key == "n_routed_experts":
+        cfg["n_group"] = cfg["topk_group"] = 1
+    json.dump(cfg, open(os.path.join(huge, "config.json"), "w"))
+    t0 = time.monotonic()
+    r = subprocess.run([envforge, "model", "info", huge], capture_output=True, text=True)
+    assert r.returncode == 2 and f"{key} is {value}" in r.stderr and r.stderr.count("\n") == 1, (key, r.returncode, r.stderr)
+    assert time.monotonic() - t0 < 5, (key, time.monotonic() - t0)
 shutil.rmtree(work)
 print(f"test_golden: {checked} comparisons against the float64 reference passed")

@@ -1,6 +1,7 @@
 #include "tools/cli/args.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 #include "common/errors.hpp"
@@ -60,6 +61,24 @@ int64_t Args::get_int(const std::string& name, int64_t lo, int64_t hi) const {
         throw InvalidInput("envforge " + command_ + ": --" + name + " '" + v + "': expected an integer in " + std::to_string(lo) + ".." +
                            std::to_string(hi));
     return out;
+}
+
+double Args::get_number(const std::string& name, double lo, double hi) const {
+    const std::string v = get(name);
+    double out = 0;
+    auto res = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (v.empty() || res.ec != std::errc() || res.ptr != v.data() + v.size() || !std::isfinite(out) || out < lo || out > hi) {
+        char range[64];
+        std::snprintf(range, sizeof range, "%g..%g", lo, hi);
+        throw InvalidInput("envforge " + command_ + ": --" + name + " '" + v + "': expected a number in " + range);
+    }
+    return out;
+}
+
+double top_p_option(const Args& a) {
+    const double p = a.get_number("top-p", 0, 1);
+    if (p <= 0) throw InvalidInput("--top-p '" + a.get("top-p") + "': expected a number in (0, 1]");
+    return p;
 }
 
 bool Args::print_help_if_asked() const {

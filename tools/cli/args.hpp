@@ -33,6 +33,8 @@ public:
     bool flag(const std::string& name) const { return has(name); }
     // Integer option within [lo, hi]; throws InvalidInput naming the option and the range.
     int64_t get_int(const std::string& name, int64_t lo, int64_t hi) const;
+    // Finite number within [lo, hi]; throws InvalidInput naming the option and the range.
+    double get_number(const std::string& name, double lo, double hi) const;
     const std::vector<std::string>& positional() const { return positional_; }
 
 private:
@@ -43,6 +45,9 @@ private:
     std::vector<std::string> positional_;
     bool help_ = false;
 };
+
+// --top-p: a probability mass in (0, 1], named in the error when it is not.
+double top_p_option(const Args& a);
 
 // Parses "3" or "1-5" into an inclusive range within [1, 5].
 std::pair<int, int> parse_difficulty(const std::string& text);

@@ -41,15 +41,15 @@ Json policy_options(const Args& a, const std::string& policy) {
         o.set("base_url", a.get("base-url"));
         o.set("model", a.get("model"));
         o.set("api_key_env", a.get("api-key-env"));
-        o.set("request_timeout", std::stod(a.get("request-timeout")));
+        o.set("request_timeout", a.get_number("request-timeout", 0.1, 86400));
         o.set("max_retries", a.get_int("max-retries", 0, 100));
     } else {
         return o;
     }
     if (a.get("thinking") != "on" && a.get("thinking") != "off") throw InvalidInput("--thinking: expected on or off");
     o.set("max_new_tokens", a.get_int("max-new-tokens", 1, 1 << 20));
-    o.set("temperature", std::stod(a.get("temperature")));
-    o.set("top_p", std::stod(a.get("top-p")));
+    o.set("temperature", a.get_number("temperature", 0, 2));
+    o.set("top_p", top_p_option(a));
     return o;
 }
 
