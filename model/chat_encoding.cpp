@@ -1,6 +1,9 @@
 #include "model/chat_encoding.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 
 #include "common/errors.hpp"
@@ -72,6 +75,43 @@ std::string dsml_calls(const std::vector<ToolCall>& calls) {
     return "\n\n<" + kDsmlS + "function_calls>\n" + inner + "\n</" + kDsmlS + "function_calls>";
 }
 
+}  // namespace
+
+std::string python_float_repr(double d) {
+    if (std::isnan(d)) return "NaN";  // json.dumps writes these (allow_nan=True)
+    if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+    // The shortest digits that round-trip (what repr uses), then Python's layout: positional
+    // for decimal exponents -4..15 (100000.0, 0.0001), else d.ddde±XX (1e+16, 1e-05).
+    char buf[64];
+    const auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+    std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
+    std::string out;
+    if (sci.front() == '-') {
+        out += '-';
+        sci.remove_prefix(1);
+    }
+    const size_t e = sci.find('e');
+    std::string digits(1, sci[0]);
+    if (e > 1) digits.append(sci.substr(2, e - 2));
+    int exp = 0;
+    std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exp);
+    const int n = static_cast<int>(digits.size());
+    if (exp >= -4 && exp < 16) {
+        if (exp < 0) out += "0." + std::string(static_cast<size_t>(-exp - 1), '0') + digits;
+        else if (n <= exp + 1) out += digits + std::string(static_cast<size_t>(exp + 1 - n), '0') + ".0";
+        else out += digits.substr(0, static_cast<size_t>(exp + 1)) + "." + digits.substr(static_cast<size_t>(exp + 1));
+    } else {
+        out += digits.substr(0, 1);
+        if (n > 1) out += "." + digits.substr(1);
+        out += exp < 0 ? "e-" : "e+";
+        if (std::abs(exp) < 10) out += '0';
+        out += std::to_string(std::abs(exp));
+    }
+    return out;
+}
+
+namespace {
+
 // Python's json.dumps escapes exactly what envforge's JSON writer does (", \\, control
 // characters, lower-case \\u00xx) and leaves other UTF-8 as it is under ensure_ascii=False.
 void python_string(std::string& out, const std::string& s) { json_append_string(out, s); }
@@ -81,13 +121,7 @@ void python_json_to(std::string& out, const Json& v) {
         case JsonType::Null: out += "null"; return;
         case JsonType::Bool: out += v.as_bool() ? "true" : "false"; return;
         case JsonType::Int: out += std::to_string(v.as_int()); return;
-        case JsonType::Double: {
-            // Python's repr of a float: shortest round trip, with ".0" on integral values.
-            std::string d = v.dump();
-            if (d.find_first_of(".eE") == std::string::npos && d != "NaN" && d.find("inf") == std::string::npos) d += ".0";
-            out += d;
-            return;
-        }
+        case JsonType::Double: out += python_float_repr(v.as_number()); return;
         case JsonType::String: python_string(out, v.as_string()); return;
         case JsonType::Array: {
             out += '[';
@@ -117,6 +151,8 @@ void python_json_to(std::string& out, const Json& v) {
 }
 
 }  // namespace
+
+Message developer_turn(const std::string& content) { return Message::user("\n\n# The user's message is: " + content); }
 
 std::string python_json(const Json& v) {
     std::string out;

@@ -32,11 +32,19 @@ struct ChatEncodeOptions {
 // last result of a tool-call group ends in generation position (…<｜Assistant｜><think> or
 // …</function_results>\n\n<think>); otherwise <｜Assistant｜> and the think marker are appended.
 // Throws InvalidInput on a tool message that follows no tool call.
+// DeepSeek-V3.2's encoding renders a `developer` message as a user turn whose content is
+// "\n\n# The user's message is: {content}" (after the message's own tools and response format,
+// which the OpenAI API has no place for: request tools go in the system prompt), and it counts as
+// the last user turn for the thinking rules. This is that user message.
+Message developer_turn(const std::string& content);
+
 std::string encode_chat(const std::vector<Message>& messages, const std::vector<ToolSpec>& tools, const ChatEncodeOptions& o = {});
 
 // The JSON text of `v` exactly as Python's json.dumps(v, ensure_ascii=False) writes it
 // (", " and ": " separators): the encoding embeds tool schemas and non-string arguments so.
 std::string python_json(const Json& v);
+// A float as Python's repr (and so json.dumps) writes it: 100000.0, 1e+16, 1e-05, 0.0001.
+std::string python_float_repr(double d);
 
 struct ParsedCompletion {
     Message message;        // role assistant: reasoning, content, tool calls with JSON arguments

@@ -164,10 +164,13 @@ ChatRequest parse_request(const std::string& text, const State& st) {
             throw HttpError{http::status::bad_request, "messages[" + std::to_string(i) + "] must be an object", "invalid_request_error",
                             "messages"};
         Json copy = m;
-        std::string role = m.get_string("role");
-        if (role == "developer") role = "system";
-        copy.set("role", role);
+        const bool developer = m.get_string("role") == "developer";
         if (const Json* c = m.find("content")) copy.set("content", content_text(*c, i));
+        if (developer) {
+            const std::string text = copy.get_string("content");
+            if (text.empty()) throw bad_field("messages", "[" + std::to_string(i) + "] is a developer message with no content");
+            copy = developer_turn(text).to_json();
+        }
         try {
             r.messages.push_back(Message::from_json(copy));
         } catch (const std::exception& e) {

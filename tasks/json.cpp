@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <unordered_set>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
@@ -264,8 +266,38 @@ struct TreeBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder
     static constexpr size_t kMaxDepth = 512;
     std::vector<Json> stack;
     std::vector<std::string> keys;
+    // Keys of each open object once it is large enough that a linear scan per member would make
+    // parsing quadratic; null for arrays and small objects.
+    std::vector<std::unique_ptr<std::unordered_set<std::string>>> key_sets;
     Json root;
     bool too_deep = false;
+
+    static constexpr size_t kScanLimit = 16;
+
+    // A repeated key keeps its first position and takes the last value, as Python's json and
+    // JavaScript's JSON.parse do: what a model or client meant by {"a":1,"a":2} is 2 everywhere.
+    void add_member(std::string key, Json v) {
+        JsonObject& obj = stack.back().as_object();
+        auto& seen = key_sets.back();
+        bool repeated;
+        if (obj.size() < kScanLimit) {
+            repeated = std::any_of(obj.begin(), obj.end(), [&](const JsonMember& m) { return m.key == key; });
+        } else {
+            if (!seen) seen = std::make_unique<std::unordered_set<std::string>>();
+            if (seen->empty())
+                for (const JsonMember& m : obj) seen->insert(m.key);
+            repeated = !seen->insert(key).second;
+        }
+        if (!repeated) {
+            obj.push_back({std::move(key), std::move(v)});
+            return;
+        }
+        for (JsonMember& m : obj)
+            if (m.key == key) {
+                m.value = std::move(v);
+                return;
+            }
+    }
 
     bool add(Json v) {
         if (stack.empty()) {
@@ -273,8 +305,9 @@ struct TreeBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder
         } else if (stack.back().is_array()) {
             stack.back().as_array().push_back(std::move(v));
         } else {
-            stack.back().as_object().push_back({std::move(keys.back()), std::move(v)});
+            std::string key = std::move(keys.back());
             keys.pop_back();
+            add_member(std::move(key), std::move(v));
         }
         return true;
     }
@@ -299,6 +332,7 @@ struct TreeBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder
             return false;
         }
         stack.push_back(std::move(v));
+        key_sets.emplace_back();
         return true;
     }
     bool StartObject() { return open(Json::object()); }
@@ -306,6 +340,7 @@ struct TreeBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder
     bool close() {
         Json v = std::move(stack.back());
         stack.pop_back();
+        key_sets.pop_back();
         return add(std::move(v));
     }
     bool EndObject(rapidjson::SizeType) { return close(); }

@@ -2,6 +2,12 @@
 // reference/deepseek-v32.md §5.3, every rendering rule, and a parser that never crashes.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "model/chat_encoding.hpp"
@@ -99,6 +105,60 @@ TEST_CASE("chat: python_json matches json.dumps(ensure_ascii=False)") {
     CHECK(python_json(Json::parse(R"({"a":[1,2.5,true,null],"b":"x\"y\n\u0001é中"})")) ==
           "{\"a\": [1, 2.5, true, null], \"b\": \"x\\\"y\\n\\u0001é中\"}");
     CHECK(python_json(Json(3.0)) == "3.0");
+}
+
+TEST_CASE("chat: a developer message is the user turn DeepSeek's encoding makes of it") {
+    const std::string enc = encode_chat({Message::system("S"), developer_turn("do X")}, {});
+    CHECK(enc.find("<｜User｜>\n\n# The user's message is: do X<｜Assistant｜><think>") != std::string::npos);
+}
+
+TEST_CASE("chat: floats print as Python's repr, checked against python3") {
+    // Fixed cases (each is what repr and json.dumps print), then 2,000 random doubles of every
+    // magnitude compared with the real interpreter.
+    const std::pair<double, const char*> fixed[] = {{100000.0, "100000.0"},
+                                                    {1e16, "1e+16"},
+                                                    {1.5e16, "1.5e+16"},
+                                                    {1e-05, "1e-05"},
+                                                    {0.0001, "0.0001"},
+                                                    {-0.0, "-0.0"},
+                                                    {123456789012345678.0, "1.2345678901234568e+17"},
+                                                    {0.1, "0.1"},
+                                                    {1e22, "1e+22"},
+                                                    {5e-324, "5e-324"},
+                                                    {1.7976931348623157e308, "1.7976931348623157e+308"},
+                                                    {9999999999999998.0, "9999999999999998.0"}};
+    for (const auto& [d, want] : fixed) CHECK(python_float_repr(d) == want);
+    CHECK(python_json(Json::parse(R"({"limit": 1e5})")) == "{\"limit\": 100000.0}");
+
+    std::string input, mine;
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < 2000; ++i) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double d;
+        std::memcpy(&d, &x, sizeof d);
+        if (!std::isfinite(d)) continue;
+        char hex[32];
+        std::snprintf(hex, sizeof hex, "%016llx\n", static_cast<unsigned long long>(x));
+        input += hex;
+        mine += python_float_repr(d) + "\n";
+    }
+    const std::string path = std::filesystem::temp_directory_path() / ("envforge-floats-" + std::to_string(getpid()));
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f);
+    std::fputs(input.c_str(), f);
+    std::fclose(f);
+    const std::string cmd =
+        "python3 -c \"import struct,sys\nfor l in open(sys.argv[1]): print(repr(struct.unpack('<d', "
+        "bytes.fromhex(l.strip())[::-1])[0]))\" " +
+        path;
+    std::FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    std::string python;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) python.append(buf, n);
+    CHECK(pclose(p) == 0);
+    std::remove(path.c_str());
+    CHECK(python == mine);
 }
 
 TEST_CASE("chat: parsing a completion gives back the message that was encoded") {

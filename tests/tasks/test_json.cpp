@@ -65,3 +65,17 @@ TEST_CASE("sha256: FIPS 180-4 test vectors") {
           "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     CHECK(sha256_hex(std::string(1000000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
+
+TEST_CASE("json: a repeated key keeps the last value at the first position, as Python's json does") {
+    CHECK(Json::parse(R"({"a":1,"b":2,"a":3})").dump() == R"({"a":3,"b":2})");
+    CHECK(Json::parse(R"({"x":{"k":1,"k":{"deep":true}}})").dump() == R"({"x":{"k":{"deep":true}}})");
+    // Past the linear-scan limit the parser indexes the keys; repeats are still found.
+    std::string big = "{";
+    for (int i = 0; i < 1000; ++i) big += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    big += "\"k7\":\"last\",\"k999\":-1}";
+    Json j = Json::parse(big);
+    CHECK(j.size() == 1000);
+    CHECK(j.at("k7").as_string() == "last");
+    CHECK(j.at("k999").as_int() == -1);
+    CHECK(j.as_object()[7].key == "k7");
+}
