@@ -86,6 +86,18 @@ ModelConfig parse_config(const Json& j) {
     c.tie_word_embeddings = opt_bool(j, "tie_word_embeddings", false);
     c.torch_dtype = j.get_string("torch_dtype", "bfloat16");
     c.rope.theta = opt_num(j, "rope_theta", 10000.0);
+    if (const Json* q = j.find("quantization_config"); q && !q->is_null()) {
+        if (!q->is_object()) bad("quantization_config", "must be an object or null");
+        const std::string method = q->get_string("quant_method", "fp8");
+        if (method != "fp8") bad("quantization_config", "quant_method \"" + method + "\" is not supported (expected \"fp8\")");
+        if (const Json* b = q->find("weight_block_size")) {
+            if (!b->is_array() || b->size() != 2 || !b->as_array()[0].is_int() || !b->as_array()[1].is_int() ||
+                b->as_array()[0].as_int() < 1 || b->as_array()[1].as_int() < 1)
+                bad("quantization_config", "weight_block_size must be two positive integers");
+            c.fp8_block_rows = b->as_array()[0].as_int();
+            c.fp8_block_cols = b->as_array()[1].as_int();
+        }
+    }
     if (const Json* rs = j.find("rope_scaling"); rs && !rs->is_null()) {
         if (!rs->is_object()) bad("rope_scaling", "must be an object or null");
         // HF writes "type"; newer configs write "rope_type" (reference/deepseek-v32.md §1.8).

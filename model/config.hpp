@@ -45,6 +45,8 @@ struct ModelConfig {
     bool tie_word_embeddings = false;
     kernels::YarnParams rope;  // rope_theta and YaRN rope_scaling
     std::string torch_dtype = "bfloat16";
+    // FP8 checkpoints (quantization_config.weight_block_size): one weight_scale_inv per block.
+    int64_t fp8_block_rows = 128, fp8_block_cols = 128;
 
     bool is_moe_layer(int64_t layer) const { return n_routed_experts > 0 && layer >= first_k_dense_replace && layer % moe_layer_freq == 0; }
     int64_t qk_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }

@@ -24,11 +24,18 @@ const char* tensor_dtype_name(TensorDType t) {
         case TensorDType::F32: return "F32";
         case TensorDType::F16: return "F16";
         case TensorDType::BF16: return "BF16";
+        case TensorDType::F8_E4M3: return "F8_E4M3";
     }
     return "?";
 }
 
-int64_t tensor_dtype_size(TensorDType t) { return t == TensorDType::F32 ? 4 : 2; }
+int64_t tensor_dtype_size(TensorDType t) {
+    switch (t) {
+        case TensorDType::F32: return 4;
+        case TensorDType::F8_E4M3: return 1;
+        default: return 2;
+    }
+}
 
 int64_t TensorRef::numel() const {
     int64_t n = 1;
@@ -80,7 +87,8 @@ TensorDType parse_dtype(const std::string& s, const std::string& where) {
     if (s == "F32") return TensorDType::F32;
     if (s == "F16") return TensorDType::F16;
     if (s == "BF16") return TensorDType::BF16;
-    throw InvalidInput(where + ": dtype '" + s + "' is not supported (expected BF16, F16 or F32)");
+    if (s == "F8_E4M3") return TensorDType::F8_E4M3;
+    throw InvalidInput(where + ": dtype '" + s + "' is not supported (expected BF16, F16, F32 or F8_E4M3)");
 }
 
 std::string read_text(const std::string& path) {

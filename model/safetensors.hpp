@@ -10,8 +10,10 @@
 
 namespace envforge::model {
 
-enum class TensorDType : uint8_t { F32, F16, BF16 };
-const char* tensor_dtype_name(TensorDType t);  // "F32", "F16", "BF16"
+// F8_E4M3 is DeepSeek-V3.2's release format: linear weights in FP8 (e4m3fn) with an F32
+// `<name>_scale_inv` per 128 x 128 block; weights.cpp dequantizes them at load.
+enum class TensorDType : uint8_t { F32, F16, BF16, F8_E4M3 };
+const char* tensor_dtype_name(TensorDType t);  // "F32", "F16", "BF16", "F8_E4M3"
 int64_t tensor_dtype_size(TensorDType t);
 
 struct TensorRef {

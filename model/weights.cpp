@@ -1,6 +1,9 @@
 #include "model/weights.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -64,10 +67,27 @@ std::vector<TensorSpec> expected_tensors(const ModelConfig& c) {
 
 namespace {
 
+// e4m3fn (the "fn" variant: no infinities, S.1111.111 is NaN): 1 sign, 4 exponent bits with
+// bias 7, 3 mantissa bits; exponent 0 is subnormal. All 256 values, built once.
+const std::array<float, 256>& e4m3_values() {
+    static const std::array<float, 256> table = [] {
+        std::array<float, 256> t{};
+        for (int b = 0; b < 256; ++b) {
+            const int e = (b >> 3) & 15, m = b & 7;
+            float v = e == 0 ? std::ldexp(static_cast<float>(m) / 8.0f, -6) : std::ldexp(1.0f + static_cast<float>(m) / 8.0f, e - 7);
+            if (e == 15 && m == 7) v = std::numeric_limits<float>::quiet_NaN();
+            t[static_cast<size_t>(b)] = (b & 0x80) ? -v : v;
+        }
+        return t;
+    }();
+    return table;
+}
+
 struct Binder {
     const Checkpoint& ckpt;
     const std::string& dir;
     ModelWeights& w;
+    int64_t block_rows = 128, block_cols = 128;  // FP8 scale blocks
 
     const TensorRef& get(const std::string& name, const std::vector<int64_t>& shape) {
         const TensorRef* t = ckpt.find(name);
@@ -85,10 +105,43 @@ struct Binder {
         return w.owned.back().get();
     }
 
-    // bf16 and f32 are used in place when aligned; f16 is widened to f32 once at load.
+    // An FP8 weight times its block's scale (`<name>_scale_inv`, F32, one per block_rows x
+    // block_cols block, the last ones partial), rounded to bf16 once at load: the CPU kernels
+    // stream bf16, and a bf16 holds every e4m3 value times a power-of-two-ish scale closely.
+    uint8_t* dequantize_fp8(const std::string& name, const TensorRef& t, int64_t rows, int64_t cols) {
+        const int64_t br = (rows + block_rows - 1) / block_rows, bc = (cols + block_cols - 1) / block_cols;
+        const std::string scale_name = name + "_scale_inv";
+        const TensorRef* s = ckpt.find(scale_name);
+        if (!s)
+            throw InvalidInput("checkpoint '" + dir + "': FP8 tensor '" + name + "' has no '" + scale_name + "' (expected F32 " +
+                               shape_string({br, bc}) + ")");
+        if (s->dtype != TensorDType::F32 || s->shape != std::vector<int64_t>{br, bc})
+            throw InvalidInput("checkpoint '" + dir + "': '" + scale_name + "' is " + tensor_dtype_name(s->dtype) + " " +
+                               shape_string(s->shape) + ", expected F32 " + shape_string({br, bc}) + " (blocks of " +
+                               std::to_string(block_rows) + " x " + std::to_string(block_cols) + ")");
+        const auto& value = e4m3_values();
+        const auto* q = static_cast<const uint8_t*>(t.data);
+        const auto* scale_bytes = static_cast<const uint8_t*>(s->data);
+        auto* out = reinterpret_cast<uint16_t*>(own(static_cast<size_t>(rows * cols * 2)));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < cols; ++c) {
+                float scale;
+                std::memcpy(&scale, scale_bytes + ((r / block_rows) * bc + c / block_cols) * 4, 4);
+                out[r * cols + c] = kernels::f32_to_bf16(value[q[r * cols + c]] * scale);
+            }
+        return reinterpret_cast<uint8_t*>(out);
+    }
+
+    // bf16 and f32 are used in place when aligned; f16 is widened to f32 once at load; FP8 is
+    // dequantized to bf16.
     Matrix matrix(const std::string& name, int64_t rows, int64_t cols) {
         const TensorRef& t = get(name, {rows, cols});
         Matrix m{t.data, DType::F32, rows, cols};
+        if (t.dtype == TensorDType::F8_E4M3) {
+            m.type = DType::BF16;
+            m.data = dequantize_fp8(name, t, rows, cols);
+            return m;
+        }
         const auto addr = reinterpret_cast<uintptr_t>(t.data);
         if (t.dtype == TensorDType::BF16) {
             m.type = DType::BF16;
@@ -125,7 +178,9 @@ struct Binder {
         return f;
     }
 
-    static std::vector<float> vector_of(const TensorRef& t) {
+    std::vector<float> vector_of(const TensorRef& t) const {
+        if (t.dtype == TensorDType::F8_E4M3)
+            throw InvalidInput("checkpoint '" + dir + "': tensor '" + t.name + "' is F8_E4M3; only 2-D linear weights may be FP8");
         std::vector<float> out(static_cast<size_t>(t.numel()));
         const auto* b = static_cast<const uint8_t*>(t.data);
         for (size_t i = 0; i < out.size(); ++i) {
@@ -199,12 +254,15 @@ void check_counts_against_tensors(const ModelConfig& c, const Checkpoint& ckpt, 
 ModelWeights bind_weights(const ModelConfig& c, const Checkpoint& ckpt, const std::string& dir) {
     check_counts_against_tensors(c, ckpt, dir);
     ModelWeights w;
-    Binder b{ckpt, dir, w};
+    Binder b{ckpt, dir, w, c.fp8_block_rows, c.fp8_block_cols};
     const int64_t D = c.hidden_size, H = c.num_attention_heads;
     std::set<std::string> expected;
     for (const auto& spec : expected_tensors(c)) expected.insert(spec.name);
     for (const auto& [name, t] : ckpt.tensors()) {
         if (expected.count(name)) continue;
+        // The block scales of an FP8 weight (checked when the weight is bound).
+        if (const size_t k = name.rfind("_scale_inv"); k != std::string::npos && k + 10 == name.size() && expected.count(name.substr(0, k)))
+            continue;
         // Multi-token-prediction layers follow the last layer; the engine does not run them.
         if (name.rfind("model.layers.", 0) == 0) {
             const int64_t layer = std::atoll(name.c_str() + 13);
