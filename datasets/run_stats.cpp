@@ -4,6 +4,10 @@
 
 namespace envforge {
 
+// The unbiased estimator of Chen et al. (2021, "Evaluating Large Language Models Trained on
+// Code"): with n rollouts of which c passed, the chance that k drawn without replacement hold at
+// least one pass is 1 - C(n-c, k) / C(n, k). Averaging it over tasks estimates pass@k with far
+// less variance than drawing k rollouts once.
 double pass_at_k(int64_t n, int64_t c, int64_t k) {
     if (k <= 0 || n <= 0 || k > n) return 0.0;
     if (n - c < k) return 1.0;
@@ -14,6 +18,9 @@ double pass_at_k(int64_t n, int64_t c, int64_t k) {
 }
 
 std::vector<PassRow> pass_rates(const Store& store, const std::string& run) {
+    // One row per (run, task): its rollouts n and passes c. Infrastructure failures are left out,
+    // as everywhere in training data: a dead model server says nothing about the task. Rows come
+    // ordered by run, kind and difficulty, so each (run, kind, difficulty) is one contiguous span.
     SqliteStmt q(const_cast<Store&>(store).db(),
                  std::string("SELECT r.name, t.kind, t.difficulty, e.task_id, count(*), sum(e.passed) FROM episodes e "
                              "JOIN runs r ON r.id = e.run_id JOIN tasks t ON t.id = e.task_id "
@@ -41,9 +48,13 @@ std::vector<PassRow> pass_rates(const Store& store, const std::string& run) {
         ++row.tasks;
         row.episodes += t.n;
         row.passed += t.c;
+        // A GRPO group learns only when its rollouts disagree (all-pass or all-fail groups have
+        // zero advantage everywhere): the share of mixed groups is the useful share of a run.
         row.mixed_groups += t.c > 0 && t.c < t.n;
         per_row.back().push_back(t);
     }
+    // pass@k for k = 1, 2, 4, ... up to the fewest rollouts any task of the row has, so every
+    // task contributes to every k reported.
     for (size_t i = 0; i < out.size(); ++i) {
         int64_t min_n = INT64_MAX;
         for (const Task& t : per_row[i]) min_n = std::min(min_n, t.n);
@@ -74,6 +85,9 @@ std::vector<Calibration> calibrate(const std::vector<PassRow>& rows) {
     }
     for (size_t i = 0; i < out.size(); ++i) {
         Calibration& c = out[i];
+        // The policy "solves" difficulties from the lowest up while it passes at least half of
+        // them; the first level below one half ends the run of solved levels, even if a higher
+        // level happens to pass more often.
         std::sort(c.levels.begin(), c.levels.end());
         for (const auto& [level, rate] : c.levels) {
             if (rate < 0.5) break;
