@@ -123,11 +123,14 @@ struct Binder {
         const auto* q = static_cast<const uint8_t*>(t.data);
         const auto* scale_bytes = static_cast<const uint8_t*>(s->data);
         auto* out = reinterpret_cast<uint16_t*>(own(static_cast<size_t>(rows * cols * 2)));
+        // One scale per block: read once per row segment, not per element (a release checkpoint
+        // has hundreds of billions of them).
         for (int64_t r = 0; r < rows; ++r)
-            for (int64_t c = 0; c < cols; ++c) {
+            for (int64_t jb = 0; jb < bc; ++jb) {
                 float scale;
-                std::memcpy(&scale, scale_bytes + ((r / block_rows) * bc + c / block_cols) * 4, 4);
-                out[r * cols + c] = kernels::f32_to_bf16(value[q[r * cols + c]] * scale);
+                std::memcpy(&scale, scale_bytes + ((r / block_rows) * bc + jb) * 4, 4);
+                const int64_t c_end = std::min(cols, (jb + 1) * block_cols);
+                for (int64_t c = jb * block_cols; c < c_end; ++c) out[r * cols + c] = kernels::f32_to_bf16(value[q[r * cols + c]] * scale);
             }
         return reinterpret_cast<uint8_t*>(out);
     }

@@ -61,8 +61,7 @@ code::RunnerConfig mutant_config(const Project& p) {
     code::RunnerConfig c = code::runner_config(p);
     c.per_test_seconds = 2.0;
     c.max_timeouts = 3;
-    for (const auto& [id, secs] : p.gold_test_seconds)
-        if (10 * secs > c.per_test_seconds) c.limits[id] = std::min(10 * secs + 1, std::max(p.test_timeout, 10 * secs + 1));
+    c.limits = code::slow_test_limits(p, c.per_test_seconds);
     return c;
 }
 
@@ -285,12 +284,10 @@ private:
                               // whole-suite runs of the agent's code end after this long (it may loop forever)
                               {"test_timeout", p.test_timeout}});
         if (!p.dist_name.empty()) t.env.set("dist", Json(JsonArray{Json(p.dist_name), Json(p.dist_version)}));
-        // Tests slower than a second in the gold runs get ten times that (plus a second) in the
-        // agent's and the verifier's runs, instead of the default 10 s: a busy machine must not
-        // fail the gold fix.
+        // Slow tests keep their own limits in the agent's and the verifier's runs, rounded up to
+        // whole seconds in the task.
         Json test_limits = Json::object();
-        for (const auto& [id, secs] : p.gold_test_seconds)
-            if (secs > 1.0) test_limits.set(id, std::ceil(10 * secs + 1));
+        for (const auto& [id, limit] : code::slow_test_limits(p, code::kTaskPerTestSeconds)) test_limits.set(id, std::ceil(limit));
         if (test_limits.size()) t.env.set("test_limits", test_limits);
         auto arr = [](const std::vector<std::string>& v) {
             JsonArray a;

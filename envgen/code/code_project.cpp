@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -119,13 +119,22 @@ std::string base64_encode(std::string_view in) {
 }
 
 std::string base64_decode(std::string_view in) {
+    // Each episode and verification decodes the task's binary files: a table, not a search of
+    // the alphabet per character. -1 marks what is skipped (padding, line breaks).
+    static const std::array<int8_t, 256> value = [] {
+        std::array<int8_t, 256> t;
+        t.fill(-1);
+        for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kBase64[i])] = static_cast<int8_t>(i);
+        return t;
+    }();
     std::string out;
+    out.reserve(in.size() / 4 * 3);
     uint32_t v = 0;
     int bits = 0;
     for (char c : in) {
-        const char* p = c ? std::strchr(kBase64, c) : nullptr;
-        if (!p) continue;
-        v = (v << 6) | static_cast<uint32_t>(p - kBase64);
+        const int8_t d = value[static_cast<unsigned char>(c)];
+        if (d < 0) continue;
+        v = (v << 6) | static_cast<uint32_t>(d);
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
@@ -248,7 +257,7 @@ RunnerConfig RunnerConfig::from_task(const Json& env) {
     c.test_dir = env.get_string("test_dir", "tests");
     if (const Json* r = env.find("roots")) c.roots = json_strings(r);
     c.own = json_strings(env.find("own"));
-    c.per_test_seconds = 10.0;
+    c.per_test_seconds = kTaskPerTestSeconds;
     if (const Json* lim = env.find("test_limits"); lim && lim->is_object())
         for (const auto& m : lim->as_object()) c.limits[m.key] = m.value.as_number();
     if (const Json* d = env.find("dist"); d && d->is_array() && d->as_array().size() == 2) {
@@ -256,6 +265,13 @@ RunnerConfig RunnerConfig::from_task(const Json& env) {
         c.dist_version = d->as_array()[1].as_string();
     }
     return c;
+}
+
+std::map<std::string, double> slow_test_limits(const Project& p, double per_test) {
+    std::map<std::string, double> out;
+    for (const auto& [id, secs] : p.gold_test_seconds)
+        if (10 * secs > per_test) out[id] = 10 * secs + 1;
+    return out;
 }
 
 RunnerConfig runner_config(const Project& p, std::vector<std::string> ids) {
@@ -571,9 +587,10 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
         failing.clear();
     }
     if (!failing.empty()) {
+        const std::set<std::string> failing_ids(failing.begin(), failing.end());
         std::vector<const TestOutcome*> failed;
         for (const auto& t : last)
-            if (std::find(failing.begin(), failing.end(), t.id) != failing.end()) failed.push_back(&t);
+            if (failing_ids.count(t.id)) failed.push_back(&t);
         if (std::string cause = missing_module_cause(p, failed); !cause.empty()) throw InvalidInput("project '" + p.name + "': " + cause);
         std::string names;
         for (size_t i = 0; i < failing.size() && i < 10; ++i) names += (i ? ", " : "") + failing[i];

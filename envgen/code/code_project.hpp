@@ -97,6 +97,14 @@ Files files_from_json(const Json& files);
 // The project's config with the given ids (the gold or a mutant's run).
 RunnerConfig runner_config(const Project& p, std::vector<std::string> ids = {});
 
+// Each test's default time limit in the agent's and the verifier's runs (RunnerConfig::from_task).
+inline constexpr double kTaskPerTestSeconds = 10.0;
+
+// Limits of their own for the tests that would not fit under `per_test`, the default of the run
+// they are in: ten times the slowest gold run, plus a second, so a busy machine does not fail
+// the gold code.
+std::map<std::string, double> slow_test_limits(const Project& p, double per_test);
+
 // Runs the suite (or the configured test ids) in a fresh sandbox over `dir`, reading the JUnit
 // report that the runner frames with a nonce (so test output cannot forge it).
 boost::asio::awaitable<TestRun> run_tests(sandbox::Sandbox& box, const std::string& dir, const RunnerConfig& config,

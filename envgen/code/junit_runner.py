@@ -174,9 +174,20 @@ def flatten(suite):
             yield t
 
 
+selected_set = set(selected)
+
+
 def wanted(test_id):
-    # An id, or a prefix of ids at a dot (a module or a class).
-    return any(test_id == s or test_id.startswith(s + ".") for s in selected)
+    # An id, or a prefix of ids at a dot (a module or a class): the id and each of its dotted
+    # prefixes are looked up, so a verification naming 30,000 tests is not 30,000 x 30,000 checks.
+    if test_id in selected_set:
+        return True
+    at = test_id.rfind(".")
+    while at > 0:
+        if test_id[:at] in selected_set:
+            return True
+        at = test_id.rfind(".", 0, at)
+    return False
 
 
 class PytestCollector:
