@@ -193,7 +193,8 @@ size_t Store::add_tasks(const std::vector<Task>& tasks) {
 }
 
 std::vector<Task> Store::load_tasks(const TaskFilter& f) const {
-    SqliteStmt q(*db_, "SELECT json FROM tasks WHERE (?1 = '' OR kind = ?1) ORDER BY rowid LIMIT ?2");
+    SqliteStmt q(*db_, std::string("SELECT json FROM tasks WHERE (?1 = '' OR kind = ?1) ORDER BY ") + (f.by_id ? "id" : "rowid") +
+                           " LIMIT ?2");
     q.bind(1, f.kind).bind(2, f.limit);
     std::vector<Task> out;
     while (q.step()) {

@@ -21,6 +21,9 @@ inline constexpr int kStoreSchemaVersion = 2;
 struct TaskFilter {
     std::string kind;  // empty: all kinds
     int64_t limit = -1;
+    // By id instead of insertion order: one order for the same tasks however the store was
+    // filled (one machine, merged shards, imports), so exports compare byte for byte.
+    bool by_id = false;
 };
 
 // Which episodes Store::episodes returns.

@@ -56,6 +56,7 @@ int cmd_export(int argc, char** argv) {
     if (format == "tasks") {
         TaskFilter f;
         f.kind = o.kind;
+        f.by_id = true;
         std::string line;
         for (const auto& t : store.load_tasks(f)) {
             line = t.dump();

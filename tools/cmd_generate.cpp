@@ -26,6 +26,7 @@ int cmd_generate(int argc, char** argv) {
             {"context", "C", "context policy: v32 | keep-all | drop-all", "v32"},
             {"no-validate", nullptr, "skip validation", nullptr},
             {"include-invalid", nullptr, "also run tasks that failed validation (skipped by default)", nullptr},
+            {"shard", "I/N", "only shard I of N: synthesize the requests with index mod N = I, validate and run them", nullptr},
             {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv, false, policy_option_specs());
@@ -48,13 +49,15 @@ int cmd_generate(int argc, char** argv) {
     cfg.jobs = static_cast<int>(a.get_int("jobs", 1, 4096));
     cfg.quiet = a.flag("json");
     cfg.include_invalid = a.flag("include-invalid");
+    const Shard shard = a.has("shard") ? parse_shard(a.get("shard")) : Shard{};
     Store store(a.get("db"));
     install_stop_handlers();
 
     Json summary = Json::object({{"db", a.get("db")}});
+    if (!shard.whole()) summary.set("shard", shard.name());
     std::vector<Task> tasks;
     for (const auto& kind : kinds) {
-        SynthSummary s = synth_into(store, kind, count, seed, diff, Json::object(), cfg.quiet, &tasks);
+        SynthSummary s = synth_into(store, kind, count, seed, diff, Json::object(), cfg.quiet, &tasks, shard);
         summary.set("synth_" + kind, s.to_json());
     }
     int rc = 0;

@@ -22,6 +22,7 @@ int cmd_run(int argc, char** argv) {
             {"kind", "K", "only tasks of this kind", nullptr},
             {"limit", "N", "at most N tasks", nullptr},
             {"seed", "S", "sampling seed", "0"},
+            {"shard", "I/N", "only the tasks shard I of N owns (by task id)", nullptr},
             {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
             {"include-invalid", nullptr, "also run tasks that failed validation (skipped by default)", nullptr},
             {"json", nullptr, "print a JSON summary", nullptr}},
@@ -39,8 +40,11 @@ int cmd_run(int argc, char** argv) {
     cfg.seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
     cfg.quiet = a.flag("json");
     cfg.include_invalid = a.flag("include-invalid");
+    const Shard shard = a.has("shard") ? parse_shard(a.get("shard")) : Shard{};
     Store store(a.get("db"));
-    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "run");
+    auto tasks =
+        load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "run", shard);
+    if (!shard.whole() && !a.flag("json")) std::printf("shard %s: %zu tasks\n", shard.name().c_str(), tasks.size());
     install_stop_handlers();
     RunSummary s = run_tasks(store, tasks, cfg);
     if (a.flag("json")) {

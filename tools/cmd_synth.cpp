@@ -31,6 +31,7 @@ int cmd_synth(int argc, char** argv) {
             {"test-timeout", "S", "code only, with --repo: seconds an agent's whole-suite run may take", "120"},
             {"ignore-failing", nullptr,
              "code only, with --repo: set aside tests that fail in every gold run instead of refusing the repository", nullptr},
+            {"shard", "I/N", "make only shard I of N: the requests with index mod N = I (merge the shards' stores with `envforge merge`)", nullptr},
             {"db", "FILE", "store", "envforge.db"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv, true);
@@ -85,10 +86,12 @@ int cmd_synth(int argc, char** argv) {
             throw InvalidInput("--test-cmd '" + cmd +
                                "': envforge runs Python suites with pytest or unittest (and reads JUnit from its own runner)");
     }
+    const Shard shard = a.has("shard") ? parse_shard(a.get("shard")) : Shard{};
     Store store(a.get("db"));
     std::vector<Task> tasks;
-    SynthSummary s = synth_into(store, kind, count, seed, diff, options, a.flag("json"), &tasks);
+    SynthSummary s = synth_into(store, kind, count, seed, diff, options, a.flag("json"), &tasks, shard);
     Json summary = s.to_json();
+    if (!shard.whole()) summary.set("shard", shard.name());
     if (kind == "search") {
         // How often the question itself, as a query, finds the answer document first.
         std::map<int, std::pair<int, int>> per_difficulty;  // hits, tasks

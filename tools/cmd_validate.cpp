@@ -16,13 +16,17 @@ int cmd_validate(int argc, char** argv) {
             {"repeat", "N", "times the reference must pass", "1"},
             {"jobs", "J", "probes in flight", "8"},
             {"junit", "FILE", "also write JUnit XML", nullptr},
+            {"shard", "I/N", "only the tasks shard I of N owns (by task id)", nullptr},
             {"sandbox", "B", "isolation for tools that run programs: native | bwrap | none", "native"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
     apply_sandbox_option(a.get("sandbox"));
+    const Shard shard = a.has("shard") ? parse_shard(a.get("shard")) : Shard{};
     Store store(a.get("db"));
-    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "validate");
+    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "validate",
+                                    shard);
+    if (!shard.whole() && !a.flag("json")) std::printf("shard %s: %zu tasks\n", shard.name().c_str(), tasks.size());
     ValidateSummary s = validate_tasks(store, tasks, static_cast<int>(a.get_int("repeat", 1, 100)),
                                        static_cast<int>(a.get_int("jobs", 1, 4096)), a.flag("json"));
     if (a.has("junit")) write_junit(a.get("junit"), s, tasks);

@@ -23,6 +23,7 @@ const Command kCommands[] = {
     {"replay", envforge::cli::cmd_replay, "re-execute recorded tool calls and report differences"},
     {"export", envforge::cli::cmd_export, "write SFT/RL JSONL or task specs"},
     {"import", envforge::cli::cmd_import, "load task specs (JSONL) into the store"},
+    {"merge", envforge::cli::cmd_merge, "merge the stores of a sharded job (each row exactly once)"},
     {"sandbox", envforge::cli::cmd_sandbox, "check host isolation support; run a command in the sandbox"},
     {"model", envforge::cli::cmd_model, "inspect a DSA checkpoint, print logits, sample, or make a random one"},
     {"serve", envforge::cli::cmd_serve, "serve a checkpoint over an OpenAI-compatible HTTP API"},

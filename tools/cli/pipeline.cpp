@@ -44,7 +44,7 @@ void apply_sandbox_option(const std::string& name) {
 }
 
 std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path, const std::string& kind, int64_t limit,
-                                     const char* verb) {
+                                     const char* verb, const Shard& shard) {
     TaskFilter f;
     f.kind = kind;
     f.limit = limit;
@@ -52,6 +52,8 @@ std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_p
     if (tasks.empty())
         throw InvalidInput("database '" + db_path + "': no " + (kind.empty() ? "" : kind + " ") + "tasks to " + verb +
                            " (run synth first)");
+    // The limit picks the same first tasks on every shard, so the shards split one task list.
+    if (!shard.whole()) std::erase_if(tasks, [&](const Task& t) { return !shard.owns_task(t.id); });
     return tasks;
 }
 
@@ -78,22 +80,27 @@ Json SynthSummary::to_json() const {
 }
 
 SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed, std::pair<int, int> difficulty,
-                        const Json& options, bool quiet, std::vector<Task>* keep) {
+                        const Json& options, bool quiet, std::vector<Task>* keep, const Shard& shard) {
     const EnvKind& k = require_kind(kind);
-    Progress progress("synth " + kind, static_cast<int64_t>(count), quiet);
+    // A shard makes the requests i < count with i mod N = its index: the same requests, so the
+    // same tasks, as one machine makes for those indices.
+    const size_t target = count / shard.count + (shard.index < count % shard.count ? 1 : 0);
+    Progress progress("synth " + kind + (shard.whole() ? "" : " shard " + shard.name()), static_cast<int64_t>(target), quiet);
     SynthSummary s;
     constexpr size_t kBatch = 512;
     // Tasks another index already made (two seeds picking one mutant) are replaced by tasks of
-    // further indices, in order, so the result stays a function of the flags.
+    // further indices, in order, so the result stays a function of the flags. A shard sees only
+    // its own tasks, so it replaces duplicates within the shard; across shards the code kind can
+    // keep one mutant twice (under two task ids).
     std::set<std::string> keys;
-    size_t next = 0;
+    size_t next = shard.index, requested = 0;
     const size_t max_index = count * 3 + 16;
-    while (s.made < count && next < max_index) {
+    while (s.made < target && next < max_index) {
         std::vector<SynthRequest> reqs;
-        for (size_t i = next; i < max_index && reqs.size() < std::min(kBatch, count - s.made); ++i)
-            reqs.push_back(synth_request(seed, i, difficulty, options));
-        if (next + reqs.size() > count) progress.extend(static_cast<int64_t>(next + reqs.size() - std::max(next, count)));
-        next += reqs.size();
+        for (; next < max_index && reqs.size() < std::min(kBatch, target - s.made); next += shard.count)
+            reqs.push_back(synth_request(seed, next, difficulty, options));
+        requested += reqs.size();
+        if (requested > target) progress.extend(static_cast<int64_t>(std::min(reqs.size(), requested - target)));
         // Ticks per task: a code task takes seconds (gold runs, mutants), a batch minutes.
         std::vector<Task> made = synthesize_many(k, reqs, 0, [&] { progress.tick(1); });
         std::vector<Task> batch;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/shard.hpp"
 #include "datasets/store.hpp"
 #include "envgen/kind.hpp"
 #include "tasks/environment.hpp"
@@ -21,9 +22,10 @@ void install_stop_handlers();
 void apply_sandbox_option(const std::string& name);
 
 // Stored tasks of `kind` (all when empty), at most `limit` (-1: all); an empty result is an
-// InvalidInput that says to synthesize first (`verb` names what the caller wanted to do).
+// InvalidInput that says to synthesize first (`verb` names what the caller wanted to do). With a
+// shard, only the tasks it owns (possibly none) of the otherwise selected ones.
 std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path, const std::string& kind, int64_t limit,
-                                     const char* verb);
+                                     const char* verb, const Shard& shard = {});
 
 struct SynthSummary {
     size_t made = 0, added = 0;
@@ -32,7 +34,7 @@ struct SynthSummary {
     Json to_json() const;
 };
 SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed, std::pair<int, int> difficulty,
-                        const Json& options, bool quiet, std::vector<Task>* keep = nullptr);
+                        const Json& options, bool quiet, std::vector<Task>* keep = nullptr, const Shard& shard = {});
 // The request for task `index` of a batch: seed mixed from the base seed, difficulty spread
 // evenly over the range (each run of `span` tasks holds every level once).
 SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty, const Json& options);
