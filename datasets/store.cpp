@@ -433,6 +433,13 @@ void Store::put_validations(const std::vector<ValidationRow>& rows) {
     tx.commit();
 }
 
+std::set<std::string> Store::validated_tasks() const {
+    SqliteStmt q(*db_, "SELECT DISTINCT task_id FROM validations");
+    std::set<std::string> out;
+    while (q.step()) out.insert(q.text(0));
+    return out;
+}
+
 std::set<std::string> Store::invalid_tasks() const {
     SqliteStmt q(*db_, "SELECT DISTINCT task_id FROM validations WHERE ok = 0");
     std::set<std::string> out;

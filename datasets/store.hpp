@@ -106,6 +106,8 @@ public:
     void put_validations(const std::vector<ValidationRow>& rows);
     // Tasks with a failed validation probe (any stored row with ok = 0).
     std::set<std::string> invalid_tasks() const;
+    // Tasks with stored validation rows (a task's rows are written together).
+    std::set<std::string> validated_tasks() const;
 
 private:
     void migrate();

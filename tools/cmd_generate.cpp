@@ -1,6 +1,8 @@
 // envforge generate: the main job — synthesize tasks of the chosen kinds, validate them, run a
 // policy over them and store the verified transcripts.
+#include <algorithm>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "envgen/kind.hpp"
@@ -62,10 +64,21 @@ int cmd_generate(int argc, char** argv) {
     }
     int rc = 0;
     if (!a.flag("no-validate")) {
-        ValidateSummary v = validate_tasks(store, tasks, 1, cfg.jobs, cfg.quiet);
-        summary.set("validate", v.to_json());
-        if (v.failed_probes) rc = 1;
-        if (!cfg.quiet) std::printf("validated %zu tasks: %zu probes, %zu failed\n", v.tasks, v.probes, v.failed_probes);
+        // Tasks validated by an earlier generate into this store (a restarted or requeued job)
+        // keep their results: probes are deterministic, and code tasks take minutes to probe.
+        const std::set<std::string> done = store.validated_tasks();
+        std::vector<Task> pending;
+        for (const auto& t : tasks)
+            if (!done.count(t.id)) pending.push_back(t);
+        ValidateSummary v = validate_tasks(store, pending, 1, cfg.jobs, cfg.quiet);
+        Json vj = v.to_json();
+        vj.set("already_validated", static_cast<int64_t>(tasks.size() - pending.size()));
+        summary.set("validate", vj);
+        const std::set<std::string> invalid = store.invalid_tasks();
+        if (std::any_of(tasks.begin(), tasks.end(), [&](const Task& t) { return invalid.count(t.id) > 0; })) rc = 1;
+        if (!cfg.quiet)
+            std::printf("validated %zu tasks (%zu validated before): %zu probes, %zu failed\n", v.tasks, tasks.size() - pending.size(),
+                        v.probes, v.failed_probes);
     }
     RunSummary r = run_tasks(store, tasks, cfg);
     summary.set("run", r.to_json());

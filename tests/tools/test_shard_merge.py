@@ -10,7 +10,7 @@
    naming the key, exit 2, and leave OUT byte-for-byte as it was.
 5. An infrastructure failure in OUT gives way to the input's outcome; the input's failure never
    replaces an outcome.
-6. SIGKILL during a merge of ~18,000 episodes, many times: OUT holds what it held before or the
+6. SIGKILL during a merge of ~9,000 episodes, many times: OUT holds what it held before or the
    whole merge, never part (and passes integrity_check); run to the end, every episode once."""
 import hashlib, os, random, shutil, sqlite3, subprocess, sys, tempfile, time
 
@@ -165,14 +165,14 @@ assert '"episodes_kept":1' in res, res
 assert outcomes(infra_out) == outcomes(path("merged.db"))
 print("5. an env_error in OUT replaced by the shard's outcome; a policy_error in a shard never replaces an outcome")
 
-# 6. SIGKILL during a large merge. The input: a shard's episodes doubled ten times under new
-# rollout numbers (~18k episodes, ~300k messages), made in SQL.
+# 6. SIGKILL during a large merge. The input: a shard's episodes doubled nine times under new
+# rollout numbers (~9k episodes, ~150k messages), made in SQL.
 big = path("big.db")
 shutil.copy(shards[0], big)
 with sqlite3.connect(big) as conn:
     cols = "run_id, task_id, rollout, status, reward, passed, verdict, final_answer, turns, tool_calls, " \
            "prompt_tokens, completion_tokens, seconds, error, finished_at"
-    for _ in range(10):
+    for _ in range(9):
         offset = conn.execute("SELECT max(rollout) + 1 FROM episodes").fetchone()[0]
         conn.execute(f"INSERT INTO episodes({cols}) SELECT {cols.replace('rollout', f'rollout + {offset}')} FROM episodes")
         conn.execute("INSERT INTO messages SELECT n.id, m.idx, m.role, m.content, m.reasoning, m.tool_calls, m.tool_call_id, m.name, "
@@ -201,23 +201,39 @@ ef("merge", path("timing.db"), big)
 merge_seconds = time.monotonic() - t0
 complete = signature(path("timing.db"))
 os.remove(path("timing.db"))
+def reset_target():
+    """OUT back to the shard's store. A WAL left beside the file belongs to the old content:
+    SQLite would replay it onto the new one, so it goes too."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(target + suffix):
+            os.remove(target + suffix)
+    shutil.copy(shards[3], target)
+
+
 rng = random.Random(20261201)
 cmd = [envforge, "merge", target, big]
+history = []
 mid, after_commit = 0, 0
 for i in range(20):
-    if not run_and_kill(cmd, rng.uniform(0.02, merge_seconds)):
-        shutil.copy(shards[3], target)  # finished: start again from the shard
+    delay = rng.uniform(0.02, merge_seconds)
+    if not run_and_kill(cmd, delay):
+        history.append(f"{delay:.2f}s finished")
+        reset_target()  # start again from the shard
         continue
-    now = signature(target)
+    try:
+        now = signature(target)
+    except AssertionError:
+        sys.exit(f"kill {i} after {delay:.2f} s: integrity_check failed; files: " +
+                 str({s: os.path.getsize(target + s) for s in ("", "-wal", "-shm") if os.path.exists(target + s)}) +
+                 f"; before: {history}")
     assert now in (before, complete), f"kill {i}: OUT holds part of a merge: {now}, not {before} or {complete}"
     if now == before:
         mid += 1
+        history.append(f"{delay:.2f}s mid")
     else:  # killed after its commit, while closing: the merge is whole
         after_commit += 1
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(target + suffix):
-                os.remove(target + suffix)
-        shutil.copy(shards[3], target)
+        history.append(f"{delay:.2f}s after commit")
+        reset_target()
 assert mid >= 8, f"only {mid} kills landed mid-merge"
 ef("merge", target, big)
 assert signature(target) == complete
