@@ -122,6 +122,7 @@ void python_json_to(std::string& out, const Json& v) {
         case JsonType::Bool: out += v.as_bool() ? "true" : "false"; return;
         case JsonType::Int: out += std::to_string(v.as_int()); return;
         case JsonType::Double: out += python_float_repr(v.as_number()); return;
+        case JsonType::BigInt: out += v.big_int_digits(); return;
         case JsonType::String: python_string(out, v.as_string()); return;
         case JsonType::Array: {
             out += '[';

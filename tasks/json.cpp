@@ -27,6 +27,7 @@ const char* json_type_name(JsonType t) {
         case JsonType::String: return "string";
         case JsonType::Array: return "array";
         case JsonType::Object: return "object";
+        case JsonType::BigInt: return "integer";
     }
     return "?";
 }
@@ -48,7 +49,13 @@ int64_t Json::as_int() const {
 }
 double Json::as_number() const {
     ENVFORGE_ASSERT(is_number());
-    return is_int() ? static_cast<double>(std::get<int64_t>(v_)) : std::get<double>(v_);
+    if (is_int()) return static_cast<double>(std::get<int64_t>(v_));
+    if (is_big_int()) return std::strtod(std::get<JsonBigInt>(v_).digits.c_str(), nullptr);
+    return std::get<double>(v_);
+}
+const std::string& Json::big_int_digits() const {
+    ENVFORGE_ASSERT(is_big_int());
+    return std::get<JsonBigInt>(v_).digits;
 }
 const std::string& Json::as_string() const {
     ENVFORGE_ASSERT(is_string());
@@ -209,6 +216,7 @@ void Json::dump_to(std::string& out, bool canonical) const {
             break;
         }
         case JsonType::Double: append_double(out, std::get<double>(v_)); break;
+        case JsonType::BigInt: out += std::get<JsonBigInt>(v_).digits; break;
         case JsonType::String: json_append_string(out, std::get<std::string>(v_)); break;
         case JsonType::Array: {
             out.push_back('[');
@@ -271,6 +279,7 @@ struct TreeBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder
     std::vector<std::unique_ptr<std::unordered_set<std::string>>> key_sets;
     Json root;
     bool too_deep = false;
+    bool too_large = false;  // a number beyond the range of a double
 
     static constexpr size_t kScanLimit = 16;
 
@@ -313,14 +322,31 @@ struct TreeBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder
     }
     bool Null() { return add(Json()); }
     bool Bool(bool b) { return add(Json(b)); }
-    bool Int(int i) { return add(Json(int64_t{i})); }
-    bool Uint(unsigned u) { return add(Json(int64_t{u})); }
-    bool Int64(int64_t i) { return add(Json(i)); }
-    bool Uint64(uint64_t u) {
-        if (u > static_cast<uint64_t>(INT64_MAX)) return add(Json(static_cast<double>(u)));
-        return add(Json(static_cast<int64_t>(u)));
+    // Numbers arrive as their text (kParseNumbersAsStringsFlag), already checked against JSON's
+    // grammar: an integer is int64 when it fits and digits otherwise; the rest are doubles,
+    // correctly rounded (std::from_chars, locale-free), as Python's float() reads them.
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+        const char* end = s + n;
+        if (std::find_if(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) == end) {
+            int64_t i = 0;
+            const auto [p, ec] = std::from_chars(s, end, i);
+            if (ec == std::errc() && p == end) return add(Json(i));
+            return add(Json(JsonBigInt{std::string(s, n)}));
+        }
+        double d = 0;
+        const auto [p, ec] = std::from_chars(s, end, d);
+        if (ec == std::errc::result_out_of_range) {
+            // Below the smallest subnormal reads as a signed zero; above the largest double fails.
+            const std::string_view t(s, n);
+            if (t.find("e-") == std::string_view::npos && t.find("E-") == std::string_view::npos) {
+                too_large = true;
+                return false;
+            }
+            return add(Json(s[0] == '-' ? -0.0 : 0.0));
+        }
+        if (ec != std::errc() || p != end) return false;
+        return add(Json(d));
     }
-    bool Double(double d) { return add(Json(d)); }
     bool String(const char* s, rapidjson::SizeType n, bool) { return add(Json(std::string(s, n))); }
     bool Key(const char* s, rapidjson::SizeType n, bool) {
         keys.emplace_back(s, n);
@@ -353,11 +379,13 @@ Json Json::parse(std::string_view text, std::string_view what) {
     TreeBuilder builder;
     rapidjson::Reader reader;
     rapidjson::MemoryStream ms(text.data(), text.size());
-    constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag |
+    constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag |
                                 rapidjson::kParseStopWhenDoneFlag;
     auto res = reader.Parse<kFlags>(ms, builder);
     if (res.IsError()) {
-        std::string why = builder.too_deep ? "nesting deeper than 512 levels" : rapidjson::GetParseError_En(res.Code());
+        std::string why = builder.too_deep    ? "nesting deeper than 512 levels"
+                          : builder.too_large ? "number too large for a double"
+                                              : rapidjson::GetParseError_En(res.Code());
         throw InvalidInput(std::string(what) + ": invalid JSON: " + why + " at offset " + std::to_string(res.Offset()));
     }
     // Only whitespace may follow the value.

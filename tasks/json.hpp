@@ -1,5 +1,6 @@
-// A small owned JSON value (null, bool, int64, double, string, array, ordered object) with exact
-// round trips: parse(dump(v)) == v, integers stay integers, doubles print shortest-exact.
+// A small owned JSON value (null, bool, int64, double, string, array, ordered object, and integers
+// beyond int64 kept as digits) with exact round trips: parse(dump(v)) == v, integers stay
+// integers of any size (as in Python's json), doubles print shortest-exact.
 // dump() keeps member order; dump_canonical() sorts keys, for content hashes.
 #pragma once
 
@@ -19,7 +20,14 @@ struct JsonMember;
 using JsonArray = std::vector<Json>;
 using JsonObject = std::vector<JsonMember>;
 
-enum class JsonType : uint8_t { Null, Bool, Int, Double, String, Array, Object };
+// An integer outside int64, kept as its decimal text ("-" and digits): a model may write one in
+// tool arguments, and Python's json, which DeepSeek's encoding runs on, keeps it exact.
+struct JsonBigInt {
+    std::string digits;
+    friend bool operator==(const JsonBigInt&, const JsonBigInt&) = default;
+};
+
+enum class JsonType : uint8_t { Null, Bool, Int, Double, String, Array, Object, BigInt };
 
 const char* json_type_name(JsonType t);
 
@@ -37,6 +45,7 @@ public:
     Json(std::string_view s) : v_(std::string(s)) {}
     Json(JsonArray a) : v_(std::move(a)) {}
     Json(JsonObject o) : v_(std::move(o)) {}
+    Json(JsonBigInt b) : v_(std::move(b)) {}
 
     static Json array() { return Json(JsonArray{}); }
     static Json object() { return Json(JsonObject{}); }
@@ -49,7 +58,8 @@ public:
     bool is_null() const { return type() == JsonType::Null; }
     bool is_bool() const { return type() == JsonType::Bool; }
     bool is_int() const { return type() == JsonType::Int; }
-    bool is_number() const { return is_int() || type() == JsonType::Double; }
+    bool is_big_int() const { return type() == JsonType::BigInt; }
+    bool is_number() const { return is_int() || type() == JsonType::Double || is_big_int(); }
     bool is_string() const { return type() == JsonType::String; }
     bool is_array() const { return type() == JsonType::Array; }
     bool is_object() const { return type() == JsonType::Object; }
@@ -57,7 +67,8 @@ public:
     // Typed access; a wrong type is a programmer error (checked with ENVFORGE_ASSERT).
     bool as_bool() const;
     int64_t as_int() const;
-    double as_number() const;  // int or double
+    double as_number() const;  // int, double, or a big integer rounded to the nearest double
+    const std::string& big_int_digits() const;
     const std::string& as_string() const;
     const JsonArray& as_array() const;
     JsonArray& as_array();
@@ -89,7 +100,7 @@ public:
     friend bool operator==(const Json& a, const Json& b);
 
 private:
-    std::variant<std::nullptr_t, bool, int64_t, double, std::string, JsonArray, JsonObject> v_;
+    std::variant<std::nullptr_t, bool, int64_t, double, std::string, JsonArray, JsonObject, JsonBigInt> v_;
 };
 
 struct JsonMember {

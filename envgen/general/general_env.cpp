@@ -59,7 +59,8 @@ std::unique_ptr<SqliteDb> build_database(const Task& task) {
             for (const auto& v : row.as_array()) {
                 switch (v.type()) {
                     case JsonType::Int: ins.bind(i, v.as_int()); break;
-                    case JsonType::Double: ins.bind(i, v.as_number()); break;
+                    case JsonType::Double:
+                    case JsonType::BigInt: ins.bind(i, v.as_number()); break;
                     case JsonType::String: ins.bind(i, v.as_string()); break;
                     case JsonType::Bool: ins.bind(i, v.as_bool() ? 1 : 0); break;
                     default: ins.bind_null(i);

@@ -105,6 +105,9 @@ TEST_CASE("chat: python_json matches json.dumps(ensure_ascii=False)") {
     CHECK(python_json(Json::parse(R"({"a":[1,2.5,true,null],"b":"x\"y\n\u0001é中"})")) ==
           "{\"a\": [1, 2.5, true, null], \"b\": \"x\\\"y\\n\\u0001é中\"}");
     CHECK(python_json(Json(3.0)) == "3.0");
+    // Integers beyond 64 bits stay integers (json.dumps(json.loads(...)) prints them digit for digit).
+    CHECK(python_json(Json::parse(R"({"n": 123456789012345678901234567890, "m": -99999999999999999999, "f": 1e5})")) ==
+          R"({"n": 123456789012345678901234567890, "m": -99999999999999999999, "f": 100000.0})");
 }
 
 TEST_CASE("chat: a developer message is the user turn DeepSeek's encoding makes of it") {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "common/errors.hpp"
 #include "tasks/json.hpp"
 #include "common/sha256.hpp"
@@ -78,4 +80,48 @@ TEST_CASE("json: a repeated key keeps the last value at the first position, as P
     CHECK(j.at("k7").as_string() == "last");
     CHECK(j.at("k999").as_int() == -1);
     CHECK(j.as_object()[7].key == "k7");
+}
+
+TEST_CASE("json: integers beyond int64 stay integers, digit for digit, as in Python's json") {
+    const char* text = R"([9223372036854775807,-9223372036854775808,9223372036854775808,-9223372036854775809,18446744073709551615,123456789012345678901234567890])";
+    Json j = Json::parse(text);
+    const auto& a = j.as_array();
+    CHECK(a[0].is_int());
+    CHECK(a[1].is_int());
+    for (size_t i = 2; i < a.size(); ++i) {
+        CAPTURE(i);
+        CHECK(a[i].is_big_int());
+        CHECK(a[i].is_number());
+        CHECK_FALSE(a[i].is_int());
+    }
+    CHECK(a[5].big_int_digits() == "123456789012345678901234567890");
+    CHECK(a[4].as_number() == 18446744073709551615.0);
+    CHECK(j.dump() == text);  // exact round trip
+    CHECK(Json::parse(j.dump()) == j);
+}
+
+TEST_CASE("json: doubles read as Python's float() does") {
+    CHECK(Json::parse("0.1").as_number() == 0.1);
+    CHECK(Json::parse("1e-400").as_number() == 0.0);           // below the smallest subnormal: zero
+    CHECK(std::signbit(Json::parse("-1e-400").as_number()));   // with its sign
+    CHECK(Json::parse("4.9e-324").as_number() == 5e-324);      // subnormal
+    CHECK(Json::parse("1.7976931348623157e308").as_number() == 1.7976931348623157e308);
+    CHECK(Json::parse("2.5E+3").as_number() == 2500.0);
+    CHECK(Json::parse("-0").is_int());
+    // Above the largest double is an error (Python reads inf, which JSON cannot write back).
+    for (const char* big : {"[1.8e308]", "[1e400]"}) {
+        CAPTURE(big);
+        try {
+            Json::parse(big, "big");
+            FAIL("no exception");
+        } catch (const InvalidInput& e) {
+            const std::string msg = e.what();
+            CHECK((msg.find("number too large for a double") != std::string::npos ||
+                   msg.find("Number too big to be stored in double") != std::string::npos));
+        }
+    }
+    for (const char* bad : {"01", "1.", ".5", "1e", "-", "+1", "0x10"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(Json::parse(bad), InvalidInput);
+    }
 }
