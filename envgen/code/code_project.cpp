@@ -18,6 +18,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "common/errors.hpp"
+#include "common/install_paths.hpp"
 #include "common/utf8.hpp"
 #include "envgen/episode_workspace.hpp"
 #include "envgen/interp/interp_kind.hpp"
@@ -635,6 +636,7 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
 std::vector<std::string> bundled_seed_dirs() {
     std::string root;
     if (const char* env = std::getenv("ENVFORGE_SEEDS_DIR"); env && *env) root = env;
+    else if (std::string installed = installed_data_path("seeds/code"); !installed.empty()) root = installed;
     else root = std::string(ENVFORGE_SOURCE_DIR) + "/datasets/seeds/code";
     std::vector<std::string> out;
     if (fs::is_directory(root))

@@ -119,7 +119,8 @@ std::vector<TestOutcome> parse_junit(std::string_view xml);
 // tests when the seed does not pass its own suite.
 Project load_project(const std::string& dir, int gold_runs, const Json& overrides = Json::object());
 
-// The bundled seeds (datasets/seeds/code/*), found next to the sources or via ENVFORGE_SEEDS_DIR.
+// The bundled seeds (datasets/seeds/code/*): $ENVFORGE_SEEDS_DIR, else <prefix>/share/envforge/seeds/code
+// of an installed envforge, else the source tree's.
 std::vector<std::string> bundled_seed_dirs();
 
 // run_tests outside any event loop (synthesis): on this thread's own io_context and sandbox.

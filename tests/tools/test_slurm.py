@@ -7,7 +7,7 @@ tools/slurm/submit runs a 4-shard job array of `envforge generate` and the merge
 resumes). The merged store is then compared with a single-machine `generate` of the same flags:
 the task export is byte-identical, and every (run, task, rollout) has the same outcome and pass
 count. Exit 77 (skip) with the reason where Slurm or munge is absent or cannot start here."""
-import os, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time
+import atexit, os, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time
 
 envforge = os.path.abspath(sys.argv[1])
 source_root = os.path.abspath(sys.argv[2])
@@ -90,7 +90,15 @@ def log_tail(name, n=15):
     return "".join(open(p, errors="replace").readlines()[-n:]) if os.path.exists(p) else "(no log)"
 
 
+stopped = False
+
+
 def stop():
+    """Cancels every job and stops the daemons (also at exit, whatever ended the test)."""
+    global stopped
+    if stopped:
+        return
+    stopped = True
     subprocess.run(["scancel", "--full", "--user=root"], env=env, capture_output=True)
     for p in daemons:
         if p.poll() is None:
@@ -115,6 +123,7 @@ def run(*cmd, check=True):
     return p.stdout
 
 
+atexit.register(stop)
 # munged: a private key, socket, pid, seed and log; --force because it runs as root here.
 m = subprocess.run([tool("munged"), "--force", f"--key-file={key}", f"--socket={munge_sock}",
                     f"--pid-file={work}/munge/munged.pid", f"--seed-file={work}/munge/seed",
