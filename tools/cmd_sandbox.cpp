@@ -22,13 +22,42 @@ Json captured_json(const sandbox::Captured& c) {
     return Json::object({{"text", c.text()}, {"bytes_total", static_cast<int64_t>(c.total)}, {"truncated", c.truncated}});
 }
 
+// Runs /bin/true in a sandbox of `backend`: "" when it ran, else why not. Features can all be
+// present and setup still fail (a container whose /proc has masked paths refuses a new proc
+// mount), so check proves a backend by using it.
+std::string trial_run(sandbox::Backend backend) {
+    boost::asio::io_context io;
+    try {
+        sandbox::Sandbox box(io, backend, 1);
+        sandbox::Request req;
+        req.argv = {"/bin/true"};
+        req.env = {"PATH=/usr/bin:/bin"};
+        req.cwd = "/tmp";
+        auto fut = boost::asio::co_spawn(io, box.run(req), boost::asio::use_future);
+        io.run();
+        const sandbox::Result r = fut.get();
+        if (r.reason == sandbox::Reason::Exit && r.exit_code == 0) return "";
+        std::string why = "a trial command failed to start: " + (r.setup_error.empty() ? std::string(sandbox::reason_name(r.reason)) : r.setup_error);
+        if (r.setup_error.find("mount /proc") != std::string::npos)
+            why += " (inside a container, /proc has masked paths: podman run --security-opt unmask=ALL, "
+                   "docker run --security-opt systempaths=unconfined, or --sandbox none)";
+        return why;
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+}
+
 int sandbox_check(int argc, char** argv) {
-    Args a("sandbox check", "Print what this host supports for isolation.", {{"json", nullptr, "print JSON", nullptr}}, argc, argv);
+    Args a("sandbox check", "Print what this host supports for isolation, and run a trial command with each backend.",
+           {{"json", nullptr, "print JSON", nullptr}}, argc, argv);
     if (a.print_help_if_asked()) return 0;
     sandbox::HostSupport h = sandbox::probe_host();
     Json backends = Json::object();
+    bool native_ok = false;
     for (auto b : {sandbox::Backend::Native, sandbox::Backend::Bwrap}) {
         std::string missing = h.missing_for(b);
+        if (missing.empty()) missing = trial_run(b);
+        if (b == sandbox::Backend::Native) native_ok = missing.empty();
         backends.set(sandbox::backend_name(b), missing.empty() ? Json("ok") : Json(missing));
     }
     JsonArray notes;
@@ -52,7 +81,7 @@ int sandbox_check(int argc, char** argv) {
         for (const auto& m : backends.as_object()) std::printf("backend %-10s %s\n", m.key.c_str(), m.value.as_string().c_str());
         for (const auto& n : h.notes) std::printf("note: %s\n", n.c_str());
     }
-    return h.missing_for(sandbox::Backend::Native).empty() ? 0 : 1;
+    return native_ok ? 0 : 1;
 }
 
 int sandbox_exec(int argc, char** argv) {
