@@ -41,7 +41,7 @@ std::string LaunchConfig::serialize() const {
     for (const auto& c : cgroups) o << "cgroup " << escape(c) << "\n";
     o << "workdir " << escape(workdir) << "\ncwd " << escape(cwd) << "\nuid " << uid << "\ngid " << gid << "\ncpu " << cpu_seconds
       << "\nmemory " << memory_bytes << "\nnproc " << nproc << "\nfsize " << file_bytes << "\nnofile " << open_files << "\ntmp "
-      << tmp_bytes << "\nsession " << (session ? 1 : 0) << "\nnetns " << (netns ? 1 : 0) << "\n";
+      << tmp_bytes << "\nsession " << (session ? 1 : 0) << "\nnetns " << (netns ? 1 : 0) << "\nsupervisor " << supervisor << "\n";
     return o.str();
 }
 
@@ -68,6 +68,7 @@ LaunchConfig LaunchConfig::parse(const std::string& text) {
         else if (key == "tmp") c.tmp_bytes = std::stoll(value);
         else if (key == "session") c.session = value == "1";
         else if (key == "netns") c.netns = value == "1";
+        else if (key == "supervisor") c.supervisor = std::stoll(value);
         else if (!key.empty()) throw std::invalid_argument("launch config: unknown key '" + key + "'");
     }
     if (c.mode != "native" && c.mode != "bwrap" && c.mode != "none") throw std::invalid_argument("launch config: mode '" + c.mode + "'");

@@ -26,6 +26,10 @@ struct LaunchConfig {
     int64_t memory_bytes = 0;  // RLIMIT_DATA when no memory cgroup (0: none)
     bool session = false;
     bool netns = false;  // join the namespace on kNetnsFd instead of creating one
+    // The process that started the launcher. Its death is detected by the parent pid changing
+    // from this, not by it becoming 1: the supervisor may itself be pid 1 (envforge as a
+    // container's entrypoint).
+    int64_t supervisor = 0;
     int64_t nproc = 64, file_bytes = 64ll << 20, open_files = 256, tmp_bytes = 64ll << 20;
 
     std::string serialize() const;

@@ -87,7 +87,8 @@ void become_slot(const LaunchConfig& c) {
     // dumpable), which would forbid writing our own uid_map: restore both.
     prctl(PR_SET_DUMPABLE, 1);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() == 1) _exit(126);  // the supervisor is already gone
+    // The supervisor is already gone (the signal above would come too late).
+    if (c.supervisor > 0 ? getppid() != static_cast<pid_t>(c.supervisor) : getppid() == 1) _exit(126);
 }
 
 std::vector<char*> cstrings(std::vector<std::string>& v) {

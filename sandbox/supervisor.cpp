@@ -385,6 +385,7 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     cfg.open_files = L.open_files;
     cfg.tmp_bytes = L.tmp_bytes;
     cfg.session = req.session_fd >= 0;
+    cfg.supervisor = getpid();
     CgroupStats before;
     SlotCgroups* cg = nullptr;
     if (backend != Backend::None && host_cgroups().mode != CgroupMode::None) {

@@ -159,10 +159,15 @@ grep -q '"episodes":200,"passed":200' interp-run.json || fail "interp run: $(cat
 "$ENVFORGE" export --db i1.db -o interp-sft.jsonl 2>/dev/null
 "$ENVFORGE" replay --db i1.db --input interp-sft.jsonl >/dev/null 2>&1 || fail "interp replay"
 expect_error "sandbox backend 'docker'" "$ENVFORGE" run --db i1.db --sandbox docker
+# envforge as pid 1 (a container's entrypoint): the launcher's parent is pid 1 and alive.
+if unshare -pf --mount-proc true 2>/dev/null; then
+  unshare -pf --mount-proc "$ENVFORGE" sandbox exec -- /bin/echo pid1-ok >pid1.json 2>&1 || fail "sandbox as pid 1: $(cat pid1.json)"
+  grep -q '"text":"pid1-ok\\n"' pid1.json || fail "sandbox as pid 1: $(cat pid1.json)"
+fi
 
 # The main job on its defaults.
 "$ENVFORGE" generate --db gen.db >gen.txt 2>&1 || fail "generate: $(cat gen.txt)"
-grep -q "validated 120 tasks: 600 probes, 0 failed" gen.txt || fail "generate: $(cat gen.txt)"
+grep -q "validated 120 tasks (0 validated before): 600 probes, 0 failed" gen.txt || fail "generate: $(cat gen.txt)"
 grep -q "120 episodes (0 already recorded), 120 passed" gen.txt || fail "generate: $(cat gen.txt)"
 
 # Bad input: one line, exit 2, nothing lost.
