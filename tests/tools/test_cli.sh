@@ -40,8 +40,9 @@ golden() {  # golden <kind> <ids...>
   local got; got=$("$ENVFORGE" export --db golden.db --format tasks 2>/dev/null | python3 -c 'import json,sys; print(" ".join(json.loads(l)["id"] for l in sys.stdin))')
   [ "$got" = "$*" ] || fail "golden $kind ids changed: $got"
 }
-golden general t57b3d9c2f3b9a4dbaa5f0dcb t10435c5e9951b92cb673be23 t441a73f2d12682195c4d0a39
-golden search t819fc6d4c1337c4e2e19481a t42cf34fe7e64b607e6f753f3 t010e550a67335256b3144a8e
+# The export lists tasks by id.
+golden general t10435c5e9951b92cb673be23 t441a73f2d12682195c4d0a39 t57b3d9c2f3b9a4dbaa5f0dcb
+golden search t010e550a67335256b3144a8e t42cf34fe7e64b607e6f753f3 t819fc6d4c1337c4e2e19481a
 golden interp t2d90ab0bfd980cdac6aa1fa6 t2fdc19c0d2821164f980fa62 tf15ff4d74f351be9e3091d68
 
 # Task ids are the SHA-256 of the canonical JSON (sorted keys, no id): checkable by anyone.
