@@ -440,6 +440,7 @@ Task synthesize_question(const WorldBundle& b, uint64_t seed, int d) {
     for (int attempt = 0; attempt < 2000 && !q; ++attempt) q = synth.attempt();
     if (!q) throw std::runtime_error("search: no question found for seed " + std::to_string(seed));
     Task t = search_task("search.synthetic", seed, d);
+    t.generator_version = "2";  // 2: works and event wins at least 15 years after the person's birth
     t.prompt = fix_articles(" " + q->question).substr(1) + " Answer with just the name or number.";
     t.env = Json::object(
         {{"corpus",

@@ -1,5 +1,6 @@
 #include "envgen/search/world.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -64,8 +65,26 @@ const char* const kNouns[] = {"Harbour", "Orchard", "Lantern",   "Meridian", "Ar
 
 }  // namespace
 
+namespace {
+
+constexpr int kAdultAge = 15;
+
+// A person at least kAdultAge years old in `year` (the oldest one if a few random draws find none).
+int adult_in(const World& w, const std::vector<int>& people, int year, Rng& rng) {
+    for (int tries = 0; tries < 64; ++tries) {
+        const int p = people[rng.below(people.size())];
+        if (w.entities[static_cast<size_t>(p)].year + kAdultAge <= year) return p;
+    }
+    return *std::min_element(people.begin(), people.end(), [&](int a, int b) {
+        return w.entities[static_cast<size_t>(a)].year < w.entities[static_cast<size_t>(b)].year;
+    });
+}
+
+}  // namespace
+
 World generate_world(uint64_t seed, int size) {
-    Rng rng(mix_seed(seed, "search.world/1"));
+    // /2: works and event wins fall at least 15 years after the person's birth.
+    Rng rng(mix_seed(seed, "search.world/2"));
     World w;
     w.seed = seed;
     w.size = size;
@@ -188,9 +207,12 @@ World generate_world(uint64_t seed, int size) {
         } while (!taken.insert(title).second);
         wk.name = title;
         wk.category = rng.pick(kWorkTypes);
-        wk.year = static_cast<int>(rng.range(1925, 2024));
+        // A creator writes from the age of 15 on (people are born 1900-1995, so there is room).
+        const int creator = people[rng.below(people.size())];
+        const int earliest = std::max(1925, w.entities[static_cast<size_t>(creator)].year + kAdultAge);
+        wk.year = static_cast<int>(rng.range(earliest, std::max(earliest, 2024)));
         wk.number = static_cast<int>(rng.range(40, 900));
-        wk.rel[static_cast<size_t>(Rel::CreatedBy)] = people[rng.below(people.size())];
+        wk.rel[static_cast<size_t>(Rel::CreatedBy)] = creator;
         wk.rel[static_cast<size_t>(Rel::PublishedBy)] = orgs[rng.below(orgs.size())];
     }
     for (int i = 0; i < n_events; ++i) {
@@ -205,7 +227,7 @@ World generate_world(uint64_t seed, int size) {
         ev.year = std::stoi(n.substr(n.size() - 4));
         ev.number = static_cast<int>(rng.range(12, 4000));
         ev.rel[static_cast<size_t>(Rel::HeldIn)] = places[rng.below(places.size())];
-        ev.rel[static_cast<size_t>(Rel::WonBy)] = people[rng.below(people.size())];
+        ev.rel[static_cast<size_t>(Rel::WonBy)] = adult_in(w, people, ev.year, rng);
     }
     return w;
 }

@@ -58,6 +58,23 @@ TEST_CASE("search world: deterministic, with planted twins") {
     CHECK(generate_world(10, 300).entities[5].name != a.entities[5].name);
 }
 
+TEST_CASE("search world: nobody creates a work or wins an event before the age of 15") {
+    for (uint64_t seed : {1, 2, 3}) {
+        const World w = generate_world(seed, 2000);
+        int works = 0, events = 0;
+        for (const Entity& e : w.entities) {
+            const Rel r = e.type == EType::Work ? Rel::CreatedBy : e.type == EType::Event ? Rel::WonBy : Rel::WorksFor;
+            if ((e.type != EType::Work && e.type != EType::Event) || e.get(r) < 0) continue;
+            const Entity& person = w.entities[static_cast<size_t>(e.get(r))];
+            CAPTURE(e.name);
+            CHECK(person.year + 15 <= e.year);
+            (e.type == EType::Work ? works : events)++;
+        }
+        CHECK(works > 100);
+        CHECK(events > 10);
+    }
+}
+
 TEST_CASE("search corpus: every relation is stated in the document recorded for it") {
     auto b = get_world(3, 200);
     const World& w = b->world;

@@ -42,7 +42,7 @@ golden() {  # golden <kind> <ids...>
 }
 # The export lists tasks by id.
 golden general t10435c5e9951b92cb673be23 t441a73f2d12682195c4d0a39 t57b3d9c2f3b9a4dbaa5f0dcb
-golden search t010e550a67335256b3144a8e t42cf34fe7e64b607e6f753f3 t819fc6d4c1337c4e2e19481a
+golden search t773fdd70154151d344dfd10c t99e424ce885098031e4c5103 tb4a889def8d60db849465021
 golden interp t2d90ab0bfd980cdac6aa1fa6 t2fdc19c0d2821164f980fa62 tf15ff4d74f351be9e3091d68
 
 # Task ids are the SHA-256 of the canonical JSON (sorted keys, no id): checkable by anyone.
