@@ -9,19 +9,14 @@
 #include "datasets/merge.hpp"
 #include "datasets/store.hpp"
 #include "envgen/kind.hpp"
+#include "tests/datasets/general_task.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace envforge;
+using envforge::testing::general_task;
 using envforge::testing::TempDir;
 
 namespace {
-
-Task make_task(uint64_t seed) {
-    SynthRequest req;
-    req.seed = seed;
-    req.difficulty = 2;
-    return require_kind("general").synthesize(req);
-}
 
 Episode make_episode(const Task& t, int rollout, bool passed, EpisodeStatus status = EpisodeStatus::Submitted) {
     Episode ep;
@@ -45,7 +40,7 @@ void fill(const std::string& path, std::initializer_list<uint64_t> seeds, bool p
           EpisodeStatus status = EpisodeStatus::Submitted) {
     Store s(path);
     std::vector<Task> tasks;
-    for (uint64_t seed : seeds) tasks.push_back(make_task(seed));
+    for (uint64_t seed : seeds) tasks.push_back(general_task(seed));
     s.add_tasks(tasks);
     const int64_t run = s.ensure_run("ref", "reference", "v32", Json::object({{"rollouts", 1}}));
     for (const auto& t : tasks) s.add_episode(run, make_episode(t, 0, passed, status));
@@ -98,7 +93,7 @@ TEST_CASE("merge: a conflicting outcome is refused with its key, and OUT is unch
         FAIL("no conflict");
     } catch (const InvalidInput& e) {
         const std::string msg = e.what();
-        CHECK(msg.find("merge conflict: episode (run 'ref', task " + make_task(2).id + ", rollout 0)") != std::string::npos);
+        CHECK(msg.find("merge conflict: episode (run 'ref', task " + general_task(2).id + ", rollout 0)") != std::string::npos);
         CHECK(msg.find("reward 1.0 vs 0.0") != std::string::npos);
     }
     CHECK(count(o, "tasks") == 2);  // task 6 of the refused input was not kept

@@ -11,20 +11,15 @@
 #include "envgen/kind.hpp"
 #include "datasets/store.hpp"
 #include "common/errors.hpp"
+#include "tests/datasets/general_task.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace envforge;
 namespace fs = std::filesystem;
+using envforge::testing::general_task;
 using envforge::testing::TempDir;
 
 namespace {
-
-Task task(uint64_t seed) {
-    SynthRequest req;
-    req.seed = seed;
-    req.difficulty = 2;
-    return require_kind("general").synthesize(req);
-}
 
 EpisodeFilter run_filter(const std::string& run, bool include_infra = true) {
     EpisodeFilter f;
@@ -76,7 +71,7 @@ TEST_CASE("store: new file gets the schema, WAL and user_version") {
 TEST_CASE("store: tasks insert once by content id and load back identically") {
     TempDir dir;
     Store s(dir.file("a.db"));
-    std::vector<Task> ts = {task(1), task(2), task(1)};
+    std::vector<Task> ts = {general_task(1), general_task(2), general_task(1)};
     CHECK(s.add_tasks(ts) == 2);
     CHECK(s.add_tasks(ts) == 0);
     auto back = s.load_tasks();
@@ -90,7 +85,7 @@ TEST_CASE("store: tasks insert once by content id and load back identically") {
 TEST_CASE("store: episodes round trip, never duplicate, and feed resume") {
     TempDir dir;
     const std::string path = dir.file("a.db");
-    Task t = task(3);
+    Task t = general_task(3);
     {
         Store s(path);
         s.add_tasks({t});
@@ -118,7 +113,7 @@ TEST_CASE("store: episodes round trip, never duplicate, and feed resume") {
 TEST_CASE("store: batches are written when full") {
     TempDir dir;
     Store s(dir.file("a.db"));
-    Task t = task(4);
+    Task t = general_task(4);
     s.add_tasks({t});
     int64_t run = s.ensure_run("r", "reference", "v32", Json::object());
     s.set_batch(3, std::chrono::hours(1));
@@ -162,7 +157,7 @@ TEST_CASE("store: token ids pack little-endian") {
 TEST_CASE("store: infrastructure failures are retried on resume and replaced, finished episodes never") {
     TempDir dir;
     Store s(dir.file("infra.db"));
-    Task t = task(5);
+    Task t = general_task(5);
     s.add_tasks({t});
     int64_t run = s.ensure_run("r", "openai", "v32", Json::object());
     Episode down = episode(t, 0);
