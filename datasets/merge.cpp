@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <memory>
 #include <system_error>
 
 #include <sqlite3.h>
@@ -63,15 +62,31 @@ std::string row_key(const SqliteStmt& q, int first, int last) {
 
 // What an episode's transcript says (not when or how fast): the fields two runs of the same
 // deterministic policy agree on. `raw` (a server's request/response, with its own ids and
-// timings) is left out.
-std::string transcript_key(const SqliteDb& db, int64_t episode_id) {
-    SqliteStmt q(db,
-                 "SELECT role, content, reasoning, tool_calls, tool_call_id, name, is_error, prompt_ids, completion_ids "
-                 "FROM messages WHERE episode_id = ? ORDER BY idx");
+// timings) is left out. `q` is a kTranscriptSql statement of the episode's store.
+constexpr const char* kTranscriptSql =
+    "SELECT role, content, reasoning, tool_calls, tool_call_id, name, is_error, prompt_ids, completion_ids "
+    "FROM messages WHERE episode_id = ? ORDER BY idx";
+std::string transcript_key(SqliteStmt& q, int64_t episode_id) {
     q.bind(1, episode_id);
     std::string out;
     while (q.step()) out += row_key(q, 0, 8) + '\n';
+    q.reset();
     return out;
+}
+
+// The first of `n` outcome columns that differs, with both values ("passed 1 vs 0"); JSON
+// columns (verdict, final answer) by name only.
+std::string differing_outcome(const SqliteStmt& mine, int mine_first, const SqliteStmt& theirs, int theirs_first) {
+    const char* names[] = {"status", "reward", "passed", "verdict", "final answer"};
+    for (int c = 0; c < 5; ++c) {
+        std::string a, b;
+        append_value(a, mine, mine_first + c);
+        append_value(b, theirs, theirs_first + c);
+        if (a == b) continue;
+        if (c >= 3) return names[c];
+        return std::string(names[c]) + " " + mine.text(mine_first + c) + " vs " + theirs.text(theirs_first + c);
+    }
+    return "";
 }
 
 // A run's settings that decide its outcomes. Where a shard's server lives, its key variable,
@@ -83,8 +98,6 @@ Json outcome_settings(const std::string& policy, const std::string& context, con
     if (const Json* o = config.find("policy_options"); o && o->size() == 0) config.erase("policy_options");
     return Json::object({{"policy", policy}, {"context", context}, {"config", config}});
 }
-
-bool is_infra(std::string_view status) { return status == "policy_error" || status == "env_error"; }
 
 class Merger {
 public:
@@ -105,28 +118,6 @@ public:
     }
 
 private:
-    // OUT's row for the input row's key, as (status, reward, passed, verdict, final_answer).
-    std::unique_ptr<SqliteStmt> find_again(int64_t run_id, const SqliteStmt& q) {
-        auto f = std::make_unique<SqliteStmt>(
-            out_, "SELECT status, reward, passed, verdict, final_answer FROM episodes WHERE run_id = ? AND task_id = ? AND rollout = ?");
-        f->bind(1, run_id).bind(2, q.view(3)).bind(3, q.int64(4));
-        f->step();
-        return f;
-    }
-    // The first outcome column that differs, with both values ("passed 1 vs 0").
-    static std::string differing_outcome(const std::unique_ptr<SqliteStmt>& mine, const SqliteStmt& theirs) {
-        const char* names[] = {"status", "reward", "passed", "verdict", "final answer"};
-        for (int c = 0; c < 5; ++c) {
-            std::string a, b;
-            append_value(a, *mine, c);
-            append_value(b, theirs, c + 5);
-            if (a == b) continue;
-            if (c == 3 || c == 4) return std::string(names[c]);
-            return std::string(names[c]) + " " + mine->text(c) + " vs " + theirs.text(c + 5);
-        }
-        return "outcome";
-    }
-
     [[noreturn]] void conflict(const std::string& what, const std::string& path, const std::string& detail) const {
         throw InvalidInput("merge conflict: " + what + " differs between '" + out_.path() + "' and '" + path + "' (" + detail +
                            "); nothing was merged");
@@ -199,6 +190,7 @@ private:
         SqliteStmt msg_ins(out_,
                            "INSERT INTO messages(episode_id, idx, role, content, reasoning, tool_calls, tool_call_id, name, is_error,"
                            " prompt_ids, completion_ids, raw) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+        SqliteStmt out_transcript(out_, kTranscriptSql), in_transcript(in, kTranscriptSql);
         while (q.step()) {
             if (on_episode_) on_episode_();
             const int64_t in_id = q.int64(0);
@@ -207,18 +199,20 @@ private:
             find.bind(1, run_id).bind(2, q.view(3)).bind(3, q.int64(4));
             if (find.step()) {
                 const int64_t out_id = find.int64(0);
-                const std::string out_status = find.text(1);
-                const std::string out_key = row_key(find, 1, 5);
+                const bool out_infra = is_infra_failure_name(find.view(1));
+                // Compared while OUT's row is at hand: the detail names the first column that differs.
+                const std::string outcome_diff = out_infra ? "" : differing_outcome(find, 1, q, 5);
                 find.reset();
-                if (is_infra(status)) {
+                if (is_infra_failure_name(status)) {
                     ++c.episodes_kept;  // a failure to retry adds nothing where OUT has this key
                     continue;
                 }
-                if (!is_infra(out_status)) {
+                if (!out_infra) {
                     const std::string what = "episode (run '" + q.text(2) + "', task " + q.text(3) + ", rollout " +
                                              std::to_string(q.int64(4)) + ")";
-                    if (out_key != row_key(q, 5, 9)) conflict(what, path, differing_outcome(find_again(run_id, q), q));
-                    if (transcript_key(out_, out_id) != transcript_key(in, in_id)) conflict(what, path, "its transcript");
+                    if (!outcome_diff.empty()) conflict(what, path, outcome_diff);
+                    if (transcript_key(out_transcript, out_id) != transcript_key(in_transcript, in_id))
+                        conflict(what, path, "its transcript");
                     ++c.episodes_same;
                     continue;
                 }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -34,6 +35,10 @@ const char* episode_status_name(EpisodeStatus s);
 // retried when a run resumes, never exported as a reward of 0, and make `run` exit non-zero
 // while any remain.
 inline bool is_infra_failure(EpisodeStatus s) { return s == EpisodeStatus::PolicyError || s == EpisodeStatus::EnvError; }
+// The same for a stored status name.
+inline bool is_infra_failure_name(std::string_view status) {
+    return status == episode_status_name(EpisodeStatus::PolicyError) || status == episode_status_name(EpisodeStatus::EnvError);
+}
 // The statuses of is_infra_failure, as an SQL list: "('policy_error','env_error')".
 inline constexpr const char* kInfraStatusesSql = "('policy_error','env_error')";
 

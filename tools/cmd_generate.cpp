@@ -51,7 +51,7 @@ int cmd_generate(int argc, char** argv) {
     cfg.jobs = static_cast<int>(a.get_int("jobs", 1, 4096));
     cfg.quiet = a.flag("json");
     cfg.include_invalid = a.flag("include-invalid");
-    const Shard shard = a.has("shard") ? parse_shard(a.get("shard")) : Shard{};
+    const Shard shard = shard_option(a);
     Store store(a.get("db"));
     install_stop_handlers();
 

@@ -40,7 +40,7 @@ int cmd_run(int argc, char** argv) {
     cfg.seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
     cfg.quiet = a.flag("json");
     cfg.include_invalid = a.flag("include-invalid");
-    const Shard shard = a.has("shard") ? parse_shard(a.get("shard")) : Shard{};
+    const Shard shard = shard_option(a);
     Store store(a.get("db"));
     auto tasks =
         load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "run", shard);

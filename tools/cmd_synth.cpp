@@ -86,7 +86,7 @@ int cmd_synth(int argc, char** argv) {
             throw InvalidInput("--test-cmd '" + cmd +
                                "': envforge runs Python suites with pytest or unittest (and reads JUnit from its own runner)");
     }
-    const Shard shard = a.has("shard") ? parse_shard(a.get("shard")) : Shard{};
+    const Shard shard = shard_option(a);
     Store store(a.get("db"));
     std::vector<Task> tasks;
     SynthSummary s = synth_into(store, kind, count, seed, diff, options, a.flag("json"), &tasks, shard);

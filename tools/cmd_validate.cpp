@@ -22,7 +22,7 @@ int cmd_validate(int argc, char** argv) {
            argc, argv);
     if (a.print_help_if_asked()) return 0;
     apply_sandbox_option(a.get("sandbox"));
-    const Shard shard = a.has("shard") ? parse_shard(a.get("shard")) : Shard{};
+    const Shard shard = shard_option(a);
     Store store(a.get("db"));
     auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "validate",
                                     shard);

@@ -43,6 +43,8 @@ void apply_sandbox_option(const std::string& name) {
     }
 }
 
+Shard shard_option(const Args& a) { return a.has("shard") ? parse_shard(a.get("shard")) : Shard{}; }
+
 std::vector<Task> load_tasks_or_fail(const Store& store, const std::string& db_path, const std::string& kind, int64_t limit,
                                      const char* verb, const Shard& shard) {
     TaskFilter f;

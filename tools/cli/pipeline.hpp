@@ -11,6 +11,7 @@
 #include "datasets/store.hpp"
 #include "envgen/kind.hpp"
 #include "tasks/environment.hpp"
+#include "tools/cli/args.hpp"
 
 namespace envforge::cli {
 
@@ -20,6 +21,9 @@ void install_stop_handlers();
 
 // --sandbox native|bwrap|none for environments that run programs; throws InvalidInput.
 void apply_sandbox_option(const std::string& name);
+
+// --shard I/N, or the whole job when absent; throws InvalidInput.
+Shard shard_option(const Args& a);
 
 // Stored tasks of `kind` (all when empty), at most `limit` (-1: all); an empty result is an
 // InvalidInput that says to synthesize first (`verb` names what the caller wanted to do). With a
