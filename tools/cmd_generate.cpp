@@ -64,12 +64,14 @@ int cmd_generate(int argc, char** argv) {
     }
     int rc = 0;
     if (!a.flag("no-validate")) {
-        // Tasks validated by an earlier generate into this store (a restarted or requeued job)
-        // keep their results: probes are deterministic, and code tasks take minutes to probe.
-        const std::set<std::string> done = store.validated_tasks();
+        // Tasks that passed validation in an earlier generate into this store (a restarted or
+        // requeued job) keep their results: probes are deterministic, and code tasks take minutes
+        // to probe. A failed one is probed again: the failure may be the stop itself (a requeue
+        // signals the whole job, sandboxed probes included).
+        const std::set<std::string> done = store.validated_tasks(), failed = store.invalid_tasks();
         std::vector<Task> pending;
         for (const auto& t : tasks)
-            if (!done.count(t.id)) pending.push_back(t);
+            if (!done.count(t.id) || failed.count(t.id)) pending.push_back(t);
         ValidateSummary v = validate_tasks(store, pending, 1, cfg.jobs, cfg.quiet);
         Json vj = v.to_json();
         vj.set("already_validated", static_cast<int64_t>(tasks.size() - pending.size()));

@@ -103,6 +103,19 @@ with sqlite3.connect(path("shared-merged.db")) as conn:
     assert conn.execute("SELECT count(DISTINCT task_id) FROM validations").fetchone()[0] == 40
 print(f"2. validate/run --shard split 40 tasks {[len(o) for o in owned]}, merged 40 episodes once")
 
+# A restarted generate probes again the tasks whose validation failed (a requeue's signal can
+# cut probes short) and keeps those that passed.
+restart = path("restart.db")
+shutil.copy(shards[2], restart)
+with sqlite3.connect(restart) as conn:
+    cut = conn.execute("SELECT task_id FROM validations WHERE probe = 'reference' LIMIT 1").fetchone()[0]
+    conn.execute(f"UPDATE validations SET passed = 0, ok = 0 WHERE task_id = '{cut}'")
+    conn.execute(f"DELETE FROM episodes WHERE task_id = '{cut}'")
+res = ef("generate", "--db", restart, *common, "--shard", f"2/{SHARDS}", "--json").stdout
+assert '"tasks":1,' in res and '"failed_probes":0' in res, res
+assert outcomes(restart) == outcomes(shards[2]), "the restarted shard lost episodes"
+print("2b. a restarted generate probed again the one task whose validation had failed, and ran it")
+
 # 3. Exactly once.
 before = digest(path("merged.db"))
 again = ef("merge", path("merged.db"), *shards, "--json").stdout
