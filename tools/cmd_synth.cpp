@@ -23,7 +23,12 @@ int cmd_synth(int argc, char** argv) {
             {"world-seed", "S", "search only: seed of the synthetic world", "1"},
             {"world-size", "N", "search only: people in the synthetic world (about 10 documents each)", "400"},
             {"corpus", "FILE", "search only: your documents, JSONL of {id, title, text}", nullptr},
-            {"facts", "FILE", "search only: JSONL of {subject, relation, object, doc_id} to ask about", nullptr},
+            {"facts", "FILE", "search only: JSONL of {subject, relation, object, doc_id[, subject_type, object_type]} to ask about",
+             nullptr},
+            {"relations", "FILE",
+             "search only: JSON {\"relations\": {NAME: {phrase, subject_type, object_type, answer}}}: how each relation reads in a "
+             "question (\"the capital of {subject}\") and which entity types it joins",
+             nullptr},
             {"repo", "DIR", "code only: your Python repository (default: the bundled seeds)", nullptr},
             {"src", "DIRS", "code only, with --repo: comma-separated source directories to mutate", nullptr},
             {"test-dir", "DIR", "code only, with --repo: the test directory", "tests"},
@@ -51,6 +56,7 @@ int cmd_synth(int argc, char** argv) {
                                                                                       {"world-size", "search"},
                                                                                       {"corpus", "search"},
                                                                                       {"facts", "search"},
+                                                                                      {"relations", "search"},
                                                                                       {"repo", "code"}})
         if (a.has(flag) && kind != owner)
             throw InvalidInput(std::string("--") + flag + " applies to `synth " + owner + "` only, not to " + kind);
@@ -61,6 +67,7 @@ int cmd_synth(int argc, char** argv) {
         options.set("world_size", a.get_int("world-size", 40, 2'000'000));
         if (a.has("corpus")) options.set("corpus", a.get("corpus"));
         if (a.has("facts")) options.set("facts", a.get("facts"));
+        if (a.has("relations")) options.set("relations", a.get("relations"));
     }
     for (const char* flag : {"src", "test-dir", "test-cmd", "test-timeout", "ignore-failing"})
         if (a.has(flag) && !(kind == "code" && a.has("repo")))

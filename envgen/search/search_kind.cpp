@@ -4,6 +4,7 @@
 
 #include "envgen/search/questions.hpp"
 #include "envgen/search/search_index.hpp"
+#include "envgen/search/fact_questions.hpp"
 #include "envgen/search/user_corpus.hpp"
 #include "envgen/search/world_cache.hpp"
 #include "common/errors.hpp"
@@ -111,11 +112,13 @@ public:
         const std::string corpus = req.options.get_string("corpus");
         if (!corpus.empty()) {
             const std::string facts = req.options.get_string("facts");
+            if (facts.empty() && !req.options.get_string("relations").empty())
+                throw InvalidInput("search --relations: give --facts too; the relations file says how the facts' relations read");
             if (facts.empty())
                 throw InvalidInput("search --corpus '" + corpus +
                                    "': indexed, but without --facts there is nothing to "
                                    "ask: questions come from (subject, relation, object, doc_id) triples");
-            return synthesize_from_facts(*load_user_corpus(corpus, facts), req.seed, req.difficulty);
+            return synthesize_from_facts(*load_user_corpus(corpus, facts, req.options.get_string("relations")), req.seed, req.difficulty);
         }
         const int64_t size = req.options.get_int("world_size", kDefaultWorldSize);
         if (size < 40 || size > 2'000'000) throw InvalidInput("--world-size " + std::to_string(size) + ": expected 40..2000000");

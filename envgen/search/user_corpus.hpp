@@ -1,31 +1,37 @@
 // Users' own corpora: documents (JSONL of id, title, text) indexed the same way as synthetic
-// worlds, and questions synthesized from fact triples (subject, relation, object, doc_id).
+// worlds, the fact triples questions are made from (subject, relation, object, doc_id, with
+// optional subject_type and object_type), and an optional relations file that says how each
+// relation reads and which entity types it joins:
+//
+//   {"relations": {"section": {"phrase": "the archive section of {subject}",
+//                              "subject_type": "package", "object_type": "section",
+//                              "answer": true}}}
 #pragma once
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "envgen/search/corpus.hpp"
-#include "tasks/task.hpp"
+#include "envgen/search/fact_graph.hpp"
 
 namespace envforge::search {
-
-struct Fact {
-    std::string subject, relation, object;
-    int doc = -1;  // index into docs
-};
 
 struct UserCorpus {
     std::string docs_path;  // absolute
     std::vector<Doc> docs;
     std::vector<Fact> facts;
+    std::unordered_map<std::string, RelationSpec> relations;
+    std::unique_ptr<FactGraph> graph;  // built once when there are facts
     std::string key;
 };
 
-// Loads and indexes `docs_path` (and reads `facts_path` when not empty); cached per process.
-// Throws InvalidInput naming the file and line for malformed input.
-std::shared_ptr<const UserCorpus> load_user_corpus(const std::string& docs_path, const std::string& facts_path);
+// Loads and indexes `docs_path`, and reads `facts_path` and `relations_path` when not empty;
+// cached per process. Throws InvalidInput naming the file and line for malformed input.
+std::shared_ptr<const UserCorpus> load_user_corpus(const std::string& docs_path, const std::string& facts_path,
+                                                   const std::string& relations_path = "");
 
-Task synthesize_from_facts(const UserCorpus& corpus, uint64_t seed, int difficulty);
+// Reads a relations file (the format above). Throws InvalidInput naming the file and relation.
+std::unordered_map<std::string, RelationSpec> read_relations(const std::string& path);
 
 }  // namespace envforge::search
