@@ -113,6 +113,7 @@ public:
         merge_tasks(in, path, c);
         merge_episodes(in, path, run_ids, c);
         merge_validations(in, path, c);
+        merge_synthesis_calls(in, c);
         in.exec("COMMIT");
         return c;
     }
@@ -262,6 +263,23 @@ private:
         }
     }
 
+    // Model calls are a log, not keyed results: each (source task, stage, raw text) once.
+    void merge_synthesis_calls(SqliteDb& in, MergeCounts& c) {
+        SqliteStmt q(in, "SELECT source_task, stage, task_id, accepted, reason, raw, created_at FROM synthesis_calls ORDER BY id");
+        SqliteStmt find(out_, "SELECT 1 FROM synthesis_calls WHERE source_task = ? AND stage = ? AND raw = ?");
+        SqliteStmt ins(out_,
+                       "INSERT INTO synthesis_calls(source_task, stage, task_id, accepted, reason, raw, created_at) VALUES(?,?,?,?,?,?,?)");
+        while (q.step()) {
+            find.bind(1, q.view(0)).bind(2, q.view(1)).bind(3, q.view(5));
+            const bool there = find.step();
+            find.reset();
+            if (there) continue;
+            for (int i = 0; i < 7; ++i) copy_value(q, i, ins, i + 1);
+            ins.run();
+            ++c.synthesis_calls;
+        }
+    }
+
     SqliteDb& out_;
     const std::function<void()>& on_episode_;
 };
@@ -287,6 +305,7 @@ void MergeCounts::add(const MergeCounts& o) {
     messages += o.messages;
     validations_new += o.validations_new;
     validations_same += o.validations_same;
+    synthesis_calls += o.synthesis_calls;
 }
 
 Json MergeCounts::to_json() const {
@@ -300,7 +319,8 @@ Json MergeCounts::to_json() const {
                          {"episodes_kept", episodes_kept},
                          {"messages", messages},
                          {"validations_new", validations_new},
-                         {"validations_same", validations_same}});
+                         {"validations_same", validations_same},
+                         {"synthesis_calls", synthesis_calls}});
 }
 
 Json MergeSummary::to_json() const {

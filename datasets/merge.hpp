@@ -28,6 +28,7 @@ struct MergeCounts {
     int64_t episodes_kept = 0;      // the input's infrastructure failure, where OUT already has this key
     int64_t messages = 0;           // messages copied
     int64_t validations_new = 0, validations_same = 0;
+    int64_t synthesis_calls = 0;  // model calls of `synth --llm` copied
     void add(const MergeCounts& o);
     Json to_json() const;
 };

@@ -91,6 +91,21 @@ CREATE TABLE validations(
     R"SQL(
 ALTER TABLE messages ADD COLUMN raw TEXT;
 )SQL",
+    // v3: the model calls made while synthesizing tasks (`synth --llm`), kept or not: what the
+    // model was asked, what it answered, and why the task was kept or dropped.
+    R"SQL(
+CREATE TABLE synthesis_calls(
+  id          INTEGER PRIMARY KEY,
+  source_task TEXT NOT NULL,
+  stage       TEXT NOT NULL,
+  task_id     TEXT,
+  accepted    INTEGER NOT NULL,
+  reason      TEXT,
+  raw         TEXT NOT NULL,
+  created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX synthesis_calls_source ON synthesis_calls(source_task);
+)SQL",
 };
 constexpr int kMigrationCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 static_assert(kMigrationCount == kStoreSchemaVersion);
@@ -431,6 +446,28 @@ void Store::put_validations(const std::vector<ValidationRow>& rows) {
         ins.run();
     }
     tx.commit();
+}
+
+void Store::add_synthesis_calls(const std::vector<SynthesisCall>& calls) {
+    SqliteTransaction tx(*db_);
+    SqliteStmt ins(*db_, "INSERT INTO synthesis_calls(source_task, stage, task_id, accepted, reason, raw) VALUES(?,?,?,?,?,?)");
+    for (const auto& c : calls) {
+        ins.bind(1, c.source_task).bind(2, c.stage).bind(4, c.accepted ? 1 : 0).bind(6, c.raw);
+        if (c.task_id.empty()) ins.bind_null(3);
+        else ins.bind(3, c.task_id);
+        if (c.reason.empty()) ins.bind_null(5);
+        else ins.bind(5, c.reason);
+        ins.run();
+    }
+    tx.commit();
+}
+
+std::vector<SynthesisCall> Store::synthesis_calls() const {
+    SqliteStmt q(*db_, "SELECT source_task, stage, task_id, accepted, reason, raw FROM synthesis_calls ORDER BY id");
+    std::vector<SynthesisCall> out;
+    while (q.step())
+        out.push_back({q.text(0), q.text(1), q.text_or_null(2).value_or(""), q.int64(3) != 0, q.text_or_null(4).value_or(""), q.text(5)});
+    return out;
 }
 
 std::set<std::string> Store::validated_tasks() const {

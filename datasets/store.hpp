@@ -16,7 +16,7 @@
 
 namespace envforge {
 
-inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kStoreSchemaVersion = 3;
 
 struct TaskFilter {
     std::string kind;  // empty: all kinds
@@ -65,6 +65,16 @@ struct ValidationRow {
     Json details;
 };
 
+// One model call made while synthesizing: `source_task` is the procedural task it worked on (its
+// id; it may never be stored), `task_id` the stored task it led to (empty when dropped), `stage`
+// what the call was for ("rewrite", "verify"), `raw` the request and response (JSON text).
+struct SynthesisCall {
+    std::string source_task, stage, task_id;
+    bool accepted = false;
+    std::string reason;  // why it was dropped, or empty
+    std::string raw;
+};
+
 class Store {
 public:
     // Opens or creates `path` and migrates it to kStoreSchemaVersion. Throws IoError for an
@@ -108,6 +118,10 @@ public:
     std::set<std::string> invalid_tasks() const;
     // Tasks with stored validation rows (a task's rows are written together).
     std::set<std::string> validated_tasks() const;
+
+    // Model calls of `synth --llm`, in one transaction.
+    void add_synthesis_calls(const std::vector<SynthesisCall>& calls);
+    std::vector<SynthesisCall> synthesis_calls() const;
 
 private:
     void migrate();

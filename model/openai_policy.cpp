@@ -81,7 +81,14 @@ public:
             const std::string what = r.status ? "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 300) : r.error;
             throw std::runtime_error("openai: " + h.url + " failed after " + std::to_string(attempt + 1) + " attempt(s): " + what);
         }
-        Message m = openai_parse_response(r.body);
+        Message m;
+        try {
+            m = openai_parse_response(r.body);
+        } catch (const InvalidInput& e) {
+            throw MalformedReply(
+                e.what(),
+                Json::object({{"request", body}, {"response", Json(r.body)}, {"attempts", attempt + 1}, {"seconds", r.seconds}}).dump());
+        }
         Json response;
         try {
             response = Json::parse(r.body);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "common/errors.hpp"
 #include "tasks/environment.hpp"
 
 namespace envforge::model {
@@ -24,6 +25,12 @@ struct OpenAiOptions {
 };
 
 std::unique_ptr<Policy> make_openai_policy(const OpenAiOptions& options);
+
+// A 200 answer whose body is not a chat completion: what the server sent is kept for audit.
+struct MalformedReply : InvalidInput {
+    MalformedReply(const std::string& what, std::string raw_record) : InvalidInput(what), raw(std::move(raw_record)) {}
+    std::string raw;  // JSON: {"request": body sent, "response": the body as text, "attempts", "seconds"}
+};
 
 // The request body for one turn (exposed for tests): model, messages in the OpenAI format with
 // reasoning_content where the context kept it, tools, sampling parameters.

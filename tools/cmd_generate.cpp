@@ -59,7 +59,7 @@ int cmd_generate(int argc, char** argv) {
     if (!shard.whole()) summary.set("shard", shard.name());
     std::vector<Task> tasks;
     for (const auto& kind : kinds) {
-        SynthSummary s = synth_into(store, kind, count, seed, diff, Json::object(), cfg.quiet, &tasks, shard);
+        SynthSummary s = synth_into(&store, kind, count, seed, diff, Json::object(), cfg.quiet, &tasks, shard);
         summary.set("synth_" + kind, s.to_json());
     }
     int rc = 0;

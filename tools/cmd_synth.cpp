@@ -9,7 +9,9 @@
 #include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/llm_synth.hpp"
 #include "tools/cli/pipeline.hpp"
+#include "tools/cli/policy_options.hpp"
 
 namespace envforge::cli {
 
@@ -36,10 +38,15 @@ int cmd_synth(int argc, char** argv) {
             {"test-timeout", "S", "code only, with --repo: seconds an agent's whole-suite run may take", "120"},
             {"ignore-failing", nullptr,
              "code only, with --repo: set aside tests that fail in every gold run instead of refusing the repository", nullptr},
+            {"llm", "POLICY",
+             "search only: a model (openai or embedded, with their options below) rewrites each question in natural words, then "
+             "answers the rewrite with the search tools; only rewrites it answers with the gold answer are kept",
+             nullptr},
+            {"jobs", "J", "with --llm: model calls in flight", "8"},
             {"shard", "I/N", "make only shard I of N: the requests with index mod N = I (merge the shards' stores with `envforge merge`)", nullptr},
             {"db", "FILE", "store", "envforge.db"},
             {"json", nullptr, "print a JSON summary", nullptr}},
-           argc, argv, true);
+           argc, argv, true, policy_option_specs());
     if (a.print_help_if_asked()) return 0;
     // `envforge synth search ...` is the same as `envforge synth --kind search ...`.
     std::string kind = a.get("kind");
@@ -57,6 +64,7 @@ int cmd_synth(int argc, char** argv) {
                                                                                       {"corpus", "search"},
                                                                                       {"facts", "search"},
                                                                                       {"relations", "search"},
+                                                                                      {"llm", "search"},
                                                                                       {"repo", "code"}})
         if (a.has(flag) && kind != owner)
             throw InvalidInput(std::string("--") + flag + " applies to `synth " + owner + "` only, not to " + kind);
@@ -93,10 +101,38 @@ int cmd_synth(int argc, char** argv) {
             throw InvalidInput("--test-cmd '" + cmd +
                                "': envforge runs Python suites with pytest or unittest (and reads JUnit from its own runner)");
     }
+    // Model options only mean something with --llm; without it they are refused, not ignored.
+    Json llm_options;
+    const std::string llm = a.get("llm");
+    if (a.has("llm")) {
+        if (llm != "openai" && llm != "embedded") throw InvalidInput("--llm '" + llm + "': expected openai or embedded");
+        llm_options = policy_options(a, llm);
+    } else {
+        for (const auto& spec : policy_option_specs())
+            if (a.has(spec.name)) throw InvalidInput(std::string("--") + spec.name + " applies with --llm only");
+        if (a.has("jobs")) throw InvalidInput("--jobs applies with --llm only");
+    }
     const Shard shard = shard_option(a);
     Store store(a.get("db"));
+    if (a.has("llm")) {
+        std::vector<Task> templates;
+        synth_into(nullptr, kind, count, seed, diff, options, a.flag("json"), &templates, shard);
+        const LlmSynthSummary s =
+            llm_rewrite_into(store, templates, llm, llm_options, static_cast<int>(a.get_int("jobs", 1, 4096)), a.flag("json"));
+        if (a.flag("json")) {
+            std::printf("%s\n", s.to_json().dump().c_str());
+        } else {
+            std::printf("llm: %zu questions, %zu rewritten, %zu kept after the model answered them with the tools (%zu new) in %.1fs\n",
+                        s.templates, s.rewritten, s.kept, s.added, s.seconds);
+            for (const auto& [why, n] : s.dropped) std::printf("  dropped %zu: %s\n", n, why.c_str());
+            if (s.infra_failures)
+                std::printf("  %zu calls failed on the server's side (see synthesis_calls); rerun to try those questions again\n",
+                            s.infra_failures);
+        }
+        return s.infra_failures ? 3 : 0;
+    }
     std::vector<Task> tasks;
-    SynthSummary s = synth_into(store, kind, count, seed, diff, options, a.flag("json"), &tasks, shard);
+    SynthSummary s = synth_into(&store, kind, count, seed, diff, options, a.flag("json"), &tasks, shard);
     Json summary = s.to_json();
     if (!shard.whole()) summary.set("shard", shard.name());
     if (kind == "search") {

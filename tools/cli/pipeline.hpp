@@ -37,7 +37,8 @@ struct SynthSummary {
     double seconds = 0;
     Json to_json() const;
 };
-SynthSummary synth_into(Store& store, const std::string& kind, size_t count, uint64_t seed, std::pair<int, int> difficulty,
+// With no store, the tasks are only made (into `keep`): `synth --llm` stores what it keeps.
+SynthSummary synth_into(Store* store, const std::string& kind, size_t count, uint64_t seed, std::pair<int, int> difficulty,
                         const Json& options, bool quiet, std::vector<Task>* keep = nullptr, const Shard& shard = {});
 // The request for task `index` of a batch: seed mixed from the base seed, difficulty spread
 // evenly over the range (each run of `span` tasks holds every level once).

@@ -1,0 +1,198 @@
+#include "tools/cli/llm_synth.hpp"
+
+#include <atomic>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/errors.hpp"
+#include "envgen/kind.hpp"
+#include "envgen/search/rewrite.hpp"
+#include "model/openai_policy.hpp"
+#include "tasks/episode_runner.hpp"
+#include "tools/cli/policy_options.hpp"
+#include "tools/cli/progress.hpp"
+
+namespace envforge::cli {
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct Reply {
+    std::optional<Message> message;
+    std::string error;
+    bool infra = false;  // the server failed (down, 5xx after retries), not the model's output
+    std::string raw;     // what a malformed reply's server sent, when the policy kept it
+};
+
+// One request per template, `jobs` in flight, on one io_context.
+std::vector<Reply> ask_all(Policy& policy, const std::vector<PolicyRequest>& requests, int jobs, Progress& progress) {
+    std::vector<Reply> replies(requests.size());
+    asio::io_context io;
+    std::atomic<size_t> next{0};
+    auto worker = [&]() -> asio::awaitable<void> {
+        for (size_t i; (i = next++) < requests.size();) {
+            try {
+                replies[i].message = co_await policy.next(requests[i]);
+            } catch (const model::MalformedReply& e) {
+                replies[i].error = std::string("malformed reply: ") + e.what();
+                replies[i].raw = e.raw;
+            } catch (const InvalidInput& e) {
+                replies[i].error = std::string("malformed reply: ") + e.what();
+            } catch (const std::exception& e) {
+                replies[i].error = e.what();
+                replies[i].infra = true;
+            }
+            progress.tick(1, !replies[i].message);
+        }
+    };
+    for (int w = 0; w < std::max(1, jobs); ++w) asio::co_spawn(io, worker(), [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
+    io.run();
+    return replies;
+}
+
+// The raw record of a call: the openai policy's own (request and response as sent and
+// received); for other policies, the prompt and the reply.
+std::string raw_record(const PolicyRequest& req, const Reply& r) {
+    if (r.message && !r.message->raw.empty()) return r.message->raw;
+    if (!r.raw.empty()) {
+        Json j = Json::parse(r.raw, "raw record");
+        j.set("error", r.error);
+        return j.dump();
+    }
+    JsonArray prompt;
+    for (const auto& m : req.prompt) prompt.push_back(m.to_json(false));
+    Json j = Json::object({{"request", Json::object({{"messages", Json(std::move(prompt))}})}});
+    if (r.message) j.set("response", r.message->to_json(false));
+    else j.set("error", r.error);
+    return j.dump();
+}
+
+std::string transcript_record(const Episode& ep) {
+    JsonArray messages;
+    for (const auto& m : ep.transcript) messages.push_back(m.to_json(true));
+    return Json::object({{"status", episode_status_name(ep.status)},
+                         {"verdict", ep.verdict.to_json()},
+                         {"final_answer", ep.final_answer},
+                         {"error", ep.error},
+                         {"transcript", Json(std::move(messages))}})
+        .dump();
+}
+
+}  // namespace
+
+Json LlmSynthSummary::to_json() const {
+    Json d = Json::object();
+    for (const auto& [why, n] : dropped) d.set(why, static_cast<int64_t>(n));
+    return Json::object({{"templates", static_cast<int64_t>(templates)},
+                         {"rewritten", static_cast<int64_t>(rewritten)},
+                         {"kept", static_cast<int64_t>(kept)},
+                         {"new", static_cast<int64_t>(added)},
+                         {"dropped", d},
+                         {"infra_failures", static_cast<int64_t>(infra_failures)},
+                         {"seconds", seconds}});
+}
+
+LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& templates, const std::string& policy_name,
+                                 const Json& policy_options, int jobs, bool quiet) {
+    LlmSynthSummary s;
+    s.templates = templates.size();
+    auto policy = make_policy(policy_name, policy_options);
+    std::vector<SynthesisCall> calls;
+    auto drop = [&](const std::string& why) { ++s.dropped[why]; };
+
+    // 1. Rewrite every question.
+    std::vector<PolicyRequest> requests;
+    for (const auto& t : templates) {
+        PolicyRequest r;
+        r.prompt = search::rewrite_messages(search::split_question(t.prompt).first);
+        r.seed = t.seed;
+        requests.push_back(std::move(r));
+    }
+    Progress rewriting("llm rewrite", static_cast<int64_t>(templates.size()), quiet);
+    const auto replies = ask_all(*policy, requests, jobs, rewriting);
+    rewriting.finish();
+    std::vector<Task> candidates;
+    std::vector<size_t> source;  // candidate -> template
+    for (size_t i = 0; i < templates.size(); ++i) {
+        const Task& t = templates[i];
+        const auto [question, suffix] = search::split_question(t.prompt);
+        SynthesisCall call{t.id, "rewrite", "", false, "", raw_record(requests[i], replies[i])};
+        std::string why;
+        if (replies[i].infra) {
+            ++s.infra_failures;
+            why = "server: " + replies[i].error;
+        } else if (!replies[i].message) {
+            why = "malformed reply";
+        } else {
+            const std::string rewrite = search::clean_rewrite(replies[i].message->content.value_or(""));
+            why = search::rewrite_problem(question, rewrite, t.verifier.get_string("answer"), search::must_keep(t, question));
+            if (why.empty()) {
+                Task c = t;
+                c.prompt = rewrite + suffix;
+                c.generator_name = t.generator_name + "+llm";
+                c.verifier.set("rewritten_from", question);
+                c.finalize();
+                call.task_id = c.id;
+                candidates.push_back(std::move(c));
+                source.push_back(calls.size());
+                ++s.rewritten;
+            }
+        }
+        // Counted by kind of problem: "drops 'Ada Quill'" counts as "drops".
+        if (!why.empty() && !replies[i].infra) drop("rewrite: " + why.substr(0, why.find(" '")));
+        call.accepted = why.empty();
+        call.reason = why;
+        calls.push_back(std::move(call));
+    }
+
+    // 2. A model answers each rewrite with the environment's own tools; only the gold answer keeps it.
+    std::vector<WorkItem> items;
+    for (const auto& c : candidates) items.push_back({&c, 0});
+    Progress verifying("llm verify", static_cast<int64_t>(items.size()), quiet);
+    std::map<std::string, size_t> index_of;
+    for (size_t i = 0; i < candidates.size(); ++i) index_of[candidates[i].id] = i;
+    std::vector<char> passed(candidates.size(), 0);
+    std::vector<std::optional<SynthesisCall>> verify_calls(candidates.size());
+    asio::io_context io;
+    EpisodeOptions options;
+    options.closing_turn = false;
+    run_episodes(
+        io, items, jobs, [](const Task& t) { return require_kind(t.kind).make_environment(t); }, *policy, options,
+        [&](Episode&& ep) {
+            const size_t i = index_of.at(ep.task_id);
+            SynthesisCall call{calls[source[i]].source_task, "verify", ep.verdict.passed ? ep.task_id : "", ep.verdict.passed, "",
+                               transcript_record(ep)};
+            if (is_infra_failure(ep.status)) {
+                ++s.infra_failures;
+                call.reason = std::string(episode_status_name(ep.status)) + ": " + ep.error;
+            } else if (!ep.verdict.passed) {
+                call.reason = "the model's answer with the tools was not the gold answer (" + std::string(episode_status_name(ep.status)) + ")";
+                drop("verify: not the gold answer");
+            } else {
+                passed[i] = 1;
+            }
+            if (!call.accepted) calls[source[i]].task_id.clear();
+            verify_calls[i] = std::move(call);
+            verifying.tick(1, !ep.verdict.passed);
+        });
+    verifying.finish();
+    // In the templates' order, whatever order the episodes finished in.
+    std::vector<Task> kept;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+        if (passed[i]) kept.push_back(candidates[i]);
+        if (verify_calls[i]) calls.push_back(std::move(*verify_calls[i]));
+    }
+    s.kept = kept.size();
+    s.added = store.add_tasks(kept);
+    store.add_synthesis_calls(calls);
+    s.seconds = rewriting.elapsed();
+    return s;
+}
+
+}  // namespace envforge::cli
