@@ -5,6 +5,7 @@
 #include <map>
 
 #include "envgen/code/code_kind.hpp"
+#include "envgen/general/package.hpp"
 #include "envgen/search/search_kind.hpp"
 #include "common/errors.hpp"
 #include "tools/cli/args.hpp"
@@ -22,6 +23,10 @@ int cmd_synth(int argc, char** argv) {
             {"seed", "S", "base seed", "1"},
             {"difficulty", "D|A-B", "difficulty or range; tasks cycle through it", "1-5"},
             {"domain", "NAME", "general only: trip, retail or meeting (default: all, round-robin)", nullptr},
+            {"package", "DIR",
+             "general only: an environment package (env.json, schema.sql, tools.py, verify.py, tasks.jsonl; see README): its tasks, "
+             "at most --count",
+             nullptr},
             {"world-seed", "S", "search only: seed of the synthetic world", "1"},
             {"world-size", "N", "search only: people in the synthetic world (about 10 documents each)", "400"},
             {"corpus", "FILE", "search only: your documents, JSONL of {id, title, text}", nullptr},
@@ -59,6 +64,7 @@ int cmd_synth(int argc, char** argv) {
     const auto diff = parse_difficulty(a.get("difficulty"));
     // A flag of another kind is refused, never silently ignored.
     for (const auto& [flag, owner] : std::vector<std::pair<const char*, const char*>>{{"domain", "general"},
+                                                                                      {"package", "general"},
                                                                                       {"world-seed", "search"},
                                                                                       {"world-size", "search"},
                                                                                       {"corpus", "search"},
@@ -70,6 +76,13 @@ int cmd_synth(int argc, char** argv) {
             throw InvalidInput(std::string("--") + flag + " applies to `synth " + owner + "` only, not to " + kind);
     Json options = Json::object();
     if (a.has("domain")) options.set("domain", a.get("domain"));
+    size_t task_count = count;
+    if (a.has("package")) {
+        if (a.has("domain")) throw InvalidInput("--domain and --package: a package is its own domain; give one of them");
+        const general::Package p = general::load_package(a.get("package"));
+        options.set("package", p.dir);
+        task_count = a.has("count") ? std::min(count, p.tasks.size()) : p.tasks.size();
+    }
     if (kind == "search") {
         options.set("world_seed", a.get_int("world-seed", 0, (int64_t{1} << 53) - 1));
         options.set("world_size", a.get_int("world-size", 40, 2'000'000));
@@ -116,7 +129,7 @@ int cmd_synth(int argc, char** argv) {
     Store store(a.get("db"));
     if (a.has("llm")) {
         std::vector<Task> templates;
-        synth_into(nullptr, kind, count, seed, diff, options, a.flag("json"), &templates, shard);
+        synth_into(nullptr, kind, task_count, seed, diff, options, a.flag("json"), &templates, shard);
         const LlmSynthSummary s =
             llm_rewrite_into(store, templates, llm, llm_options, static_cast<int>(a.get_int("jobs", 1, 4096)), a.flag("json"));
         if (a.flag("json")) {
@@ -132,7 +145,7 @@ int cmd_synth(int argc, char** argv) {
         return s.infra_failures ? 3 : 0;
     }
     std::vector<Task> tasks;
-    SynthSummary s = synth_into(&store, kind, count, seed, diff, options, a.flag("json"), &tasks, shard);
+    SynthSummary s = synth_into(&store, kind, task_count, seed, diff, options, a.flag("json"), &tasks, shard);
     Json summary = s.to_json();
     if (!shard.whole()) summary.set("shard", shard.name());
     if (kind == "search") {

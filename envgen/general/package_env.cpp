@@ -1,0 +1,94 @@
+#include "envgen/general/package_env.hpp"
+
+#include <fstream>
+
+#include "common/errors.hpp"
+#include "envgen/episode_workspace.hpp"
+#include "envgen/synth_util.hpp"
+#include "package_runtime.hpp"
+
+namespace envforge::general {
+
+namespace {
+
+std::string hex(const std::string& s) {
+    static const char* d = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size() * 2);
+    for (unsigned char c : s) {
+        out += d[c >> 4];
+        out += d[c & 15];
+    }
+    return out;
+}
+
+class PackageEnvironment final : public Environment {
+public:
+    boost::asio::awaitable<void> start(const Task& task) override {
+        task_ = &task;
+        const Json* files = task.env.find("package") ? task.env.at("package").find("files") : nullptr;
+        if (!files || !files->is_object()) throw InvalidInput("task " + task.id + ": env.package.files missing");
+        ws_.create();
+        for (const char* name : {"schema.sql", "tools.py", "verify.py"}) {
+            const Json* f = files->find(name);
+            if (!f || !f->is_string()) throw InvalidInput("task " + task.id + ": the package has no " + name);
+            std::ofstream(ws_.dir() + "/" + name, std::ios::binary) << f->as_string();
+        }
+        sandbox::Limits limits;
+        limits.wall_seconds = task.limits.wall_seconds;
+        limits.cpu_seconds = task.limits.wall_seconds;
+        limits.memory_bytes = 1ll << 30;
+        limits.processes = 32;
+        co_await ws_.start_session(limits);
+        auto r = co_await ws_.session().python(kPackageRuntime, 60);
+        // A package that does not load (a syntax error in tools.py, bad SQL) is the environment's
+        // failure, named so its author can fix it.
+        if (!r.exception.empty() || r.session_lost) {
+            const std::string why = r.exception.empty() ? "the session died" : r.exception.substr(r.exception.rfind('\n') + 1);
+            throw InvalidInput("package '" + task.env.at("package").get_string("name") + "' does not load: " + why);
+        }
+    }
+
+    boost::asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override {
+        const ToolSpec* spec = task_->find_tool(name);
+        if (spec->impl.get_bool("submit")) co_return ToolResult{"submitted", false, true, args};
+        const std::string fn = spec->impl.get_string("py");
+        auto r = co_await ws_.session().python("_envforge_call('" + fn + "', '" + hex(args.dump()) + "')", task_->limits.call_timeout_seconds);
+        if (r.session_lost) throw InvalidInput("package tool '" + name + "' killed its session");
+        if (r.timed_out) co_return ToolResult::error("the tool ran past its " + std::to_string(static_cast<int>(task_->limits.call_timeout_seconds)) + " s limit");
+        if (!r.exception.empty()) co_return ToolResult::error(r.exception.substr(r.exception.rfind('\n') + 1));
+        const Json doc = Json::parse(r.out, "package tool output");
+        if (const Json* e = doc.find("error")) co_return ToolResult::error(e->is_string() ? e->as_string() : e->dump());
+        std::string out = doc.find("result") ? doc.at("result").dump() : "null";
+        if (const Json* p = doc.find("printed")) out += "\n[printed]\n" + p->as_string();
+        co_return ToolResult{out, false, false, Json()};
+    }
+
+    boost::asio::awaitable<Verdict> verify(const Json& final_answer) override {
+        const Json* expected = task_->verifier.find("expected");
+        const Json doc = Json::object({{"answer", final_answer}, {"expected", expected ? *expected : Json::object()}});
+        auto r = co_await ws_.session().python("_envforge_verify('" + hex(doc.dump()) + "')", task_->limits.call_timeout_seconds);
+        Checks c;
+        if (!r.exception.empty() || r.session_lost || r.timed_out) {
+            c.add("verify", false, r.timed_out ? "verify ran past its time limit" : "verify failed: " + r.exception);
+            co_return c.verdict();
+        }
+        const Json v = Json::parse(r.out, "package verifier output");
+        c.add("verify", v.get_bool("passed"), v.get_string("details"));
+        Verdict verdict = c.verdict();
+        verdict.reward = v.get_bool("passed") ? v.get_number("reward", 1.0) : 0.0;
+        co_return verdict;
+    }
+
+    void close() override { ws_.close(); }
+
+private:
+    const Task* task_ = nullptr;
+    EpisodeWorkspace ws_;
+};
+
+}  // namespace
+
+std::unique_ptr<Environment> make_package_environment() { return std::make_unique<PackageEnvironment>(); }
+
+}  // namespace envforge::general
