@@ -1,18 +1,15 @@
 #include "tools/cli/llm_synth.hpp"
 
-#include <atomic>
 #include <optional>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "common/errors.hpp"
 #include "envgen/kind.hpp"
 #include "envgen/search/rewrite.hpp"
-#include "model/openai_policy.hpp"
 #include "tasks/episode_runner.hpp"
 #include "tools/cli/policy_options.hpp"
+#include "tools/cli/model_calls.hpp"
 #include "tools/cli/progress.hpp"
 
 namespace envforge::cli {
@@ -20,58 +17,6 @@ namespace envforge::cli {
 namespace asio = boost::asio;
 
 namespace {
-
-struct Reply {
-    std::optional<Message> message;
-    std::string error;
-    bool infra = false;  // the server failed (down, 5xx after retries), not the model's output
-    std::string raw;     // what a malformed reply's server sent, when the policy kept it
-};
-
-// One request per template, `jobs` in flight, on one io_context.
-std::vector<Reply> ask_all(Policy& policy, const std::vector<PolicyRequest>& requests, int jobs, Progress& progress) {
-    std::vector<Reply> replies(requests.size());
-    asio::io_context io;
-    std::atomic<size_t> next{0};
-    auto worker = [&]() -> asio::awaitable<void> {
-        for (size_t i; (i = next++) < requests.size();) {
-            try {
-                replies[i].message = co_await policy.next(requests[i]);
-            } catch (const model::MalformedReply& e) {
-                replies[i].error = std::string("malformed reply: ") + e.what();
-                replies[i].raw = e.raw;
-            } catch (const InvalidInput& e) {
-                replies[i].error = std::string("malformed reply: ") + e.what();
-            } catch (const std::exception& e) {
-                replies[i].error = e.what();
-                replies[i].infra = true;
-            }
-            progress.tick(1, !replies[i].message);
-        }
-    };
-    for (int w = 0; w < std::max(1, jobs); ++w) asio::co_spawn(io, worker(), [](std::exception_ptr e) {
-            if (e) std::rethrow_exception(e);
-        });
-    io.run();
-    return replies;
-}
-
-// The raw record of a call: the openai policy's own (request and response as sent and
-// received); for other policies, the prompt and the reply.
-std::string raw_record(const PolicyRequest& req, const Reply& r) {
-    if (r.message && !r.message->raw.empty()) return r.message->raw;
-    if (!r.raw.empty()) {
-        Json j = Json::parse(r.raw, "raw record");
-        j.set("error", r.error);
-        return j.dump();
-    }
-    JsonArray prompt;
-    for (const auto& m : req.prompt) prompt.push_back(m.to_json(false));
-    Json j = Json::object({{"request", Json::object({{"messages", Json(std::move(prompt))}})}});
-    if (r.message) j.set("response", r.message->to_json(false));
-    else j.set("error", r.error);
-    return j.dump();
-}
 
 std::string transcript_record(const Episode& ep) {
     JsonArray messages;
@@ -115,7 +60,7 @@ LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& template
         requests.push_back(std::move(r));
     }
     Progress rewriting("llm rewrite", static_cast<int64_t>(templates.size()), quiet);
-    const auto replies = ask_all(*policy, requests, jobs, rewriting);
+    const auto replies = ask_all(*policy, requests, jobs, &rewriting);
     rewriting.finish();
     std::vector<Task> candidates;
     std::vector<size_t> source;  // candidate -> template
