@@ -10,6 +10,7 @@
 #include "common/errors.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/llm_env.hpp"
 #include "tools/cli/llm_synth.hpp"
 #include "tools/cli/pipeline.hpp"
 #include "tools/cli/policy_options.hpp"
@@ -44,9 +45,13 @@ int cmd_synth(int argc, char** argv) {
             {"ignore-failing", nullptr,
              "code only, with --repo: set aside tests that fail in every gold run instead of refusing the repository", nullptr},
             {"llm", "POLICY",
-             "search only: a model (openai or embedded, with their options below) rewrites each question in natural words, then "
-             "answers the rewrite with the search tools; only rewrites it answers with the gold answer are kept",
+             "a model (openai or embedded, with their options below) writes tasks. search: it rewrites each question in natural words, "
+             "then answers the rewrite with the search tools; only rewrites it answers with the gold answer are kept. general: it "
+             "writes --count environment packages, each validated in the sandbox and raised in difficulty",
              nullptr},
+            {"packages-out", "DIR", "general --llm: where the accepted packages are written", "packages"},
+            {"attempts", "N", "general --llm: model replies per version before giving up on it", "3"},
+            {"raise", "N", "general --llm: harder versions asked for after the first is accepted", "1"},
             {"jobs", "J", "with --llm: model calls in flight", "8"},
             {"shard", "I/N", "make only shard I of N: the requests with index mod N = I (merge the shards' stores with `envforge merge`)", nullptr},
             {"db", "FILE", "store", "envforge.db"},
@@ -70,7 +75,7 @@ int cmd_synth(int argc, char** argv) {
                                                                                       {"corpus", "search"},
                                                                                       {"facts", "search"},
                                                                                       {"relations", "search"},
-                                                                                      {"llm", "search"},
+
                                                                                       {"repo", "code"}})
         if (a.has(flag) && kind != owner)
             throw InvalidInput(std::string("--") + flag + " applies to `synth " + owner + "` only, not to " + kind);
@@ -118,6 +123,8 @@ int cmd_synth(int argc, char** argv) {
     Json llm_options;
     const std::string llm = a.get("llm");
     if (a.has("llm")) {
+        if (kind != "search" && kind != "general")
+            throw InvalidInput("--llm applies to `synth search` and `synth general` only, not to " + kind);
         if (llm != "openai" && llm != "embedded") throw InvalidInput("--llm '" + llm + "': expected openai or embedded");
         llm_options = policy_options(a, llm);
     } else {
@@ -125,8 +132,33 @@ int cmd_synth(int argc, char** argv) {
             if (a.has(spec.name)) throw InvalidInput(std::string("--") + spec.name + " applies with --llm only");
         if (a.has("jobs")) throw InvalidInput("--jobs applies with --llm only");
     }
+    for (const char* flag : {"packages-out", "attempts", "raise"})
+        if (a.has(flag) && !(kind == "general" && a.has("llm"))) throw InvalidInput(std::string("--") + flag + " applies to `synth general --llm` only");
     const Shard shard = shard_option(a);
     Store store(a.get("db"));
+    if (a.has("llm") && kind == "general") {
+        if (a.has("package") || a.has("domain")) throw InvalidInput("--llm writes its own packages: leave out --package and --domain");
+        LlmEnvConfig cfg;
+        cfg.policy = llm;
+        cfg.policy_options = llm_options;
+        cfg.out_dir = a.get("packages-out");
+        cfg.environments = count;
+        cfg.attempts = static_cast<int>(a.get_int("attempts", 1, 100));
+        cfg.raises = static_cast<int>(a.get_int("raise", 0, 10));
+        cfg.seed = seed;
+        cfg.quiet = a.flag("json");
+        const LlmEnvSummary s = llm_synthesize_environments(store, cfg);
+        if (a.flag("json")) {
+            std::printf("%s\n", s.to_json().dump().c_str());
+        } else {
+            std::printf("llm: %zu of %zu environments accepted (%zu versions, %zu tasks) after %zu model calls in %.1fs\n", s.accepted,
+                        s.environments, s.versions, s.tasks, s.calls, s.seconds);
+            for (const auto& d : s.packages) std::printf("  package %s\n", d.c_str());
+            for (const auto& [why, n] : s.rejected) std::printf("  rejected %zu replies: %s\n", n, why.c_str());
+            if (s.infra_failures) std::printf("  the model server failed (see synthesis_calls); rerun to try again\n");
+        }
+        return s.infra_failures ? 3 : 0;
+    }
     if (a.has("llm")) {
         std::vector<Task> templates;
         synth_into(nullptr, kind, task_count, seed, diff, options, a.flag("json"), &templates, shard);

@@ -114,6 +114,25 @@ Package load_package(const std::string& dir_arg) {
     return p;
 }
 
+void write_package(const std::string& dir, const Json& spec, const std::string& version) {
+    if (!spec.is_object()) throw InvalidInput("the package must be one JSON object");
+    const Json* env = spec.find("env.json");
+    if (!env || !env->is_object()) throw InvalidInput("the package has no \"env.json\" object");
+    const Json* tasks = spec.find("tasks");
+    if (!tasks || !tasks->is_array()) throw InvalidInput("the package has no \"tasks\" array");
+    for (const char* f : {"schema.sql", "tools.py", "verify.py"}) {
+        const Json* text = spec.find(f);
+        if (!text || !text->is_string()) throw InvalidInput(std::string("the package has no \"") + f + "\" text");
+    }
+    fs::create_directories(dir);
+    Json e = *env;
+    e.set("version", version);
+    std::ofstream(fs::path(dir) / "env.json") << e.dump() << "\n";
+    for (const char* f : {"schema.sql", "tools.py", "verify.py"}) std::ofstream(fs::path(dir) / f, std::ios::binary) << spec.at(f).as_string();
+    std::ofstream out(fs::path(dir) / "tasks.jsonl");
+    for (const auto& t : tasks->as_array()) out << t.dump() << "\n";
+}
+
 Task package_task(const Package& p, size_t index, uint64_t seed) {
     const Json& spec = p.tasks.at(index);
     Task t;

@@ -37,6 +37,11 @@ struct Package {
 // a missing file, a tool without a valid name or schema, a solution that calls an unknown tool.
 Package load_package(const std::string& dir);
 
+// Writes a package as a model gives it, one JSON object {"env.json": {...}, "schema.sql",
+// "tools.py", "verify.py": text, "tasks": [...]}, into DIR (made if missing); `version` goes into
+// env.json. Throws InvalidInput naming the missing or mistyped part.
+void write_package(const std::string& dir, const Json& spec, const std::string& version);
+
 // Task `index` of the package (0-based, < tasks.size()).
 Task package_task(const Package& p, size_t index, uint64_t seed);
 
