@@ -189,14 +189,17 @@ private:
             case EType::Work: {
                 const Entity& c = w_.at(e.get(Rel::CreatedBy));
                 const Entity& p = w_.at(e.get(Rel::PublishedBy));
+                // The creator's occupation follows from the work's kind, so the decade of their
+                // birth is what tells two works of one year apart.
+                const std::string decade = std::to_string(c.year / 10 * 10) + "s";
                 auto same = [&](const Entity& o) {
-                    return o.year == e.year && o.category == e.category && w_.at(o.get(Rel::CreatedBy)).category == c.category;
+                    const Entity& oc = w_.at(o.get(Rel::CreatedBy));
+                    return o.year == e.year && o.category == e.category && oc.category == c.category && oc.year / 10 == c.year / 10;
                 };
-                if (unique(same))
-                    return std::pair{"the " + e.category + " from " + y + " by a " + c.category, y + " " + e.category + " " + c.category};
+                const std::string by = "the " + e.category + " from " + y + " by a " + c.category + " born in the " + decade;
+                if (unique(same)) return std::pair{by, y + " " + e.category + " " + c.category};
                 if (unique([&](const Entity& o) { return same(o) && w_.at(o.get(Rel::PublishedBy)).category == p.category; }))
-                    return std::pair{"the " + e.category + " from " + y + " by a " + c.category + ", first published by a " + p.category,
-                                     y + " " + e.category + " " + c.category};
+                    return std::pair{by + ", first published by a " + p.category, y + " " + e.category + " " + c.category};
                 return std::nullopt;
             }
             case EType::Person: {
@@ -322,15 +325,15 @@ private:
         const Entity& city = w_.at(p.get(Rel::BornIn));
         const Entity& org = w_.at(p.get(Rel::WorksFor));
         const int lo = p.year - static_cast<int>(rng_.range(1, 6)), hi = p.year + static_cast<int>(rng_.range(1, 6));
+        enum What { City, Years, Employer };
         struct C {
-            std::string text;
+            What what;
             std::function<bool(const Entity&)> ok;
         };
         std::vector<C> pool = {
-            {"born in " + city.name, [&](const Entity& x) { return x.get(Rel::BornIn) == city.id; }},
-            {"born between " + std::to_string(lo) + " and " + std::to_string(hi),
-             [=](const Entity& x) { return x.year >= lo && x.year <= hi; }},
-            {"who worked for a " + org.category, [&](const Entity& x) { return w_.at(x.get(Rel::WorksFor)).category == org.category; }},
+            {City, [&](const Entity& x) { return x.get(Rel::BornIn) == city.id; }},
+            {Years, [=](const Entity& x) { return x.year >= lo && x.year <= hi; }},
+            {Employer, [&](const Entity& x) { return w_.at(x.get(Rel::WorksFor)).category == org.category; }},
         };
         rng_.shuffle(pool);
         std::vector<const C*> used;
@@ -350,9 +353,16 @@ private:
         Draft q;
         q.shape = "intersection";
         q.hops = static_cast<int>(used.size());
-        q.question = "Which " + p.category;
-        for (size_t i = 0; i < used.size(); ++i) q.question += (i ? ", " : " ") + used[i]->text;
-        q.question += "? Give the full name.";
+        // One predicate per fact, joined as English joins them: "Which painter was born in Kevby
+        // between 1968 and 1980 and worked for a design studio?"
+        bool has[3] = {false, false, false};
+        for (const C* u : used) has[u->what] = true;
+        std::vector<std::string> verbs;
+        if (has[City] || has[Years])
+            verbs.push_back(std::string("was born") + (has[City] ? " in " + city.name : "") +
+                            (has[Years] ? " between " + std::to_string(lo) + " and " + std::to_string(hi) : ""));
+        if (has[Employer]) verbs.push_back("worked for a " + org.category);
+        q.question = "Which " + p.category + " " + verbs[0] + (verbs.size() > 1 ? " and " + verbs[1] : "") + "? Give the full name.";
         q.answer = p.name;
         q.answer_type = "person";
         q.answer_doc = b_.corpus.main_doc[static_cast<size_t>(p.id)];
@@ -440,7 +450,9 @@ Task synthesize_question(const WorldBundle& b, uint64_t seed, int d) {
     for (int attempt = 0; attempt < 2000 && !q; ++attempt) q = synth.attempt();
     if (!q) throw std::runtime_error("search: no question found for seed " + std::to_string(seed));
     Task t = search_task("search.synthetic", seed, d);
-    t.generator_version = "2";  // 2: works and event wins at least 15 years after the person's birth
+    // 2: works and event wins at least 15 years after the person's birth. 3: creators make their
+    // kind of work (described by the decade of their birth), intersection questions in plain English.
+    t.generator_version = "3";
     t.prompt = fix_articles(" " + q->question).substr(1) + " Answer with just the name or number.";
     t.env = Json::object(
         {{"corpus",

@@ -1,5 +1,7 @@
 #include "envgen/search/world.hpp"
 
+#include <vector>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -56,7 +58,18 @@ const char* const kOrgWords[][2] = {{"Press", "Printing House"}, {"Institute", "
                                     {"Works", "Engineering"},    {"Records", "Sound Company"},     {"Society", "Botanical Circle"}};
 const char* const kRegions[] = {"coastal", "mountain", "river", "desert", "lake", "island"};
 const char* const kCountries[] = {"Varnesia", "Ostrelland", "Quillmark", "Sorvania", "Tremont Isles"};
-const char* const kWorkTypes[] = {"novel", "painting", "symphony", "atlas", "bridge design", "monograph"};
+// Each kind of work and the occupations that make it: a painter paints, a composer writes symphonies.
+struct WorkKind {
+    const char* type;
+    std::vector<const char*> makers;
+};
+const WorkKind kWorkKinds[] = {{"novel", {"novelist"}},
+                               {"painting", {"painter"}},
+                               {"symphony", {"composer"}},
+                               {"atlas", {"cartographer"}},
+                               {"bridge design", {"engineer", "architect"}},
+                               {"monograph", {"chemist", "botanist", "physician"}},
+                               {"sculpture", {"sculptor"}}};
 const char* const kEventTypes[] = {"prize", "festival", "expedition", "exhibition"};
 const char* const kAdjectives[] = {"Glass",   "Silent",  "Amber",    "Northern", "Hollow", "Gilded",
                                    "Seventh", "Crimson", "Drifting", "Quiet",    "Iron",   "Paper"};
@@ -84,7 +97,8 @@ int adult_in(const World& w, const std::vector<int>& people, int year, Rng& rng)
 
 World generate_world(uint64_t seed, int size) {
     // /2: works and event wins fall at least 15 years after the person's birth.
-    Rng rng(mix_seed(seed, "search.world/2"));
+    // /3: a work's creator has the occupation that makes it (kWorkKinds).
+    Rng rng(mix_seed(seed, "search.world/3"));
     World w;
     w.seed = seed;
     w.size = size;
@@ -206,9 +220,21 @@ World generate_world(uint64_t seed, int size) {
             title = std::string("The ") + rng.pick(kAdjectives) + " " + rng.pick(kNouns) + (rng.chance(50) ? "" : " of " + place_name(rng));
         } while (!taken.insert(title).second);
         wk.name = title;
-        wk.category = rng.pick(kWorkTypes);
-        // A creator writes from the age of 15 on (people are born 1900-1995, so there is room).
-        const int creator = people[rng.below(people.size())];
+        // The kind drawn, or the next one that someone in this world makes (small worlds may
+        // have no composer at all).
+        const size_t n_kinds = sizeof kWorkKinds / sizeof kWorkKinds[0];
+        const size_t drawn = rng.below(n_kinds);
+        std::vector<int> makers;
+        for (size_t k = 0; k < n_kinds && makers.empty(); ++k) {
+            const WorkKind& kind = kWorkKinds[(drawn + k) % n_kinds];
+            for (int id : people)
+                for (const char* m : kind.makers)
+                    if (w.entities[static_cast<size_t>(id)].category == m) makers.push_back(id);
+            if (!makers.empty()) wk.category = kind.type;
+        }
+        if (makers.empty()) makers = people;  // no maker of any kind: not reachable with 10 occupations and >= 40 people
+        // A creator works from the age of 15 on (people are born 1900-1995, so there is room).
+        const int creator = makers[rng.below(makers.size())];
         const int earliest = std::max(1925, w.entities[static_cast<size_t>(creator)].year + kAdultAge);
         wk.year = static_cast<int>(rng.range(earliest, std::max(earliest, 2024)));
         wk.number = static_cast<int>(rng.range(40, 900));

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <filesystem>
 #include <fstream>
 
@@ -73,6 +75,48 @@ TEST_CASE("search world: nobody creates a work or wins an event before the age o
         CHECK(works > 100);
         CHECK(events > 10);
     }
+}
+
+TEST_CASE("search world: a work's creator has the occupation that makes it") {
+    // Written out here, not read from the generator: a painter paints, a composer writes symphonies.
+    const std::map<std::string, std::set<std::string>> makers = {{"novel", {"novelist"}},
+                                                                 {"painting", {"painter"}},
+                                                                 {"symphony", {"composer"}},
+                                                                 {"atlas", {"cartographer"}},
+                                                                 {"bridge design", {"engineer", "architect"}},
+                                                                 {"monograph", {"chemist", "botanist", "physician"}},
+                                                                 {"sculpture", {"sculptor"}}};
+    for (uint64_t seed : {1, 2, 3}) {
+        const World w = generate_world(seed, 2000);
+        std::map<std::string, int> kinds;
+        for (int id : w.of(EType::Work)) {
+            const Entity& work = w.at(id);
+            const Entity& creator = w.at(work.get(Rel::CreatedBy));
+            CAPTURE(work.name);
+            REQUIRE(makers.count(work.category));
+            CHECK(makers.at(work.category).count(creator.category));
+            ++kinds[work.category];
+        }
+        CHECK(kinds.size() == makers.size());
+    }
+}
+
+TEST_CASE("search: intersection questions read as English") {
+    int seen = 0;
+    for (uint64_t seed = 1; seed <= 80; ++seed) {
+        Task t = synth(2, seed);
+        if (t.verifier.get_string("shape") != "intersection") continue;
+        ++seen;
+        CAPTURE(t.prompt);
+        // "Which painter was born in X [between A and B] [and worked for a Y]?": one verb per fact,
+        // no dangling participles or relative clauses after a comma.
+        CHECK(t.prompt.rfind("Which ", 0) == 0);
+        CHECK((t.prompt.find(" was born ") != std::string::npos || t.prompt.find(" worked for ") != std::string::npos));
+        CHECK(t.prompt.find(", born") == std::string::npos);
+        CHECK(t.prompt.find(" who ") == std::string::npos);
+        CHECK(t.prompt.find(", ") == std::string::npos);
+    }
+    CHECK(seen > 5);
 }
 
 TEST_CASE("search corpus: every relation is stated in the document recorded for it") {

@@ -42,7 +42,7 @@ golden() {  # golden <kind> <ids...>
 }
 # The export lists tasks by id.
 golden general t10435c5e9951b92cb673be23 t441a73f2d12682195c4d0a39 t57b3d9c2f3b9a4dbaa5f0dcb
-golden search t773fdd70154151d344dfd10c t99e424ce885098031e4c5103 tb4a889def8d60db849465021
+golden search t5bcf04f7df0e37586d4c467f td42af3356c5cedad2659219b tf97875087e7c87b867e89fe0
 golden interp t2d90ab0bfd980cdac6aa1fa6 t2fdc19c0d2821164f980fa62 tf15ff4d74f351be9e3091d68
 
 # Task ids are the SHA-256 of the canonical JSON (sorted keys, no id): checkable by anyone.
