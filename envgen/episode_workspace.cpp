@@ -9,7 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "common/process_owner.hpp"
-#include "envgen/interp/interp_kind.hpp"
+#include "envgen/episode_sandbox.hpp"
 #include "common/errors.hpp"
 
 namespace envforge {

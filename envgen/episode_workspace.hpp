@@ -42,7 +42,7 @@ public:
     void create();
     const std::string& dir() const { return dir_->path(); }
     // (Re)starts the session over the directory, on the sandbox of the calling coroutine's
-    // io_context (see interp_kind.hpp: episode_sandbox).
+    // io_context (see episode_sandbox.hpp).
     boost::asio::awaitable<void> start_session(const sandbox::Limits& limits);
     sandbox::Session& session() { return *session_; }
     // Kills the session if it still runs and removes the directory.

@@ -21,7 +21,7 @@
 #include "common/unified_diff.hpp"
 #include "envgen/code/code_project.hpp"
 #include "envgen/episode_workspace.hpp"
-#include "envgen/interp/interp_kind.hpp"
+#include "envgen/episode_sandbox.hpp"
 #include "sandbox/session.hpp"
 #include "common/errors.hpp"
 #include "common/rng.hpp"

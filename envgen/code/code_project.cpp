@@ -21,7 +21,7 @@
 #include "common/install_paths.hpp"
 #include "common/utf8.hpp"
 #include "envgen/episode_workspace.hpp"
-#include "envgen/interp/interp_kind.hpp"
+#include "envgen/episode_sandbox.hpp"
 #include "envgen/junit_runner.hpp"
 #include "envgen/mutate.hpp"
 #include "sandbox/sandbox.hpp"

@@ -12,7 +12,7 @@
 
 #include "common/errors.hpp"
 #include "common/rng.hpp"
-#include "envgen/interp/interp_kind.hpp"
+#include "envgen/episode_sandbox.hpp"
 #include "envgen/kind.hpp"
 #include "tasks/scripted_policy.hpp"
 #include "tools/cli/policy_options.hpp"
