@@ -35,24 +35,32 @@ public:
         return best_;
     }
 
-    // The (query, k) whose results list the fact's document, memoised.
-    const std::optional<std::pair<std::string, int>>& shown(int fact) {
-        auto [it, fresh] = shown_by_.try_emplace(fact);
-        if (!fresh) return it->second;
+    // The (query, k) whose results list the fact's document, memoised for the corpus. Each call
+    // spends one unit of the budget, found in the memo or not, so a question does not depend on
+    // which questions this process made before it.
+    std::optional<std::pair<std::string, int>> shown(int fact) {
+        --budget_;
+        auto& memo = *c_.shown;
+        {
+            std::lock_guard lock(memo.mu);
+            if (auto it = memo.by_fact.find(fact); it != memo.by_fact.end()) return it->second;
+        }
         const Fact& f = c_.facts[static_cast<size_t>(fact)];
         const Doc& doc = c_.docs[static_cast<size_t>(f.doc)];
         std::string words = f.relation;
         std::replace(words.begin(), words.end(), '_', ' ');
+        std::optional<std::pair<std::string, int>> found;
         for (const auto& [q, n] : {std::pair<std::string, int>{f.subject + " " + words, 5},
                                    {f.subject + " " + words, 10},
                                    {doc.title, 5},
                                    {doc.title, 10}}) {
-            --budget_;
             for (const Hit& h : search_index(*index_, q, n))
-                if (h.doc_id == doc.id) it->second = std::pair{q, n};
-            if (it->second) break;
+                if (h.doc_id == doc.id) found = std::pair{q, n};
+            if (found) break;
         }
-        return it->second;
+        std::lock_guard lock(memo.mu);
+        memo.by_fact.emplace(fact, found);
+        return found;
     }
 
 private:
@@ -93,11 +101,10 @@ private:
     const FactGraph& g_;
     Rng rng_;
     std::shared_ptr<SqliteDb> index_;
-    std::unordered_map<int, std::optional<std::pair<std::string, int>>> shown_by_;
     std::unordered_set<std::string> on_path_;
     std::vector<Hop> path_, best_;
     size_t want_ = 1;
-    int budget_ = 600;  // search queries per task: bounds synthesis time on facts with few chains
+    int budget_ = 300;  // hops checked per task: bounds synthesis time on facts with few chains
 };
 
 // Wrong answers of the right kind for the last hop: the relation's most common other object, and
@@ -143,7 +150,7 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
     for (const Hop& h : best) {
         const Fact& f = fact(h);
         const Doc& doc = c.docs[static_cast<size_t>(f.doc)];
-        const auto& [query, k] = *finder.shown(h.fact);
+        const auto [query, k] = *finder.shown(h.fact);
         script.push_back({"Look up " + render_phrase(phrase(h), f.subject) + ".", {{"search", Json::object({{"query", query}, {"k", k}})}}});
         script.push_back({"The results list \"" + doc.title + "\"; open it.",
                           {{"open", Json::object({{"doc_id", doc.id}, {"page", std::max(1, page_of(doc.text, f.object))}})}}});

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -24,6 +26,14 @@ struct UserCorpus {
     std::unordered_map<std::string, RelationSpec> relations;
     std::unique_ptr<FactGraph> graph;  // built once when there are facts
     std::string key;
+
+    // Per fact: the search (query, k) whose results list its document, once found; shared by
+    // every question made from this corpus in this process (a popular fact is asked about often).
+    struct Shown {
+        std::mutex mu;
+        std::unordered_map<int, std::optional<std::pair<std::string, int>>> by_fact;
+    };
+    std::unique_ptr<Shown> shown = std::make_unique<Shown>();
 };
 
 // Loads and indexes `docs_path`, and reads `facts_path` and `relations_path` when not empty;
