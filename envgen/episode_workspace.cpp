@@ -14,6 +14,15 @@
 
 namespace envforge {
 
+sandbox::Limits episode_limits(const Limits& task_limits, int64_t memory_bytes, int processes) {
+    sandbox::Limits limits;
+    limits.wall_seconds = task_limits.wall_seconds;
+    limits.cpu_seconds = task_limits.wall_seconds;
+    limits.memory_bytes = memory_bytes;
+    limits.processes = processes;
+    return limits;
+}
+
 PrivateDir::PrivateDir(const std::string& purpose) {
     // What processes killed with SIGKILL left in /tmp goes first, once per process.
     static std::once_flag swept;

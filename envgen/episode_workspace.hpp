@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "sandbox/session.hpp"
+#include "tasks/task.hpp"
 
 namespace envforge {
 
@@ -30,6 +31,10 @@ public:
 private:
     std::string path_;
 };
+
+// A session's limits for a whole episode: the task's wall time (also its CPU budget), and the
+// memory and processes its kind needs.
+sandbox::Limits episode_limits(const Limits& task_limits, int64_t memory_bytes, int processes);
 
 class EpisodeWorkspace {
 public:

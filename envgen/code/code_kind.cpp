@@ -455,12 +455,7 @@ public:
         ws_.create();
         workdir_ = ws_.dir();
         code::write_files(workdir_, code::files_from_json(task.env.at("files")));
-        sandbox::Limits limits;
-        limits.wall_seconds = task.limits.wall_seconds;
-        limits.cpu_seconds = task.limits.wall_seconds;
-        limits.memory_bytes = 2ll << 30;
-        limits.processes = 256;
-        co_await ws_.start_session(limits);
+        co_await ws_.start_session(episode_limits(task.limits, 2ll << 30, 256));
         // A fresh repository with one commit: no history, reflog, remote or stash holds the fix.
         auto r = co_await ws_.session().shell(
             "git init -q && git add -A && git -c user.name=envforge -c user.email=envforge@localhost "

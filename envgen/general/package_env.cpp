@@ -34,12 +34,7 @@ public:
             if (!f || !f->is_string()) throw InvalidInput("task " + task.id + ": the package has no " + name);
             std::ofstream(ws_.dir() + "/" + name, std::ios::binary) << f->as_string();
         }
-        sandbox::Limits limits;
-        limits.wall_seconds = task.limits.wall_seconds;
-        limits.cpu_seconds = task.limits.wall_seconds;
-        limits.memory_bytes = 1ll << 30;
-        limits.processes = 32;
-        co_await ws_.start_session(limits);
+        co_await ws_.start_session(episode_limits(task.limits, 1ll << 30, 32));
         auto r = co_await ws_.session().python(kPackageRuntime, 60);
         // A package that does not load (a syntax error in tools.py, bad SQL) is the environment's
         // failure, named so its author can fix it.

@@ -43,12 +43,7 @@ public:
                     throw InvalidInput("task " + task.id + ": bad file name '" + f.key + "'");
                 std::ofstream(ws_.dir() + "/" + f.key, std::ios::binary) << (f.value.is_string() ? f.value.as_string() : "");
             }
-        sandbox::Limits limits;
-        limits.wall_seconds = task.limits.wall_seconds;
-        limits.cpu_seconds = task.limits.wall_seconds;
-        limits.memory_bytes = 1ll << 30;
-        limits.processes = 128;
-        co_await ws_.start_session(limits);
+        co_await ws_.start_session(episode_limits(task.limits, 1ll << 30, 128));
     }
 
     boost::asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override {
@@ -65,12 +60,7 @@ public:
         bool error = !r.exception.empty() || r.session_lost;
         if (r.session_lost) {
             // A fresh interpreter for the rest of the episode, with the same files.
-            sandbox::Limits limits;
-            limits.wall_seconds = task_->limits.wall_seconds;
-            limits.cpu_seconds = task_->limits.wall_seconds;
-            limits.memory_bytes = 1ll << 30;
-            limits.processes = 128;
-            co_await ws_.start_session(limits);
+            co_await ws_.start_session(episode_limits(task_->limits, 1ll << 30, 128));
         }
         co_return ToolResult{out, error, false, Json()};
     }

@@ -8,6 +8,7 @@
 #include "envgen/kind.hpp"
 #include "envgen/search/rewrite.hpp"
 #include "tasks/episode_runner.hpp"
+#include "tools/cli/pipeline.hpp"
 #include "tools/cli/policy_options.hpp"
 #include "tools/cli/model_calls.hpp"
 #include "tools/cli/progress.hpp"
@@ -108,7 +109,7 @@ LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& template
     EpisodeOptions options;
     options.closing_turn = false;
     run_episodes(
-        io, items, jobs, [](const Task& t) { return require_kind(t.kind).make_environment(t); }, *policy, options,
+        io, items, jobs, env_factory(), *policy, options,
         [&](Episode&& ep) {
             const size_t i = index_of.at(ep.task_id);
             SynthesisCall call{calls[source[i]].source_task, "verify", ep.verdict.passed ? ep.task_id : "", ep.verdict.passed, "",

@@ -124,13 +124,9 @@ SynthSummary synth_into(Store* store, const std::string& kind, size_t count, uin
     return s;
 }
 
-namespace {
-
 EnvironmentFactory env_factory() {
     return [](const Task& t) { return require_kind(t.kind).make_environment(t); };
 }
-
-}  // namespace
 
 Json ValidateSummary::to_json() const {
     Json failed = Json::object();

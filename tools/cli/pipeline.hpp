@@ -44,6 +44,9 @@ SynthSummary synth_into(Store* store, const std::string& kind, size_t count, uin
 // evenly over the range (each run of `span` tasks holds every level once).
 SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty, const Json& options);
 
+// Each task's environment, made by its kind.
+EnvironmentFactory env_factory();
+
 struct ValidateSummary {
     size_t tasks = 0, probes = 0, failed_probes = 0;
     std::vector<ValidationRow> rows;
