@@ -43,6 +43,9 @@ bool opt_bool(const Json& j, const char* key, bool fallback) {
 
 }  // namespace
 
+// 1/sqrt(head dim), times YaRN's mscale squared when the context is stretched: DeepSeek's
+// reference inference scales the attention logits so, since the rotated query and key are each
+// scaled by mscale there, and this engine leaves them unscaled.
 double ModelConfig::softmax_scale() const {
     double s = 1.0 / std::sqrt(static_cast<double>(qk_head_dim()));
     if (rope.factor > 1 && rope.mscale_all_dim != 0) {

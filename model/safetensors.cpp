@@ -49,6 +49,8 @@ std::string shape_string(const std::vector<int64_t>& shape) {
     return s + "]";
 }
 
+// A weights file mapped read-only: tensors are used in place (no copy of a checkpoint that may be
+// larger than memory), and the kernel pages them in as the first forward pass touches them.
 class MappedFile {
 public:
     explicit MappedFile(const std::string& path) : path_(path) {
@@ -135,6 +137,11 @@ const TensorRef* Checkpoint::find(const std::string& name) const {
     return it == tensors_.end() ? nullptr : &it->second;
 }
 
+// The safetensors layout: an 8-byte little-endian header length, that many bytes of JSON
+// ({name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}), then the tensor
+// bytes, offsets relative to the end of the header. Every number in the header is checked against
+// the file before a pointer is made from it: a truncated or crafted file is a one-line error, never
+// a read past the mapping.
 void Checkpoint::load_file(const std::string& path) {
     auto file = std::make_unique<MappedFile>(path);
     const uint8_t* base = file->data();
@@ -142,6 +149,8 @@ void Checkpoint::load_file(const std::string& path) {
     if (size < 8) throw InvalidInput("weights file '" + path + "': too short for a safetensors header");
     uint64_t header_len;
     std::memcpy(&header_len, base, 8);
+    // Real headers are kilobytes to a few megabytes; the cap keeps a hostile length from making
+    // us parse (and allocate for) gigabytes.
     if (header_len > size - 8 || header_len > (100u << 20))
         throw InvalidInput("weights file '" + path + "': header length " + std::to_string(header_len) + " exceeds the file");
     Json header = Json::parse(std::string_view(reinterpret_cast<const char*>(base + 8), header_len), path + " header");
@@ -161,8 +170,13 @@ void Checkpoint::load_file(const std::string& path) {
         ref.name = m.key;
         ref.file = path;
         ref.dtype = parse_dtype(dt->as_string(), where);
+        // The element count is multiplied with an overflow check: a shape such as [2^40, 2^40]
+        // must not wrap around to a byte count that matches the offsets.
+        int64_t numel = 1;
         for (const Json& d : shape->as_array()) {
             if (!d.is_int() || d.as_int() < 0) throw InvalidInput(where + ": shape entries must be non-negative integers");
+            if (__builtin_mul_overflow(numel, d.as_int(), &numel) || numel > static_cast<int64_t>(data_len))
+                throw InvalidInput(where + ": shape " + shape_string(ref.shape) + "... holds more elements than the file has bytes");
             ref.shape.push_back(d.as_int());
         }
         const Json& b = off->as_array()[0];

@@ -210,6 +210,19 @@ TEST_CASE("model: bad checkpoints and bad ids are clear errors") {
     fs::copy_file(dir + "/model.safetensors", cut + "/model.safetensors");
     fs::resize_file(cut + "/model.safetensors", fs::file_size(cut + "/model.safetensors") / 2);
     CHECK(error_of(cut).find("data_offsets outside") != std::string::npos);
+    // A crafted header: 2^62 + 2 floats are 2^64 + 8 bytes, which wrap around 64 bits to the 8
+    // bytes stored; the tensor would claim far more than the file holds.
+    const std::string wrap = (tmp.path / "wrap").string();
+    fs::create_directories(wrap);
+    fs::copy_file(dir + "/config.json", wrap + "/config.json");
+    {
+        const std::string header = R"({"w":{"dtype":"F32","shape":[4611686018427387906],"data_offsets":[0,8]}})";
+        std::ofstream f(wrap + "/model.safetensors", std::ios::binary);
+        const uint64_t n = header.size();
+        f.write(reinterpret_cast<const char*>(&n), 8);
+        f << header << std::string(8, '\0');
+    }
+    CHECK(error_of(wrap).find("holds more elements than the file has bytes") != std::string::npos);
     // A config.json without a required key.
     const std::string nocfg = (tmp.path / "nocfg").string();
     fs::create_directories(nocfg);
