@@ -22,8 +22,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from replay_helpers import completion, start_server  # noqa: E402
+
 envforge, source_root = os.path.abspath(sys.argv[1]), sys.argv[2]
-here = os.path.dirname(os.path.abspath(__file__))
 work = tempfile.mkdtemp(prefix="envforge-llm-env-")
 env = dict(os.environ, ENVFORGE_CACHE_DIR=os.path.join(work, "cache"))
 LIBRARY = os.path.join(source_root, "datasets", "packages", "library")
@@ -41,20 +43,8 @@ def path(name):
     return os.path.join(work, name)
 
 
-def start_server(*args):
-    port_file = path(f"port-{time.monotonic_ns()}")
-    proc = subprocess.Popen([sys.executable, os.path.join(here, "replay_server.py"), *args, "--port-file", port_file])
-    for _ in range(200):
-        if os.path.exists(port_file):
-            return proc, f"http://127.0.0.1:{open(port_file).read()}/v1"
-        time.sleep(0.05)
-    proc.kill()
-    sys.exit("replay server did not start")
-
-
 def reply(text):
-    return {"id": "rec", "object": "chat.completion", "model": "recorded",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
+    return completion({"content": text})
 
 
 # The packages the recorded model writes: the bundled library, as one JSON object.
@@ -87,7 +77,7 @@ with open(path("recordings.jsonl"), "w") as f:
     for turn, text in enumerate(script):
         f.write(json.dumps({"match": {"contains": [THEME], "turn": turn}, "response": reply(text)}) + "\n")
 
-server, url = start_server(path("recordings.jsonl"), "--log", path("requests.jsonl"))
+server, url = start_server(work, path("recordings.jsonl"), "--log", path("requests.jsonl"))
 LLM = ["--llm", "openai", "--base-url", url, "--model", "recorded", "--max-retries", "0"]
 try:
     s = json.loads(ef("synth", "general", *LLM, "--count", "1", "--attempts", "3", "--raise", "1", "--packages-out", "out",

@@ -25,8 +25,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from replay_helpers import completion, start_server  # noqa: E402
+
 envforge = sys.argv[1]
-here = os.path.dirname(os.path.abspath(__file__))
 work = tempfile.mkdtemp(prefix="envforge-llm-")
 env = dict(os.environ, ENVFORGE_CACHE_DIR=os.path.join(work, "cache"))
 SYNTH = ["synth", "search", "--count", "8", "--world-size", "200"]
@@ -41,23 +43,6 @@ def ef(*args, ok=(0,)):
 
 def path(name):
     return os.path.join(work, name)
-
-
-def start_server(*args):
-    port_file = path(f"port-{time.monotonic_ns()}")
-    proc = subprocess.Popen([sys.executable, os.path.join(here, "replay_server.py"), *args, "--port-file", port_file])
-    for _ in range(200):
-        if os.path.exists(port_file):
-            return proc, f"http://127.0.0.1:{open(port_file).read()}/v1"
-        time.sleep(0.05)
-    proc.kill()
-    sys.exit("replay server did not start")
-
-
-def completion(message, finish="stop"):
-    return {"id": "rec", "object": "chat.completion", "model": "recorded",
-            "choices": [{"index": 0, "message": dict(role="assistant", **message), "finish_reason": finish}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
 
 
 def tool_turn(calls, n):
@@ -104,7 +89,7 @@ with open(path("recordings.jsonl"), "w") as f:
         f.write(json.dumps(r) + "\n")
 
 # 1. The run.
-server, url = start_server(path("recordings.jsonl"), "--log", path("requests.jsonl"))
+server, url = start_server(work, path("recordings.jsonl"), "--log", path("requests.jsonl"))
 LLM = ["--llm", "openai", "--base-url", url, "--model", "recorded", "--max-retries", "0"]
 try:
     s = json.loads(ef(*SYNTH, *LLM, "--db", path("llm.db"), "--json").stdout)
@@ -155,7 +140,7 @@ try:
     assert r["episodes"] == 3 and r["passed"] == 3, r
 
     # 4. Record through a proxy, replay from what it wrote.
-    recorder, rec_url = start_server(path("recorded.jsonl"), "--record", "--upstream", url)
+    recorder, rec_url = start_server(work, path("recorded.jsonl"), "--record", "--upstream", url)
     try:
         LLM_REC = ["--llm", "openai", "--base-url", rec_url, "--model", "recorded", "--max-retries", "0"]
         s2 = json.loads(ef(*SYNTH, *LLM_REC, "--db", path("rec.db"), "--json").stdout)
@@ -165,7 +150,7 @@ try:
 finally:
     server.terminate()
     server.wait()
-replayer, rep_url = start_server(path("recorded.jsonl"))
+replayer, rep_url = start_server(work, path("recorded.jsonl"))
 try:
     LLM_REP = ["--llm", "openai", "--base-url", rep_url, "--model", "recorded", "--max-retries", "0"]
     s3 = json.loads(ef(*SYNTH, *LLM_REP, "--db", path("rep.db"), "--json").stdout)
