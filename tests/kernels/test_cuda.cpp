@@ -12,6 +12,7 @@
 #include "kernels/dsa/mla_attention.hpp"
 #include "kernels/dsa/topk.hpp"
 #include "kernels/dtype.hpp"
+#include "tests/kernels/random_data.hpp"
 
 using namespace envforge::kernels;
 
@@ -26,13 +27,7 @@ void expect(bool ok, const char* what, long long a = 0, long long b = 0) {
     }
 }
 
-std::vector<float> randn(size_t n, uint32_t seed, float scale = 1.0f) {
-    std::mt19937 g(seed);
-    std::normal_distribution<float> d(0.0f, scale);
-    std::vector<float> v(n);
-    for (auto& x : v) x = d(g);
-    return v;
-}
+using envforge::testing::randn;
 
 // mse(a, b) / mse(b, 0), as the CPU kernel tests measure.
 double nmse(const std::vector<float>& a, const std::vector<float>& b) {

@@ -15,18 +15,13 @@
 #include "kernels/norm.hpp"
 #include "kernels/parallel.hpp"
 #include "kernels/rope.hpp"
+#include "tests/kernels/random_data.hpp"
 
 using namespace envforge::kernels;
 
 namespace {
 
-std::vector<float> randn(size_t n, uint32_t seed, float scale = 1.0f) {
-    std::mt19937 g(seed);
-    std::normal_distribution<float> d(0.0f, scale);
-    std::vector<float> v(n);
-    for (auto& x : v) x = d(g);
-    return v;
-}
+using envforge::testing::randn;
 
 std::vector<uint16_t> to_bf16(const std::vector<float>& v) {
     std::vector<uint16_t> out(v.size());
