@@ -27,14 +27,17 @@ public:
     std::string name() const override { return "embedded"; }
 
     boost::asio::awaitable<Message> next(const PolicyRequest& req) override {
-        const std::string key = req.task->id + "#" + std::to_string(req.rollout);
-        Cached& cached = cache_for(key, req.turn == 0);
+        // A plain call (no task: synthesis asks the model to rewrite or to write something) has no
+        // episode to continue; each gets a cache of its own, evicted like any other.
+        const std::string key = req.task ? req.task->id + "#" + std::to_string(req.rollout) : "call#" + std::to_string(++plain_calls_);
+        Cached& cached = cache_for(key, req.turn == 0 || !req.task);
         cached.busy = true;
         struct Release {
             Cached& c;
             ~Release() { c.busy = false; }
         } release{cached};
-        const std::string prompt = encode_chat(req.prompt, req.task->tools, {.mode = options_.mode});
+        static const std::vector<ToolSpec> kNoTools;
+        const std::string prompt = encode_chat(req.prompt, req.task ? req.task->tools : kNoTools, {.mode = options_.mode});
         GenerationRequest g;
         // Token in, token out: when the new prompt text extends what the model read and wrote on
         // the previous turn, its ids are those exact ids plus the new text's, so the episode is
@@ -103,6 +106,7 @@ private:
     int32_t eos_ = 1;
     std::map<std::string, Cached> caches_;
     uint64_t tick_ = 0;
+    uint64_t plain_calls_ = 0;
 };
 
 }  // namespace

@@ -15,7 +15,9 @@ number of the question, and one with reasoning markup in it.
 4. Record, then replay: the server in --record mode in front of the first one writes recordings
    that a fresh replay server answers the same way: the same tasks are kept.
 5. merge copies synthesis_calls once.
-6. Model options without --llm are refused."""
+6. Model options without --llm are refused.
+7. --llm embedded (the in-process model, a random checkpoint): its noise is dropped with the reason
+   and stored with the prompt and the reply, for questions and environments alike."""
 import json
 import os
 import shutil
@@ -181,6 +183,25 @@ m = json.loads(ef("merge", path("merged.db"), path("llm.db"), "--json").stdout)
 assert m["synthesis_calls"] == 12, m
 m = json.loads(ef("merge", path("merged.db"), path("llm.db"), "--json").stdout)
 assert m["synthesis_calls"] == 0, m
+
+# 7. The embedded model drives the same steps in process: a random checkpoint writes noise, every
+# rewrite is dropped with its reason and stored with the prompt and the reply; an environment
+# written by it is rejected as not JSON, and fed back.
+ckpt = path("ckpt")
+ef("model", "make-checkpoint", "--preset", "tiny", "--vocab", "129280", "--out", ckpt)
+EMB = ["--llm", "embedded", "--model", ckpt, "--max-new-tokens", "24", "--thinking", "off"]
+s = json.loads(ef(*SYNTH[:3], "3", *SYNTH[4:], *EMB, "--db", path("emb.db"), "--json").stdout)
+assert s["templates"] == 3 and s["kept"] == 0 and sum(s["dropped"].values()) == 3, s
+with sqlite3.connect(path("emb.db")) as con:
+    rows = con.execute("SELECT stage, accepted, reason, raw FROM synthesis_calls").fetchall()
+assert len(rows) == 3 and all(r[0] == "rewrite" and r[1] == 0 and r[2] for r in rows), rows
+for r in rows:
+    raw = json.loads(r[3])
+    assert raw["request"]["messages"][-1]["content"].startswith("Rewrite this question:") and raw["response"]["role"] == "assistant", raw
+s = json.loads(ef("synth", "general", *EMB, "--count", "1", "--attempts", "2", "--packages-out", path("emb-packages"),
+                  "--db", path("emb-env.db"), "--json").stdout)
+assert s["accepted"] == 0 and s["calls"] == 2 and s["rejected"] == {"not JSON": 2}, s
+print(f"embedded: 3 noisy rewrites dropped ({', '.join(s_ for s_ in rows[0][2:3])}), 2 noisy packages rejected; all stored")
 
 # 6. Model options without --llm, or --llm elsewhere, are refused.
 for args, text in ((["--base-url", url], "--base-url applies with --llm only"),
