@@ -1,5 +1,7 @@
 #include "envgen/general/package_env.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include "common/errors.hpp"
@@ -47,7 +49,11 @@ public:
     boost::asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override {
         const ToolSpec* spec = task_->find_tool(name);
         if (spec->impl.get_bool("submit")) co_return ToolResult{"submitted", false, true, args};
+        // A task may come from an import rather than a checked package: the function name goes
+        // into the session's code only as a plain identifier.
         const std::string fn = spec->impl.get_string("py");
+        if (fn.empty() || !std::all_of(fn.begin(), fn.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }))
+            co_return ToolResult::error("tool '" + name + "' names no Python function");
         auto r = co_await ws_.session().python("_envforge_call('" + fn + "', '" + hex(args.dump()) + "')", task_->limits.call_timeout_seconds);
         if (r.session_lost) throw InvalidInput("package tool '" + name + "' killed its session");
         if (r.timed_out) co_return ToolResult::error("the tool ran past its " + std::to_string(static_cast<int>(task_->limits.call_timeout_seconds)) + " s limit");

@@ -12,7 +12,9 @@ whose third task's solution breaks the library's rules; then a package that vali
    verifier's words, "not harder".
 3. Every call is in synthesis_calls (stage, accepted, reason, raw request and response).
 4. The written packages are packages: synth --package and validate them again.
-5. Server down: exit 3, nothing accepted."""
+5. Server down: exit 3, nothing accepted.
+6. A model-written package name is never a path (refused and fed back), and a rerun never writes
+   over earlier folders."""
 import json
 import os
 import shutil
@@ -119,6 +121,27 @@ for version, n in (("v1", 3), ("v2", 4)):
     v = json.loads(ef("validate", "--db", version + ".db", "--json").stdout)
     assert v["tasks"] == n and v["failed_probes"] == 0, v
 print("accepted: v1 (3 tasks) and v2 (4 tasks), written, stored and valid again; 3 replies rejected with the reason fed back")
+
+# 6. A model-written name is no path: "../../escape" is refused as a package name (fed back, its
+# folder removed, nothing written outside OUT), and the corrected package lands beside, never
+# over, what the first run wrote.
+THEME2 = "a university's course registration"  # environment 1 with --seed 2
+hostile = json.loads(json.dumps(good))
+hostile["env.json"]["name"] = "../../escape"
+with open(path("recordings2.jsonl"), "w") as f:
+    f.write(json.dumps({"match": {"contains": [THEME2], "turn": 0}, "response": reply(json.dumps(hostile))}) + "\n")
+    f.write(json.dumps({"match": {"contains": [THEME2], "turn": 1}, "response": reply(json.dumps(good))}) + "\n")
+server, url2 = start_server(work, path("recordings2.jsonl"))
+try:
+    s = json.loads(ef("synth", "general", "--llm", "openai", "--base-url", url2, "--model", "recorded", "--max-retries", "0",
+                      "--raise", "0", "--count", "1", "--seed", "2", "--packages-out", "out", "--db", "hostile.db", "--json").stdout)
+finally:
+    server.terminate()
+    server.wait()
+assert s["packages"] == ["out/lending_desk-v1-2"] and s["rejected"] == {"package check": 1}, s
+assert sorted(os.listdir(path("out"))) == ["lending_desk-v1", "lending_desk-v1-2", "lending_desk-v2"], os.listdir(path("out"))
+assert not any("escape" in name for name in os.listdir(work)) and not os.path.exists(os.path.join(os.path.dirname(work), "escape-v1"))
+print("names: '../../escape' refused and fed back, nothing written outside; the fix landed as lending_desk-v1-2 beside the first run's")
 
 # 5. Server down.
 p = ef("synth", "general", *LLM, "--count", "1", "--packages-out", "down", "--db", "down.db", ok=(3,))

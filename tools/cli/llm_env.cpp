@@ -1,5 +1,7 @@
 #include "tools/cli/llm_env.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 
@@ -135,9 +137,15 @@ LlmEnvSummary llm_synthesize_environments(Store& store, const LlmEnvConfig& cfg)
                     const Json spec = Json::parse(strip_fences(text), "the reply");
                     kind = "package check";
                     const Json* env = spec.is_object() ? spec.find("env.json") : nullptr;
-                    const std::string name = env && env->is_object() ? env->get_string("name") : "";
-                    dir = (fs::path(cfg.out_dir) / ((name.empty() ? "environment" : name) + "-v" + std::to_string(version + 1))).string();
-                    fs::remove_all(dir);
+                    std::string name = env && env->is_object() ? env->get_string("name") : "";
+                    // The name becomes a folder: only a plain word may (a model could write "../x").
+                    if (name.empty() || name.size() > 64 ||
+                        !std::all_of(name.begin(), name.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }))
+                        name = "environment";
+                    // Never over what an earlier run wrote: NAME-vK, else NAME-vK-2, -3, ...
+                    const std::string base = (fs::path(cfg.out_dir) / (name + "-v" + std::to_string(version + 1))).string();
+                    dir = base;
+                    for (int n = 2; fs::exists(dir); ++n) dir = base + "-" + std::to_string(n);
                     general::write_package(dir, spec, std::to_string(version + 1));
                     const general::Package p = general::load_package(dir);
                     if (stage > 0 && longest_solution(p) <= longest) {
@@ -187,6 +195,7 @@ LlmEnvSummary llm_synthesize_environments(Store& store, const LlmEnvConfig& cfg)
             if (!accepted) break;
         }
         if (version > 0) ++s.accepted;
+        if (server_down) break;  // the rest would fail the same way; a rerun does them
     }
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return s;
