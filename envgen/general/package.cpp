@@ -22,13 +22,6 @@ std::string read_file(const fs::path& p) {
     return ss.str();
 }
 
-bool identifier(const std::string& s) {
-    if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])))) return false;
-    for (char c : s)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-    return true;
-}
-
 // A turn of the solution: one call object, or a list of them.
 ScriptTurn solution_turn(const Json& turn, const Package& p, const std::string& where) {
     ScriptTurn t;
@@ -47,6 +40,13 @@ ScriptTurn solution_turn(const Json& turn, const Package& p, const std::string& 
 
 }  // namespace
 
+bool package_identifier(std::string_view s) {
+    if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    return true;
+}
+
 Package load_package(const std::string& dir_arg) {
     const fs::path dir = fs::absolute(dir_arg).lexically_normal();
     if (!fs::is_directory(dir)) throw InvalidInput("--package '" + dir_arg + "': no such directory");
@@ -56,7 +56,7 @@ Package load_package(const std::string& dir_arg) {
     const Json env = Json::parse(read_file(dir / "env.json"), env_path);
     if (!env.is_object()) throw InvalidInput(env_path + ": expected an object");
     p.name = env.get_string("name");
-    if (!identifier(p.name)) throw InvalidInput(env_path + ": 'name' must be a word of letters, digits and _ ('" + p.name + "')");
+    if (!package_identifier(p.name)) throw InvalidInput(env_path + ": 'name' must be a word of letters, digits and _ ('" + p.name + "')");
     p.version = env.get_string("version", "1");
     p.system = env.get_string("system", "You are an agent with tools over a private database. Use the tools to find what the task needs; "
                                         "when you are done, call submit with the answer.");
@@ -75,7 +75,7 @@ Package load_package(const std::string& dir_arg) {
     if (!tools || !tools->is_array() || tools->size() == 0) throw InvalidInput(env_path + ": 'tools' must be a non-empty array");
     for (const auto& t : tools->as_array()) {
         const std::string name = t.get_string("name");
-        if (!identifier(name) || name == "submit")
+        if (!package_identifier(name) || name == "submit")
             throw InvalidInput(env_path + ": tool name '" + name + "' must be a Python identifier (not starting with _) other than submit");
         for (const auto& have : p.tools)
             if (have.name == name) throw InvalidInput(env_path + ": tool '" + name + "' is defined twice");

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tasks/task.hpp"
@@ -32,6 +33,11 @@ struct Package {
     std::vector<ToolSpec> tools;  // the package's, then submit
     std::vector<Json> tasks;      // tasks.jsonl lines, checked
 };
+
+// A package's name, a tool's name, the Python function a tool calls: a letter, then letters,
+// digits and _. The name becomes a folder and the function goes into the session's code, so
+// nothing else may.
+bool package_identifier(std::string_view s);
 
 // Reads and checks DIR; throws InvalidInput naming the file (and line) for anything malformed:
 // a missing file, a tool without a valid name or schema, a solution that calls an unknown tool.

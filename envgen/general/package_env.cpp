@@ -1,11 +1,10 @@
 #include "envgen/general/package_env.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <fstream>
 
 #include "common/errors.hpp"
 #include "envgen/episode_workspace.hpp"
+#include "envgen/general/package.hpp"
 #include "envgen/synth_util.hpp"
 #include "package_runtime.hpp"
 
@@ -52,7 +51,7 @@ public:
         // A task may come from an import rather than a checked package: the function name goes
         // into the session's code only as a plain identifier.
         const std::string fn = spec->impl.get_string("py");
-        if (fn.empty() || !std::all_of(fn.begin(), fn.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }))
+        if (!package_identifier(fn))
             co_return ToolResult::error("tool '" + name + "' names no Python function");
         auto r = co_await ws_.session().python("_envforge_call('" + fn + "', '" + hex(args.dump()) + "')", task_->limits.call_timeout_seconds);
         if (r.session_lost) throw InvalidInput("package tool '" + name + "' killed its session");

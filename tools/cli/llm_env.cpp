@@ -1,7 +1,6 @@
 #include "tools/cli/llm_env.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <filesystem>
 
@@ -79,8 +78,6 @@ std::string validation_feedback(const ValidateSummary& v, const std::vector<Task
 }  // namespace
 
 Json LlmEnvSummary::to_json() const {
-    Json r = Json::object();
-    for (const auto& [why, n] : rejected) r.set(why, static_cast<int64_t>(n));
     JsonArray dirs;
     for (const auto& d : packages) dirs.emplace_back(d);
     return Json::object({{"environments", static_cast<int64_t>(environments)},
@@ -88,7 +85,7 @@ Json LlmEnvSummary::to_json() const {
                          {"versions", static_cast<int64_t>(versions)},
                          {"tasks", static_cast<int64_t>(tasks)},
                          {"calls", static_cast<int64_t>(calls)},
-                         {"rejected", r},
+                         {"rejected", counts_json(rejected)},
                          {"infra_failures", static_cast<int64_t>(infra_failures)},
                          {"packages", Json(std::move(dirs))},
                          {"seconds", seconds}});
@@ -139,9 +136,7 @@ LlmEnvSummary llm_synthesize_environments(Store& store, const LlmEnvConfig& cfg)
                     const Json* env = spec.is_object() ? spec.find("env.json") : nullptr;
                     std::string name = env && env->is_object() ? env->get_string("name") : "";
                     // The name becomes a folder: only a plain word may (a model could write "../x").
-                    if (name.empty() || name.size() > 64 ||
-                        !std::all_of(name.begin(), name.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }))
-                        name = "environment";
+                    if (name.size() > 64 || !general::package_identifier(name)) name = "environment";
                     // Never over what an earlier run wrote: NAME-vK, else NAME-vK-2, -3, ...
                     const std::string base = (fs::path(cfg.out_dir) / (name + "-v" + std::to_string(version + 1))).string();
                     dir = base;

@@ -33,13 +33,11 @@ std::string transcript_record(const Episode& ep) {
 }  // namespace
 
 Json LlmSynthSummary::to_json() const {
-    Json d = Json::object();
-    for (const auto& [why, n] : dropped) d.set(why, static_cast<int64_t>(n));
     return Json::object({{"templates", static_cast<int64_t>(templates)},
                          {"rewritten", static_cast<int64_t>(rewritten)},
                          {"kept", static_cast<int64_t>(kept)},
                          {"new", static_cast<int64_t>(added)},
-                         {"dropped", d},
+                         {"dropped", counts_json(dropped)},
                          {"infra_failures", static_cast<int64_t>(infra_failures)},
                          {"seconds", seconds}});
 }

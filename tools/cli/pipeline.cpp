@@ -124,17 +124,21 @@ SynthSummary synth_into(Store* store, const std::string& kind, size_t count, uin
     return s;
 }
 
+Json counts_json(const std::map<std::string, size_t>& counts) {
+    Json j = Json::object();
+    for (const auto& [k, n] : counts) j.set(k, static_cast<int64_t>(n));
+    return j;
+}
+
 EnvironmentFactory env_factory() {
     return [](const Task& t) { return require_kind(t.kind).make_environment(t); };
 }
 
 Json ValidateSummary::to_json() const {
-    Json failed = Json::object();
-    for (const auto& [k, v] : failed_by_probe) failed.set(k, static_cast<int64_t>(v));
     return Json::object({{"tasks", static_cast<int64_t>(tasks)},
                          {"probes", static_cast<int64_t>(probes)},
                          {"failed_probes", static_cast<int64_t>(failed_probes)},
-                         {"failed_by_probe", failed},
+                         {"failed_by_probe", counts_json(failed_by_probe)},
                          {"seconds", seconds}});
 }
 
@@ -229,15 +233,13 @@ void write_junit(const std::string& path, const ValidateSummary& s, const std::v
 }
 
 Json RunSummary::to_json() const {
-    Json st = Json::object();
-    for (const auto& [k, v] : statuses) st.set(k, static_cast<int64_t>(v));
     return Json::object({{"run", run},
                          {"planned", static_cast<int64_t>(planned)},
                          {"skipped_already_recorded", static_cast<int64_t>(skipped)},
                          {"episodes", static_cast<int64_t>(episodes)},
                          {"passed", static_cast<int64_t>(passed)},
                          {"pass_rate", episodes ? static_cast<double>(passed) / static_cast<double>(episodes) : 0.0},
-                         {"statuses", st},
+                         {"statuses", counts_json(statuses)},
                          {"skipped_invalid_tasks", static_cast<int64_t>(invalid_tasks)},
                          {"infra_failures_remaining", infra_failures},
                          {"seconds", seconds},

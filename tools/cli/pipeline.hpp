@@ -44,6 +44,9 @@ SynthSummary synth_into(Store* store, const std::string& kind, size_t count, uin
 // evenly over the range (each run of `span` tasks holds every level once).
 SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty, const Json& options);
 
+// {name: count} as a JSON object, for the summaries' tallies (statuses, failed probes, reasons).
+Json counts_json(const std::map<std::string, size_t>& counts);
+
 // Each task's environment, made by its kind.
 EnvironmentFactory env_factory();
 
