@@ -14,8 +14,13 @@ namespace {
 
 const std::string kDsmlS(kDsml);
 
-std::string tools_block(const std::vector<ToolSpec>& tools) {
-    // The tools section of the system prompt, verbatim from DeepSeek's TOOLS_SYSTEM_TEMPLATE.
+}  // namespace
+
+std::string render_tools(const std::vector<ToolSpec>& tools) {
+    // DeepSeek's TOOLS_SYSTEM_TEMPLATE. Its blank lines (after "## Tools", between paragraphs,
+    // around the example's <function_results>) are the ones in DeepSeek's own golden output,
+    // huggingface.co/deepseek-ai/DeepSeek-V3.2 encoding/test_output.txt (tests/model/data/
+    // deepseek-v3.2); the copies vendored in vLLM and sglang drop them.
     std::string schemas;
     for (size_t i = 0; i < tools.size(); ++i) {
         Json fn = Json::object({{"name", tools[i].name}, {"description", tools[i].description}, {"parameters", tools[i].parameters}});
@@ -42,6 +47,12 @@ std::string tools_block(const std::vector<ToolSpec>& tools) {
            "<think>...thinking about results</think>\n\nHere are the functions available in JSONSchema format:\n<functions>\n" +
            schemas + "\n</functions>\n";
 }
+
+std::string render_response_format(const Json& schema) {
+    return "## Response Format:\n\nYou MUST strictly adhere to the following schema to reply:\n" + python_json(schema);
+}
+
+namespace {
 
 std::string dsml_arguments(const ToolCall& call) {
     Json args;
@@ -153,7 +164,12 @@ void python_json_to(std::string& out, const Json& v) {
 
 }  // namespace
 
-Message developer_turn(const std::string& content) { return Message::user("\n\n# The user's message is: " + content); }
+Message developer_turn(const std::string& content, const std::vector<ToolSpec>& tools, const Json* response_format) {
+    std::string text;
+    if (!tools.empty()) text += "\n\n" + render_tools(tools);
+    if (response_format) text += "\n\n" + render_response_format(*response_format);
+    return Message::user(text + "\n\n# The user's message is: " + content);
+}
 
 std::string python_json(const Json& v) {
     std::string out;
@@ -181,7 +197,7 @@ std::string encode_chat(const std::vector<Message>& in, const std::vector<ToolSp
             case Role::System:
                 p += m.content.value_or("");
                 if (!tools.empty() && !tools_done) {
-                    p += "\n\n" + tools_block(tools);
+                    p += "\n\n" + render_tools(tools);
                     tools_done = true;
                 }
                 break;
@@ -218,7 +234,7 @@ std::string encode_chat(const std::vector<Message>& in, const std::vector<ToolSp
             }
         }
     }
-    if (!generation_position) p += "<｜Assistant｜>" + std::string(thinking ? kThinkOpen : kThinkClose);
+    if (!generation_position && o.add_generation_prompt) p += "<｜Assistant｜>" + std::string(thinking ? kThinkOpen : kThinkClose);
     return p;
 }
 

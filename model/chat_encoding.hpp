@@ -25,20 +25,30 @@ struct ChatEncodeOptions {
     ThinkingMode mode = ThinkingMode::Thinking;
     bool add_bos = true;
     bool drop_thinking = true;  // reasoning before the last user message is not rendered
+    // A conversation that ends with an assistant turn gets <｜Assistant｜> and the think marker
+    // appended, so the model answers next. DeepSeek's encode_messages does not do that; false
+    // renders exactly what it renders.
+    bool add_generation_prompt = true;
 };
 
 // The prompt text for `messages` (system, user, assistant, tool). Tools go into the first system
 // message (one is made when there is none). A conversation that ends with a user turn or with the
 // last result of a tool-call group ends in generation position (…<｜Assistant｜><think> or
-// …</function_results>\n\n<think>); otherwise <｜Assistant｜> and the think marker are appended.
+// …</function_results>\n\n<think>); otherwise <｜Assistant｜> and the think marker are appended
+// (unless !add_generation_prompt).
 // Throws InvalidInput on a tool message that follows no tool call.
-// DeepSeek-V3.2's encoding renders a `developer` message as a user turn whose content is
-// "\n\n# The user's message is: {content}" (after the message's own tools and response format,
-// which the OpenAI API has no place for: request tools go in the system prompt), and it counts as
-// the last user turn for the thinking rules. This is that user message.
-Message developer_turn(const std::string& content);
-
 std::string encode_chat(const std::vector<Message>& messages, const std::vector<ToolSpec>& tools, const ChatEncodeOptions& o = {});
+
+// DeepSeek-V3.2's encoding renders a `developer` message as a user turn whose content is its own
+// tools block and response format (each after "\n\n"), then "\n\n# The user's message is:
+// {content}"; it counts as the last user turn for the thinking rules. This is that user message.
+Message developer_turn(const std::string& content, const std::vector<ToolSpec>& tools = {}, const Json* response_format = nullptr);
+
+// The "## Tools" block DeepSeek's encoding puts in a system or developer message (the schemas as
+// python_json, one per line).
+std::string render_tools(const std::vector<ToolSpec>& tools);
+// The "## Response Format:" block for a message's `response_format` (a JSON schema).
+std::string render_response_format(const Json& schema);
 
 // The JSON text of `v` exactly as Python's json.dumps(v, ensure_ascii=False) writes it
 // (", " and ": " separators): the encoding embeds tool schemas and non-string arguments so.

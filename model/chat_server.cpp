@@ -20,6 +20,7 @@
 #include "common/utf8.hpp"
 #include "model/async_generate.hpp"
 #include "model/engine_service.hpp"
+#include "model/openai_chat.hpp"
 #include "model/tokenizer.hpp"
 
 namespace envforge::model {
@@ -75,23 +76,6 @@ struct ChatRequest {
     std::string model;
 };
 
-std::string content_text(const Json& c, size_t index) {
-    if (c.is_null()) return "";
-    if (c.is_string()) return c.as_string();
-    if (c.is_array()) {
-        std::string s;
-        for (const Json& part : c.as_array()) {
-            if (part.get_string("type") != "text")
-                throw HttpError{http::status::bad_request, "messages[" + std::to_string(index) + "]: only text content parts are supported",
-                                "invalid_request_error", "messages"};
-            s += part.get_string("text");
-        }
-        return s;
-    }
-    throw HttpError{http::status::bad_request, "messages[" + std::to_string(index) + "].content must be a string or an array of text parts",
-                    "invalid_request_error", "messages"};
-}
-
 HttpError bad_field(const std::string& field, const std::string& what) {
     return HttpError{http::status::bad_request, "'" + field + "' " + what, "invalid_request_error", field};
 }
@@ -127,24 +111,6 @@ std::string string_member(const Json& j, const char* key, std::string fallback) 
     return v->as_string();
 }
 
-// A tool message answers a call of the assistant message before it (others may answer its other
-// calls in between); one with nothing to answer cannot be encoded.
-void check_tool_messages(const std::vector<Message>& messages) {
-    size_t open_calls = 0;
-    for (size_t i = 0; i < messages.size(); ++i) {
-        const Message& m = messages[i];
-        if (m.role == Role::Assistant) {
-            open_calls = m.tool_calls.size();
-        } else if (m.role == Role::Tool) {
-            if (open_calls == 0)
-                throw bad_field("messages", "[" + std::to_string(i) + "] is a tool message with no tool call before it to answer");
-            --open_calls;
-        } else {
-            open_calls = 0;
-        }
-    }
-}
-
 ChatRequest parse_request(const std::string& text, const State& st) {
     Json j;
     try {
@@ -155,48 +121,13 @@ ChatRequest parse_request(const std::string& text, const State& st) {
     if (!j.is_object()) throw HttpError{http::status::bad_request, "the request body must be a JSON object", "invalid_request_error", ""};
     ChatRequest r;
     r.model = string_member(j, "model", st.o.model_name);
-    const Json* msgs = j.find("messages");
-    if (!msgs || !msgs->is_array() || msgs->as_array().empty())
-        throw HttpError{http::status::bad_request, "'messages' must be a non-empty array", "invalid_request_error", "messages"};
-    size_t i = 0;
-    for (const Json& m : msgs->as_array()) {
-        if (!m.is_object())
-            throw HttpError{http::status::bad_request, "messages[" + std::to_string(i) + "] must be an object", "invalid_request_error",
-                            "messages"};
-        Json copy = m;
-        const bool developer = m.get_string("role") == "developer";
-        if (const Json* c = m.find("content")) copy.set("content", content_text(*c, i));
-        if (developer) {
-            const std::string text = copy.get_string("content");
-            if (text.empty()) throw bad_field("messages", "[" + std::to_string(i) + "] is a developer message with no content");
-            copy = developer_turn(text).to_json();
-        }
-        try {
-            r.messages.push_back(Message::from_json(copy));
-        } catch (const std::exception& e) {
-            throw HttpError{http::status::bad_request, "messages[" + std::to_string(i) + "]: " + e.what(), "invalid_request_error",
-                            "messages"};
-        }
-        ++i;
+    try {
+        OpenAiChat chat = openai_chat_from_request(j);
+        r.messages = std::move(chat.messages);
+        r.tools = std::move(chat.tools);
+    } catch (const ChatRequestError& e) {
+        throw HttpError{http::status::bad_request, e.what(), "invalid_request_error", e.param};
     }
-    check_tool_messages(r.messages);
-    const Json* choice = member(j, "tool_choice");
-    if (choice && !choice->is_string() && !choice->is_object()) throw bad_field("tool_choice", "must be a string or an object");
-    const bool no_tools = choice && choice->is_string() && choice->as_string() == "none";
-    const Json* tools = member(j, "tools");
-    if (tools && !tools->is_array()) throw bad_field("tools", "must be an array");
-    if (tools && !no_tools)
-        for (const Json& t : tools->as_array()) {
-            const Json* fn = t.find("function");
-            if (!fn || !fn->is_object() || fn->get_string("name").empty())
-                throw HttpError{http::status::bad_request, "each tool needs {\"type\": \"function\", \"function\": {\"name\": ...}}",
-                                "invalid_request_error", "tools"};
-            ToolSpec s;
-            s.name = fn->get_string("name");
-            s.description = fn->get_string("description");
-            if (const Json* p = fn->find("parameters")) s.parameters = *p;
-            r.tools.push_back(std::move(s));
-        }
     r.mode = st.o.default_mode;
     const Json* th = member(j, "thinking");
     if (th && !th->is_object()) throw bad_field("thinking", "must be an object such as {\"type\": \"disabled\"}");

@@ -1,6 +1,7 @@
 // envforge model info | logits | generate | make-checkpoint: inspect a DSA checkpoint, print its
 // logits for given ids (to check the engine against any other implementation), sample from it,
-// or write a random-initialised one.
+// or write a random-initialised one. `prompt` and `parse` (the chat encoding) are in
+// cmd_model_chat.cpp.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -267,13 +268,16 @@ int cmd_model(int argc, char** argv) {
     if (!std::strcmp(sub, "logits")) return model_logits(argc - 1, argv + 1);
     if (!std::strcmp(sub, "generate")) return model_generate(argc - 1, argv + 1);
     if (!std::strcmp(sub, "make-checkpoint")) return model_make_checkpoint(argc - 1, argv + 1);
+    if (!std::strcmp(sub, "prompt")) return model_prompt(argc - 1, argv + 1);
+    if (!std::strcmp(sub, "parse")) return model_parse(argc - 1, argv + 1);
     if (!std::strcmp(sub, "--help") || !std::strcmp(sub, "-h")) {
         std::printf(
             "usage: envforge model info DIR | logits DIR --ids 1,2,3 [--dense] | generate DIR --ids ... |\n"
-            "       make-checkpoint --preset tiny|small|moe-tiny --out DIR [--seed S]\n");
+            "       make-checkpoint --preset tiny|small|moe-tiny --out DIR [--seed S] |\n"
+            "       prompt REQUEST.json [--mode chat] [--ids] | parse COMPLETION.txt [--mode chat]\n");
         return 0;
     }
-    throw InvalidInput("envforge model: expected info, logits, generate or make-checkpoint (see envforge model --help)");
+    throw InvalidInput("envforge model: expected info, logits, generate, make-checkpoint, prompt or parse (see envforge model --help)");
 }
 
 }  // namespace envforge::cli

@@ -12,6 +12,7 @@
 
 #include "model/chat_encoding.hpp"
 #include "model/chat_server.hpp"
+#include "model/openai_chat.hpp"
 #include "model/openai_policy.hpp"
 #include "common/errors.hpp"
 
@@ -113,6 +114,26 @@ TEST_CASE("chat: python_json matches json.dumps(ensure_ascii=False)") {
 TEST_CASE("chat: a developer message is the user turn DeepSeek's encoding makes of it") {
     const std::string enc = encode_chat({Message::system("S"), developer_turn("do X")}, {});
     CHECK(enc.find("<｜User｜>\n\n# The user's message is: do X<｜Assistant｜><think>") != std::string::npos);
+}
+
+TEST_CASE("chat: a request's messages as the encoding takes them (DeepSeek's per-message fields, no envforge extras)") {
+    const OpenAiChat c = openai_chat_from_request(Json::parse(R"({"messages": [
+        {"role": "system", "content": "S", "response_format": {"type": "object", "properties": {"x": {"type": "number", "default": 1e5}}}},
+        {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}], "prompt_token_ids": [7, 7, 7]}],
+        "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "none"})"));
+    REQUIRE(c.messages.size() == 2);
+    CHECK(*c.messages[0].content == "S\n\n## Response Format:\n\nYou MUST strictly adhere to the following schema to reply:\n"
+                                     "{\"type\": \"object\", \"properties\": {\"x\": {\"type\": \"number\", \"default\": 100000.0}}}");
+    CHECK(*c.messages[1].content == "ab");
+    CHECK(c.messages[1].prompt_ids.empty());  // token ids are envforge's own field, never a client's
+    CHECK(c.tools.empty());                   // tool_choice "none"
+    try {
+        openai_chat_from_request(Json::parse(R"({"messages": [{"role": "system", "content": "S", "tools": 3}]})"));
+        FAIL("a non-array tools field was accepted");
+    } catch (const ChatRequestError& e) {
+        CHECK(e.param == "messages");
+    }
+    CHECK_THROWS_AS(openai_chat_from_request(Json::parse(R"({"messages": [{"role": "robot", "content": "x"}]})")), ChatRequestError);
 }
 
 TEST_CASE("chat: floats print as Python's repr, checked against python3") {

@@ -17,6 +17,9 @@ int cmd_import(int argc, char** argv);
 int cmd_merge(int argc, char** argv);
 int cmd_sandbox(int argc, char** argv);
 int cmd_model(int argc, char** argv);
+// `model prompt` and `model parse` (tools/cmd_model_chat.cpp), dispatched by cmd_model.
+int model_prompt(int argc, char** argv);
+int model_parse(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
 
