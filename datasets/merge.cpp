@@ -94,7 +94,7 @@ std::string differing_outcome(const SqliteStmt& mine, int mine_first, const Sqli
 Json outcome_settings(const std::string& policy, const std::string& context, const std::string& config_text, const std::string& what) {
     Json config = Json::parse(config_text, what);
     if (Json* o = config.find("policy_options"); o && o->is_object())
-        for (const char* k : {"base_url", "api_key_env", "request_timeout", "max_retries", "max_batch"}) o->erase(k);
+        for (const char* k : {"base_url", "api_key_env", "request_timeout", "max_retries", "max_batch", "device"}) o->erase(k);
     if (const Json* o = config.find("policy_options"); o && o->size() == 0) config.erase("policy_options");
     return Json::object({{"policy", policy}, {"context", context}, {"config", config}});
 }

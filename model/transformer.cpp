@@ -20,13 +20,10 @@ namespace envforge::model {
 
 using namespace envforge::kernels;
 
-struct Transformer::Ropes {
-    RopeTable table;  // shared by MLA (interleaved) and the indexer (half-split)
-};
-
 int64_t Sequence::cache_bytes() const {
     int64_t n = 0;
     for (const auto& l : layers_) n += static_cast<int64_t>(l.kv.capacity() * 4 + l.index_k.capacity() * 2);
+    for (const auto& l : device_layers_) n += static_cast<int64_t>(l.kv.bytes() + l.index_k.bytes());
     return n;
 }
 
@@ -39,9 +36,10 @@ void Sequence::truncate(int64_t n) {
 }
 
 Transformer::Transformer(const std::string& dir, EngineOptions options)
-    : config_(load_config(dir)), options_(options), ckpt_(std::make_unique<Checkpoint>(dir)), rope_(std::make_unique<Ropes>()) {
+    : config_(load_config(dir)), options_(options), ckpt_(std::make_unique<Checkpoint>(dir)) {
     w_ = std::make_unique<ModelWeights>(bind_weights(config_, *ckpt_, dir));
     ensure_rope(4096);
+    check_cuda();
 }
 
 Transformer::~Transformer() = default;
@@ -50,10 +48,10 @@ int64_t Transformer::n_params() const { return w_->n_params; }
 int64_t Transformer::weight_bytes() const { return ckpt_->bytes(); }
 
 void Transformer::ensure_rope(int64_t max_pos) {
-    if (rope_->table.max_pos() >= max_pos) return;
-    int64_t cap = std::max<int64_t>(rope_->table.max_pos(), 4096);
+    if (rope_.max_pos() >= max_pos) return;
+    int64_t cap = std::max<int64_t>(rope_.max_pos(), 4096);
     while (cap < max_pos) cap *= 2;
-    rope_->table = make_rope_table(config_.qk_rope_head_dim, cap, config_.rope);
+    rope_ = make_rope_table(config_.qk_rope_head_dim, cap, config_.rope);
 }
 
 namespace {
@@ -117,7 +115,7 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
     const float scale = static_cast<float>(c.softmax_scale());
     const float idx_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(Hi)) / std::sqrt(static_cast<double>(di)));
     const int64_t topk = options_.index_topk > 0 ? options_.index_topk : c.index_topk;
-    const RopeTable& rt = rope_->table;
+    const RopeTable& rt = rope_;
 
     int64_t max_pos = 0;
     for (const Row& r : rows) {
@@ -127,6 +125,17 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
         max_pos = std::max(max_pos, r.pos + 1);
     }
     ensure_rope(max_pos);
+    for (const Row& r : rows) {
+        Sequence& s = *r.seq;
+        if (s.len_ > 0 && s.on_device_ != options_.cuda)
+            throw InvalidInput(std::string("a sequence whose cache is on the ") + (s.on_device_ ? "GPU" : "CPU") + " cannot continue on the " +
+                               (options_.cuda ? "GPU" : "CPU"));
+        s.on_device_ = options_.cuda;
+    }
+    if (options_.cuda) {
+        check_cuda();
+        return forward_cuda(rows, logit_rows);
+    }
     // Grow every touched sequence's caches to hold the new positions.
     for (const Row& r : rows) {
         Sequence& s = *r.seq;
@@ -331,6 +340,20 @@ void Transformer::fill_synthetic_cache(Sequence& seq, int64_t len, uint64_t seed
     seq.len_ = len;
     seq.tokens_.resize(static_cast<size_t>(len), -1);
     ensure_rope(len + 1);
+    if (options_.cuda) {  // the GPU engine reads the device copies; the host ones are dropped
+        check_cuda();
+        seq.device_layers_.resize(seq.layers_.size());
+        for (size_t l = 0; l < seq.layers_.size(); ++l) {
+            auto& h = seq.layers_[l];
+            auto& d = seq.device_layers_[l];
+            d.kv.reserve(h.kv.size() * 4);
+            d.kv.upload(h.kv.data(), h.kv.size() * 4);
+            d.index_k.reserve(h.index_k.size() * 2);
+            d.index_k.upload(h.index_k.data(), h.index_k.size() * 2);
+            h = {};
+        }
+        seq.on_device_ = true;
+    }
 }
 
 }  // namespace envforge::model

@@ -1,7 +1,9 @@
-// The DeepSeek-V3.2 transformer on the CPU: MLA in absorbed MQA form with a latent cache, the
-// lightning indexer with its key cache and top-k selection (DSA), dense and MoE FFNs. Prefill
-// and batched decode share one forward pass over "rows" (token, position, sequence), so a decode
-// step over many sequences streams the weights once.
+// The DeepSeek-V3.2 transformer: MLA in absorbed MQA form with a latent cache, the lightning
+// indexer with its key cache and top-k selection (DSA), dense and MoE FFNs. Prefill and batched
+// decode share one forward pass over "rows" (token, position, sequence), so a decode step over
+// many sequences streams the weights once. The forward pass runs on the CPU (transformer.cpp) or,
+// with EngineOptions::cuda, on an NVIDIA GPU with the same steps in the same order
+// (transformer_cuda.cpp): weights and caches resident on the device.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cuda/device_ops.hpp"
+#include "kernels/rope.hpp"
 #include "model/config.hpp"
 
 namespace envforge::model {
@@ -36,6 +40,12 @@ private:
         std::vector<uint16_t> index_k;
     };
     std::vector<LayerCache> layers_;
+    // The same caches on the GPU when the engine runs there (same layouts).
+    struct DeviceLayerCache {
+        kernels::cuda::DeviceBuffer kv, index_k;
+    };
+    std::vector<DeviceLayerCache> device_layers_;
+    bool on_device_ = false;  // which of the two holds this sequence (set by its first forward pass)
     std::vector<int32_t> tokens_;
     int64_t len_ = 0;
 };
@@ -44,6 +54,7 @@ struct EngineOptions {
     bool dense = false;      // full causal attention instead of DSA's selection (same weights)
     int64_t index_topk = 0;  // overrides config.index_topk when > 0
     bool reference = false;  // plain-loop kernels (the oracle) instead of the fast paths
+    bool cuda = false;       // the forward pass on the GPU (device 0); InvalidInput when none is usable
 };
 
 class Transformer {
@@ -82,14 +93,20 @@ private:
         int64_t pos;
     };
     std::vector<float> forward(const std::vector<Row>& rows, const std::vector<int64_t>& logit_rows);
+    std::vector<float> forward_cuda(const std::vector<Row>& rows, const std::vector<int64_t>& logit_rows);
     void ensure_rope(int64_t max_pos);
+    void check_cuda();
 
     ModelConfig config_;
     EngineOptions options_;
     std::unique_ptr<Checkpoint> ckpt_;
     std::unique_ptr<ModelWeights> w_;
-    struct Ropes;
-    std::unique_ptr<Ropes> rope_;
+    kernels::RopeTable rope_;  // shared by MLA (interleaved) and the indexer (half-split)
+    struct DeviceState;        // weights, RoPE tables and scratch on the GPU (transformer_cuda.cpp)
+    struct DeviceStateDeleter {
+        void operator()(DeviceState* d) const;
+    };
+    std::unique_ptr<DeviceState, DeviceStateDeleter> dev_;
 };
 
 }  // namespace envforge::model

@@ -50,6 +50,7 @@ model::EngineOptions engine_options(const Args& a) {
     model::EngineOptions o;
     o.dense = a.flag("dense");
     o.reference = a.flag("reference");
+    o.cuda = cuda_device_option(a);
     if (a.has("topk")) o.index_topk = a.get_int("topk", 1, 1 << 30);
     return o;
 }
@@ -126,6 +127,7 @@ int model_logits(int argc, char** argv) {
             {"dense", nullptr, "full attention instead of DSA's top-k selection", nullptr},
             {"topk", "N", "override index_topk", nullptr},
             {"reference", nullptr, "use the plain-loop reference kernels", nullptr},
+            kDeviceOption,
             {"selections", nullptr, "also print each position's selected tokens per layer", nullptr}},
            argc, argv, true);
     if (a.print_help_if_asked()) return 0;
@@ -179,6 +181,7 @@ int model_generate(int argc, char** argv) {
             {"dense", nullptr, "full attention instead of DSA", nullptr},
             {"topk", "N", "override index_topk", nullptr},
             {"reference", nullptr, "use the plain-loop reference kernels", nullptr},
+            kDeviceOption,
             {"json", nullptr, "print JSON", nullptr}},
            argc, argv, true);
     if (a.print_help_if_asked()) return 0;

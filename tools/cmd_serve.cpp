@@ -33,13 +33,15 @@ int cmd_serve(int argc, char** argv) {
             {"max-concurrency", "N", "requests generating at once; more get HTTP 429", "64"},
             {"max-body-kb", "N", "largest request body", "8192"},
             {"max-tokens", "N", "default max_tokens", "1024"},
-            {"dense", nullptr, "full attention instead of DSA", nullptr}},
+            {"dense", nullptr, "full attention instead of DSA", nullptr},
+            kDeviceOption},
            argc, argv);
     if (a.print_help_if_asked()) return 0;
     if (!a.has("model")) throw InvalidInput("envforge serve: --model DIR is required");
     if (a.get("thinking") != "on" && a.get("thinking") != "off") throw InvalidInput("--thinking: expected on or off");
     model::EngineOptions eo;
     eo.dense = a.flag("dense");
+    eo.cuda = cuda_device_option(a);
     model::Transformer transformer(a.get("model"), eo);
     const model::Tokenizer tokenizer = model::load_deepseek_v32_tokenizer(a.get("tokenizer"));
     model::EngineService engine(transformer, static_cast<int>(a.get_int("max-batch", 1, 1024)));

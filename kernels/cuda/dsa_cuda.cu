@@ -1,6 +1,7 @@
 // The DSA kernels on NVIDIA GPUs (see dsa_cuda.hpp). Each kernel computes what its CPU oracle
 // computes, in float instead of double, so the tests compare within a tolerance; top-k is exact.
 #include "kernels/cuda/dsa_cuda.hpp"
+#include "kernels/cuda/device_ops.hpp"
 
 #include <cuda_runtime.h>
 
@@ -305,6 +306,20 @@ void mla_attention(const MlaAttentionParams& p) {
     launch_mla(q.p, kv.p, p.idx ? idx.p : nullptr, out.p, logits.p, n, p.n_head, p.d_qk, p.d_v, p.scale, nullptr);
     ENVFORGE_CUDA(cudaDeviceSynchronize());
     out.download(p.out);
+}
+
+void lightning_indexer_device(const float* q, const float* w, const uint16_t* k, float* scores, int64_t n_kv, int64_t n_head, int64_t d) {
+    launch_indexer(q, w, k, scores, n_kv, n_head, d, nullptr);
+}
+
+void topk_device(const float* scores, int64_t n, int64_t k, int32_t* out) {
+    if (k <= 0) return;
+    launch_topk(scores, n, k, out, nullptr);
+}
+
+void mla_attention_device(const float* q, const float* kv, const int32_t* idx, float* out, float* scratch, int64_t n, int64_t n_head,
+                          int64_t d_qk, int64_t d_v, float scale) {
+    launch_mla(q, kv, idx, out, scratch, n, n_head, d_qk, d_v, scale, nullptr);
 }
 
 DecodeTiming time_dsa_decode(int64_t n_kv, int64_t topk, int64_t n_head, int64_t d_qk, int64_t d_v, int64_t idx_heads, int64_t idx_dim,

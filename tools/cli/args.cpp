@@ -75,6 +75,12 @@ double Args::get_number(const std::string& name, double lo, double hi) const {
     return out;
 }
 
+bool cuda_device_option(const Args& a) {
+    const std::string d = a.get("device");
+    if (d != "cpu" && d != "cuda") throw InvalidInput("--device: '" + d + "' is not cpu or cuda");
+    return d == "cuda";
+}
+
 double top_p_option(const Args& a) {
     const double p = a.get_number("top-p", 0, 1);
     if (p <= 0) throw InvalidInput("--top-p '" + a.get("top-p") + "': expected a number in (0, 1]");

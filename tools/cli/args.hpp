@@ -46,6 +46,11 @@ private:
     bool help_ = false;
 };
 
+// --device cpu|cuda for the embedded engine: true for cuda (the GPU forward pass; the engine
+// refuses it where no device is usable). Default cpu.
+bool cuda_device_option(const Args& a);
+inline constexpr OptSpec kDeviceOption{"device", "cpu|cuda", "where the embedded model runs (cuda: the GPU forward pass, device 0)", "cpu"};
+
 // --top-p: a probability mass in (0, 1], named in the error when it is not.
 double top_p_option(const Args& a);
 

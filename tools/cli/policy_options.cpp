@@ -15,6 +15,7 @@ std::vector<OptSpec> policy_option_specs() {
             {"top-p", "P", "embedded/openai: nucleus mass", "0.95"},
             {"thinking", "on|off", "embedded: DeepSeek-V3.2 thinking mode", "on"},
             {"dense", nullptr, "embedded: full attention instead of DSA", nullptr},
+            {"device", "cpu|cuda", "embedded: where the model runs (cuda: the GPU forward pass)", "cpu"},
             {"max-batch", "N", "embedded: sequences decoded together", "32"},
             {"base-url", "URL", "openai: server base URL, e.g. http://127.0.0.1:8000/v1", nullptr},
             {"api-key-env", "VAR", "openai: environment variable holding the API key (never stored)", "OPENAI_API_KEY"},
@@ -29,12 +30,14 @@ void check_policy_name(const std::string& name) {
 
 Json policy_options(const Args& a, const std::string& policy) {
     Json o = Json::object();
+    if (a.has("device") && policy != "embedded") throw InvalidInput("--device applies to --policy embedded only");
     if (policy == "embedded") {
         if (!a.has("model")) throw InvalidInput("--policy embedded needs --model DIR (a checkpoint; tools/make-checkpoint makes one)");
         o.set("model", a.get("model"));
         if (a.has("tokenizer")) o.set("tokenizer", a.get("tokenizer"));
         o.set("thinking", a.get("thinking") != "off");
         o.set("dense", a.flag("dense"));
+        if (cuda_device_option(a)) o.set("device", "cuda");
         o.set("max_batch", a.get_int("max-batch", 1, 1024));
     } else if (policy == "openai") {
         if (!a.has("base-url") || !a.has("model")) throw InvalidInput("--policy openai needs --base-url URL and --model NAME");
@@ -66,6 +69,7 @@ std::unique_ptr<Policy> make_policy(const std::string& name, const Json& o) {
         e.max_new_tokens = o.get_int("max_new_tokens", 1024);
         e.max_batch = static_cast<int>(o.get_int("max_batch", 32));
         e.engine.dense = o.get_bool("dense", false);
+        e.engine.cuda = o.get_string("device", "cpu") == "cuda";
         return model::make_embedded_policy(e);
     }
     model::OpenAiOptions p;
