@@ -179,7 +179,7 @@ expect_error "unknown option '--bogus'" "$ENVFORGE" run --bogus --db a.db
 expect_error "--count '-3': expected an integer" "$ENVFORGE" synth --kind general --count -3 --db a.db
 expect_error "--difficulty '7'" "$ENVFORGE" synth --kind general --difficulty 7 --db a.db
 expect_error "--policy 'gpt'" "$ENVFORGE" run --policy gpt --db a.db
-expect_error "--device: 'gpu' is not cpu or cuda" "$ENVFORGE" model logits no-such-dir --ids 1 --device gpu
+expect_error "--device: 'gpu' is not cpu, cuda or auto" "$ENVFORGE" model logits no-such-dir --ids 1 --device gpu
 expect_error "--device applies to --policy embedded only" "$ENVFORGE" run --policy reference --device cuda --db a.db
 expect_error "output 'nodir/x.jsonl': cannot open for writing" "$ENVFORGE" export --db a.db -o nodir/x.jsonl
 head -c 5000 /dev/urandom >junk.db

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/errors.hpp"
+#include "kernels/cuda/dsa_cuda.hpp"
 
 namespace envforge::cli {
 
@@ -77,8 +78,8 @@ double Args::get_number(const std::string& name, double lo, double hi) const {
 
 bool cuda_device_option(const Args& a) {
     const std::string d = a.get("device");
-    if (d != "cpu" && d != "cuda") throw InvalidInput("--device: '" + d + "' is not cpu or cuda");
-    return d == "cuda";
+    if (d != "cpu" && d != "cuda" && d != "auto") throw InvalidInput("--device: '" + d + "' is not cpu, cuda or auto");
+    return d == "cuda" || (d == "auto" && kernels::cuda::available());
 }
 
 double top_p_option(const Args& a) {

@@ -15,7 +15,7 @@ std::vector<OptSpec> policy_option_specs() {
             {"top-p", "P", "embedded/openai: nucleus mass", "0.95"},
             {"thinking", "on|off", "embedded: DeepSeek-V3.2 thinking mode", "on"},
             {"dense", nullptr, "embedded: full attention instead of DSA", nullptr},
-            {"device", "cpu|cuda", "embedded: where the model runs (cuda: the GPU forward pass)", "cpu"},
+            {"device", "cpu|cuda|auto", "embedded: where the model runs (cuda: the GPU forward pass; auto: cuda where usable)", "cpu"},
             {"max-batch", "N", "embedded: sequences decoded together", "32"},
             {"base-url", "URL", "openai: server base URL, e.g. http://127.0.0.1:8000/v1", nullptr},
             {"api-key-env", "VAR", "openai: environment variable holding the API key (never stored)", "OPENAI_API_KEY"},
