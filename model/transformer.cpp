@@ -271,12 +271,7 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
         }
         for (size_t i = 0; i < x.size(); ++i) x[i] += ffn[i];
     }
-    for (const Row& r : rows) {
-        Sequence& s = *r.seq;
-        s.len_ = std::max(s.len_, r.pos + 1);
-        if (s.tokens_.size() < static_cast<size_t>(r.pos + 1)) s.tokens_.resize(static_cast<size_t>(r.pos + 1), -1);
-        s.tokens_[r.pos] = r.token;
-    }
+    record_tokens(rows);
 
     const int64_t n_out = static_cast<int64_t>(logit_rows.size());
     std::vector<float> sel_x(static_cast<size_t>(n_out * D)), logits(static_cast<size_t>(n_out * c.vocab_size));
@@ -284,6 +279,15 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
     ops.rms(sel_x.data(), w_->final_norm, sel_x.data(), n_out, D, eps);
     ops.matmul(sel_x.data(), w_->lm_head, logits.data(), n_out);
     return logits;
+}
+
+void Transformer::record_tokens(const std::vector<Row>& rows) {
+    for (const Row& r : rows) {
+        Sequence& s = *r.seq;
+        s.len_ = std::max(s.len_, r.pos + 1);
+        if (s.tokens_.size() < static_cast<size_t>(r.pos + 1)) s.tokens_.resize(static_cast<size_t>(r.pos + 1), -1);
+        s.tokens_[r.pos] = r.token;
+    }
 }
 
 std::vector<float> Transformer::prefill(Sequence& seq, std::span<const int32_t> tokens, bool all_logits, int64_t chunk) {

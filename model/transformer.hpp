@@ -94,6 +94,8 @@ private:
     };
     std::vector<float> forward(const std::vector<Row>& rows, const std::vector<int64_t>& logit_rows);
     std::vector<float> forward_cuda(const std::vector<Row>& rows, const std::vector<int64_t>& logit_rows);
+    // After a pass: the rows' sequences have grown to hold them, tokens recorded by position.
+    void record_tokens(const std::vector<Row>& rows);
     void ensure_rope(int64_t max_pos);
     void check_cuda();
 

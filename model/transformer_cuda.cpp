@@ -232,12 +232,7 @@ std::vector<float> Transformer::forward_cuda(const std::vector<Row>& rows, const
         }
         cu::add(x, ffn, R * D);
     }
-    for (const Row& r : rows) {
-        Sequence& s = *r.seq;
-        s.len_ = std::max(s.len_, r.pos + 1);
-        if (s.tokens_.size() < static_cast<size_t>(r.pos + 1)) s.tokens_.resize(static_cast<size_t>(r.pos + 1), -1);
-        s.tokens_[r.pos] = r.token;
-    }
+    record_tokens(rows);
 
     const int64_t n_out = static_cast<int64_t>(logit_rows.size());
     std::vector<int32_t> want(logit_rows.begin(), logit_rows.end());
