@@ -82,30 +82,26 @@ HttpError bad_field(const std::string& field, const std::string& what) {
 
 // Optional members of the request, typed: absent or null gives the fallback; any other type is a
 // 400 naming the field (a client that sends "temperature": "hot" gets told, not a default).
-const Json* member(const Json& j, const char* key) {
-    const Json* v = j.find(key);
-    return v && !v->is_null() ? v : nullptr;
-}
 double number_member(const Json& j, const char* key, double fallback) {
-    const Json* v = member(j, key);
+    const Json* v = j.find_present(key);
     if (!v) return fallback;
     if (!v->is_number()) throw bad_field(key, "must be a number");
     return v->as_number();
 }
 int64_t int_member(const Json& j, const char* key, int64_t fallback) {
-    const Json* v = member(j, key);
+    const Json* v = j.find_present(key);
     if (!v) return fallback;
     if (!v->is_int()) throw bad_field(key, "must be an integer");
     return v->as_int();
 }
 bool bool_member(const Json& j, const char* key, bool fallback) {
-    const Json* v = member(j, key);
+    const Json* v = j.find_present(key);
     if (!v) return fallback;
     if (!v->is_bool()) throw bad_field(key, "must be true or false");
     return v->as_bool();
 }
 std::string string_member(const Json& j, const char* key, std::string fallback) {
-    const Json* v = member(j, key);
+    const Json* v = j.find_present(key);
     if (!v) return fallback;
     if (!v->is_string()) throw bad_field(key, "must be a string");
     return v->as_string();
@@ -129,7 +125,7 @@ ChatRequest parse_request(const std::string& text, const State& st) {
         throw HttpError{http::status::bad_request, e.what(), "invalid_request_error", e.param};
     }
     r.mode = st.o.default_mode;
-    const Json* th = member(j, "thinking");
+    const Json* th = j.find_present("thinking");
     if (th && !th->is_object()) throw bad_field("thinking", "must be an object such as {\"type\": \"disabled\"}");
     if (th) r.mode = th->get_string("type") == "disabled" ? ThinkingMode::Chat : ThinkingMode::Thinking;
     r.sampling.temperature = number_member(j, "temperature", 1.0);
@@ -144,13 +140,13 @@ ChatRequest parse_request(const std::string& text, const State& st) {
     if (r.max_tokens < 1) throw HttpError{http::status::bad_request, "max_tokens must be positive", "invalid_request_error", "max_tokens"};
     r.stream = bool_member(j, "stream", false);
     r.ignore_eos = bool_member(j, "ignore_eos", false);
-    if (const Json* so = member(j, "stream_options")) {
+    if (const Json* so = j.find_present("stream_options")) {
         if (!so->is_object()) throw bad_field("stream_options", "must be an object");
         r.include_usage = bool_member(*so, "include_usage", false);
     }
     // One choice per request, no stop sequences: refused rather than silently ignored.
     if (int_member(j, "n", 1) != 1) throw bad_field("n", "must be 1: this server returns one choice per request");
-    if (const Json* stop = member(j, "stop")) {
+    if (const Json* stop = j.find_present("stop")) {
         const bool empty = (stop->is_array() && stop->as_array().empty()) || (stop->is_string() && stop->as_string().empty());
         if (!stop->is_string() && !stop->is_array()) throw bad_field("stop", "must be a string or an array of strings");
         if (!empty) throw bad_field("stop", "is not supported: generation ends at the end-of-sentence token or max_tokens");

@@ -40,24 +40,20 @@ std::vector<ToolSpec> tools_from_openai(const Json& tools, const std::string& fi
     return out;
 }
 
-const Json* present(const Json& j, const char* key) {
-    const Json* v = j.find(key);
-    return v && !v->is_null() ? v : nullptr;
-}
-
 // Only the OpenAI fields of a client's message: envforge's own (token ids, is_error, raw) are
 // for stored transcripts and never taken from a request.
 Message message_from_openai(const Json& m, size_t i) {
     const std::string role = m.get_string("role");
     const std::string where = "messages[" + std::to_string(i) + "]";
-    std::string content = content_text(m.find("content") ? *m.find("content") : Json(), i);
+    const Json* c = m.find("content");
+    std::string content = c ? content_text(*c, i) : "";
     std::vector<ToolSpec> own_tools;
-    if (const Json* t = present(m, "tools")) {
+    if (const Json* t = m.find_present("tools")) {
         if (role != "system" && role != "developer")
             throw ChatRequestError("messages", where + ": only system and developer messages carry tools");
         own_tools = tools_from_openai(*t, "messages");
     }
-    const Json* format = present(m, "response_format");
+    const Json* format = m.find_present("response_format");
     if (format && role != "system" && role != "developer")
         throw ChatRequestError("messages", where + ": only system and developer messages carry a response_format");
     if (role == "developer") {
@@ -70,7 +66,7 @@ Message message_from_openai(const Json& m, size_t i) {
     }
     Json openai = Json::object({{"role", role}, {"content", content}});
     for (const char* key : {"reasoning_content", "tool_calls", "tool_call_id", "name"})
-        if (const Json* v = present(m, key)) openai.set(key, *v);
+        if (const Json* v = m.find_present(key)) openai.set(key, *v);
     try {
         return Message::from_json(openai);
     } catch (const std::exception& e) {
@@ -109,10 +105,10 @@ OpenAiChat openai_chat_from_request(const Json& j) {
         ++i;
     }
     check_tool_messages(r.messages);
-    const Json* choice = present(j, "tool_choice");
+    const Json* choice = j.find_present("tool_choice");
     if (choice && !choice->is_string() && !choice->is_object()) throw bad_field("tool_choice", "must be a string or an object");
     const bool no_tools = choice && choice->is_string() && choice->as_string() == "none";
-    const Json* tools = present(j, "tools");
+    const Json* tools = j.find_present("tools");
     if (tools) {
         std::vector<ToolSpec> specs = tools_from_openai(*tools, "tools");
         if (!no_tools) r.tools = std::move(specs);

@@ -27,26 +27,21 @@ struct Transformer::DeviceState {
     cu::DeviceBuffer cos, sin;
     int64_t rope_positions = 0;
     std::map<std::string, cu::DeviceBuffer> scratch;
+    int64_t max_ffn_width = 1;  // the widest gate/up of any FFN (dense, shared or expert)
 
-    const void* matrix(const Matrix& m) {
-        auto [it, fresh] = tensors.try_emplace(m.data);
+    // The device copy of a host tensor, uploaded on first use.
+    const void* resident(const void* host, size_t bytes) {
+        auto [it, fresh] = tensors.try_emplace(host);
         if (fresh) {
-            const size_t bytes = static_cast<size_t>(m.rows * m.cols * dtype_size(m.type));
             it->second = cu::DeviceBuffer(bytes);
-            it->second.upload(m.data, bytes);
+            it->second.upload(host, bytes);
         }
         return it->second.get();
     }
-    // Rows [r0, r0 + n) of a matrix already on the device.
+    const void* matrix(const Matrix& m) { return resident(m.data, static_cast<size_t>(m.rows * m.cols * dtype_size(m.type))); }
+    // Rows from r0 on of a matrix, on the device.
     const void* rows(const Matrix& m, int64_t r0) { return static_cast<const char*>(matrix(m)) + r0 * m.cols * dtype_size(m.type); }
-    const float* vec(const std::vector<float>& v) {
-        auto [it, fresh] = tensors.try_emplace(v.data());
-        if (fresh) {
-            it->second = cu::DeviceBuffer(v.size() * 4);
-            it->second.upload(v.data(), v.size() * 4);
-        }
-        return it->second.as<float>();
-    }
+    const float* vec(const std::vector<float>& v) { return static_cast<const float*>(resident(v.data(), v.size() * 4)); }
     // A scratch array of at least n elements. Each name is asked for once per forward pass (a
     // larger request reallocates, which would pull it from under queued kernels).
     template <class T>
@@ -69,6 +64,10 @@ void Transformer::check_cuda() {
     if (!options_.cuda || dev_) return;
     if (!cu::available()) throw InvalidInput("the GPU engine needs a CUDA device: " + cu::describe_device());
     dev_.reset(new DeviceState);
+    for (const LayerWeights& lw : w_->layers) {
+        dev_->max_ffn_width = std::max({dev_->max_ffn_width, lw.mlp.gate.rows, lw.shared.gate.rows});
+        for (const MlpWeights& e : lw.experts) dev_->max_ffn_width = std::max(dev_->max_ffn_width, e.gate.rows);
+    }
 }
 
 std::vector<float> Transformer::forward_cuda(const std::vector<Row>& rows, const std::vector<int64_t>& logit_rows) {
@@ -133,12 +132,7 @@ std::vector<float> Transformer::forward_cuda(const std::vector<Row>& rows, const
     float* scores = d.buf<float>("scores", max_kv);
     int32_t* sel = d.buf<int32_t>("sel", topk);
     float* att_scratch = d.buf<float>("att_scratch", H * max_attended);
-    int64_t inter = 1;
-    for (const LayerWeights& lw : w_->layers) {
-        inter = std::max({inter, lw.mlp.gate.rows, lw.shared.gate.rows});
-        for (const MlpWeights& e : lw.experts) inter = std::max(inter, e.gate.rows);
-    }
-    float *g = d.buf<float>("g", R * inter), *u = d.buf<float>("u", R * inter);
+    float *g = d.buf<float>("g", R * d.max_ffn_width), *u = d.buf<float>("u", R * d.max_ffn_width);
     float *xin = d.buf<float>("xin", R * D), *xout = d.buf<float>("xout", R * D);
     float* router = d.buf<float>("router", R * std::max<int64_t>(c.n_routed_experts, 1));
     int32_t* members_dev = d.buf<int32_t>("members", R);

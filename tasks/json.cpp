@@ -85,6 +85,10 @@ const Json* Json::find(std::string_view key) const {
     return nullptr;
 }
 Json* Json::find(std::string_view key) { return const_cast<Json*>(static_cast<const Json*>(this)->find(key)); }
+const Json* Json::find_present(std::string_view key) const {
+    const Json* v = find(key);
+    return v && !v->is_null() ? v : nullptr;
+}
 Json& Json::operator[](std::string_view key) {
     if (is_null()) v_ = JsonObject{};
     if (Json* v = find(key)) return *v;

@@ -78,6 +78,8 @@ public:
     // Object access. find() returns nullptr when absent; operator[] on a missing key inserts null.
     const Json* find(std::string_view key) const;
     Json* find(std::string_view key);
+    // find(), with a null member read as absent (OpenAI request fields mean the same by both).
+    const Json* find_present(std::string_view key) const;
     Json& operator[](std::string_view key);
     const Json& at(std::string_view key) const;   // asserts presence
     Json& set(std::string_view key, Json value);  // insert or replace, keeps position

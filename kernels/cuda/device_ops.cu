@@ -8,53 +8,18 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <string>
+
+#include "kernels/cuda/cuda_common.cuh"
 
 namespace envforge::kernels::cuda {
 
 namespace {
 
-void check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA: ") + what + ": " + cudaGetErrorString(e));
-}
-#define ENVFORGE_CUDA(call) check((call), #call)
+using namespace detail;
 
 void check_launch() { ENVFORGE_CUDA(cudaGetLastError()); }
 
 unsigned blocks_for(int64_t n, int threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
-
-__device__ inline float bf16_to_f32(uint16_t b) { return __uint_as_float(static_cast<uint32_t>(b) << 16); }
-
-// Round to nearest even, NaN kept (kernels/dtype.hpp's f32_to_bf16).
-__device__ inline uint16_t f32_to_bf16(float f) {
-    uint32_t u = __float_as_uint(f);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);
-    u += 0x7fffu + ((u >> 16) & 1u);
-    return static_cast<uint16_t>(u >> 16);
-}
-
-__device__ inline float warp_sum(float v) {
-    for (int o = 16; o; o >>= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, o);
-    return v;
-}
-
-// Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the total.
-__device__ float block_sum(float v) {
-    __shared__ float part[32];
-    v = warp_sum(v);
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
-    if (lane == 0) part[warp] = v;
-    __syncthreads();
-    if (warp == 0) {
-        float t = lane < warps ? part[lane] : 0.0f;
-        t = warp_sum(t);
-        if (lane == 0) part[0] = t;
-    }
-    __syncthreads();
-    const float total = part[0];
-    __syncthreads();
-    return total;
-}
 
 // ---- matmul: one warp per output row, a chunk of kRows activation rows per block column ----
 constexpr int kRows = 8;
@@ -114,7 +79,7 @@ __global__ void rms_norm_kernel(const float* x, const float* w, float* out, int6
     float* outr = out + blockIdx.x * stride;
     float ss = 0.0f;
     for (int64_t i = threadIdx.x; i < d; i += blockDim.x) ss = fmaf(xr[i], xr[i], ss);
-    const float inv = rsqrtf(block_sum(ss) / static_cast<float>(d) + eps);
+    const float inv = rsqrtf(block_reduce(ss, false) / static_cast<float>(d) + eps);
     for (int64_t i = threadIdx.x; i < d; i += blockDim.x) outr[i] = xr[i] * inv * w[i];
 }
 
@@ -122,10 +87,10 @@ __global__ void layer_norm_kernel(float* x, const float* w, const float* b, int6
     float* xr = x + blockIdx.x * d;
     float s = 0.0f;
     for (int64_t i = threadIdx.x; i < d; i += blockDim.x) s += xr[i];
-    const float mean = block_sum(s) / static_cast<float>(d);
+    const float mean = block_reduce(s, false) / static_cast<float>(d);
     float v = 0.0f;
     for (int64_t i = threadIdx.x; i < d; i += blockDim.x) v = fmaf(xr[i] - mean, xr[i] - mean, v);
-    const float inv = rsqrtf(block_sum(v) / static_cast<float>(d) + eps);
+    const float inv = rsqrtf(block_reduce(v, false) / static_cast<float>(d) + eps);
     for (int64_t i = threadIdx.x; i < d; i += blockDim.x) xr[i] = (xr[i] - mean) * inv * w[i] + b[i];
 }
 
@@ -193,7 +158,7 @@ __global__ void append_cache_kernel(float* const* cache_kv, uint16_t* const* cac
         cache_kv[r][p * d + i] = src[r * d + i];
     } else {
         const int64_t k = i - d;
-        cache_k[r][((p / 16) * di + k) * 16 + p % 16] = f32_to_bf16(keys[r * di + k]);
+        cache_k[r][key_offset(p, k, di)] = f32_to_bf16(keys[r * di + k]);
     }
 }
 

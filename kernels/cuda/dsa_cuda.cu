@@ -1,6 +1,7 @@
 // The DSA kernels on NVIDIA GPUs (see dsa_cuda.hpp). Each kernel computes what its CPU oracle
 // computes, in float instead of double, so the tests compare within a tolerance; top-k is exact.
 #include "kernels/cuda/dsa_cuda.hpp"
+#include "kernels/cuda/cuda_common.cuh"
 #include "kernels/cuda/device_ops.hpp"
 
 #include <cuda_runtime.h>
@@ -16,36 +17,18 @@ namespace envforge::kernels::cuda {
 
 namespace {
 
-void check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA: ") + what + ": " + cudaGetErrorString(e));
-}
-#define ENVFORGE_CUDA(call) check((call), #call)
+using namespace detail;
 
-// A device array freed with its owner.
+// A typed device array freed with its owner (a DeviceBuffer of n elements).
 template <class T>
 struct DeviceArray {
-    T* p = nullptr;
-    size_t n = 0;
-    explicit DeviceArray(size_t count) : n(count) {
-        if (n) ENVFORGE_CUDA(cudaMalloc(&p, n * sizeof(T)));
-    }
-    ~DeviceArray() {
-        if (p) cudaFree(p);
-    }
-    DeviceArray(const DeviceArray&) = delete;
-    DeviceArray& operator=(const DeviceArray&) = delete;
-    void upload(const T* host) {
-        if (n) ENVFORGE_CUDA(cudaMemcpy(p, host, n * sizeof(T), cudaMemcpyHostToDevice));
-    }
-    void download(T* host) const {
-        if (n) ENVFORGE_CUDA(cudaMemcpy(host, p, n * sizeof(T), cudaMemcpyDeviceToHost));
-    }
+    DeviceBuffer buffer;
+    size_t n;
+    T* p;
+    explicit DeviceArray(size_t count) : buffer(count * sizeof(T)), n(count), p(buffer.as<T>()) {}
+    void upload(const T* host) { buffer.upload(host, n * sizeof(T)); }
+    void download(T* host) const { buffer.download(host, n * sizeof(T)); }
 };
-
-__device__ inline float bf16_to_f32(uint16_t b) { return __uint_as_float(static_cast<uint32_t>(b) << 16); }
-
-// kernels/dsa/lightning_indexer.hpp's blocked layout: blocks of 16 keys, dimension-major inside.
-__device__ inline int64_t key_offset(int64_t s, int64_t i, int64_t d) { return ((s / 16) * d + i) * 16 + s % 16; }
 
 // ---- lightning indexer: I[s] = Σ_h w[h] · ReLU(q[h] · k[s]) ----
 // One thread per key. Each key element is read once and multiplied into every head's dot
@@ -167,26 +150,6 @@ void launch_topk(const float* scores, int64_t n, int64_t k, int32_t* out, cudaSt
 // Logits by one warp per selected row (a shuffle reduction over d_qk), kept in a global scratch
 // row per head; then the block's max and sum; then each thread owns output dimensions and sums
 // the rows' latents weighted by their probabilities (consecutive threads, consecutive addresses).
-__device__ float block_reduce(float v, bool is_max) {
-    __shared__ float part[32];
-    for (int o = 16; o; o >>= 1) {
-        const float other = __shfl_xor_sync(0xFFFFFFFFu, v, o);
-        v = is_max ? fmaxf(v, other) : v + other;
-    }
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
-    if (lane == 0) part[warp] = v;
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        float r = part[0];
-        for (int w = 1; w < warps; ++w) r = is_max ? fmaxf(r, part[w]) : r + part[w];
-        part[0] = r;
-    }
-    __syncthreads();
-    const float r = part[0];
-    __syncthreads();
-    return r;
-}
-
 __global__ void mla_kernel(const float* q, const float* kv, const int32_t* idx, float* out, float* logits, int64_t n, int64_t d_qk,
                            int64_t d_v, float scale) {
     const int64_t h = blockIdx.x;
