@@ -2,13 +2,13 @@
 
 #include <stdlib.h>
 
-#include <filesystem>
 #include <mutex>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include "common/process_owner.hpp"
+#include "common/safe_fs.hpp"
 #include "envgen/episode_sandbox.hpp"
 #include "common/errors.hpp"
 
@@ -36,8 +36,8 @@ PrivateDir::~PrivateDir() { remove(); }
 
 void PrivateDir::remove() {
     if (path_.empty()) return;
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    // The agent may have planted links in it, or left a process changing it: never followed.
+    safe_fs::remove_tree(path_);
     path_.clear();
 }
 
@@ -47,6 +47,11 @@ boost::asio::awaitable<void> EpisodeWorkspace::start_session(const sandbox::Limi
     auto& io = static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());
     session_.reset();
     session_ = co_await sandbox::Session::start(episode_sandbox(io), dir_->path(), limits);
+}
+
+sandbox::Session& EpisodeWorkspace::session() {
+    if (!session_) throw SandboxError("the episode's session has ended");
+    return *session_;
 }
 
 void EpisodeWorkspace::close() {

@@ -49,7 +49,10 @@ public:
     // (Re)starts the session over the directory, on the sandbox of the calling coroutine's
     // io_context (see episode_sandbox.hpp).
     boost::asio::awaitable<void> start_session(const sandbox::Limits& limits);
-    sandbox::Session& session() { return *session_; }
+    // Throws SandboxError once the session has been stopped.
+    sandbox::Session& session();
+    // Kills the session and everything it started; the directory stays (for verification).
+    void stop_session() { session_.reset(); }
     // Kills the session if it still runs and removes the directory.
     void close();
 

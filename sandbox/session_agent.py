@@ -100,8 +100,9 @@ def run_python(code, timeout):
 def run_shell(command, timeout):
     global cwd, env
     r, w = os.pipe()
-    # The shell reports its final directory and environment on a private descriptor.
-    script = command + "\n__envforge_rc=$?\n{ pwd; env -0; } >&%d\nexit $__envforge_rc\n" % w
+    # The shell reports its final directory and environment on a private descriptor, closed for
+    # the command itself: a job it starts in the background (`server &`) must not hold it open.
+    script = "{\n%s\n} %d>&-\n__envforge_rc=$?\n{ pwd; env -0; } >&%d\nexit $__envforge_rc\n" % (command, w, w)
     p = subprocess.Popen(["/bin/sh", "-c", script], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(w,), start_new_session=True)
     os.close(w)

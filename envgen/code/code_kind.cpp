@@ -1,9 +1,5 @@
 #include "envgen/code/code_kind.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <climits>
 #include <cstdio>
@@ -18,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "common/safe_fs.hpp"
 #include "common/unified_diff.hpp"
 #include "envgen/code/code_project.hpp"
 #include "envgen/episode_workspace.hpp"
@@ -372,56 +369,8 @@ private:
 
 // ---- the episode ----
 
-// A path inside the repository, checked so that no symlink or ".." leads the host outside it.
-std::string resolve_inside(const std::string& root, const std::string& rel, bool must_exist) {
-    if (rel.empty() || rel[0] == '/' || rel.find('\0') != std::string::npos)
-        throw InvalidInput("path '" + rel + "' must be relative to the repository");
-    for (const auto& part : fs::path(rel))
-        if (part == "..") throw InvalidInput("path '" + rel + "' leaves the repository");
-    const fs::path full = fs::path(root) / rel;
-    char parent[PATH_MAX], real_root[PATH_MAX];
-    if (!realpath(root.c_str(), real_root)) throw IoError("repository directory vanished");
-    const fs::path par = full.parent_path();
-    if (!must_exist) fs::create_directories(par);
-    if (!realpath(par.c_str(), parent)) throw InvalidInput("no such directory for '" + rel + "'");
-    const std::string p(parent), r(real_root);
-    if (p != r && p.rfind(r + "/", 0) != 0) throw InvalidInput("path '" + rel + "' leaves the repository");
-    return p + "/" + full.filename().string();
-}
-
-std::string read_no_follow(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) throw InvalidInput("cannot open the file (missing, a directory or a symlink)");
-    struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (8 << 20)) {
-        ::close(fd);
-        throw InvalidInput("not a regular file under 8 MB");
-    }
-    std::string data(static_cast<size_t>(st.st_size), '\0');
-    size_t got = 0;
-    while (got < data.size()) {
-        const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
-        if (n <= 0) break;
-        got += static_cast<size_t>(n);
-    }
-    ::close(fd);
-    data.resize(got);
-    return data;
-}
-
-// Writes through a new file renamed into place: never through a link the sandbox planted.
-void write_no_follow(const std::string& path, const std::string& data) {
-    const std::string tmp = path + ".envforge-tmp";
-    ::unlink(tmp.c_str());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) throw InvalidInput("cannot write the file");
-    const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        ::unlink(tmp.c_str());
-        throw InvalidInput("cannot write the file");
-    }
-}
+// What the file tools read or write at most: a source file, not a data dump.
+constexpr size_t kMaxFileBytes = 8 << 20;
 
 // The run as the agent sees it. Tests set aside at synthesis because they fail whatever the code
 // (`broken`) are left out: they are noise, and their messages (temporary paths) change run to run.
@@ -491,9 +440,12 @@ public:
                     for (const Json& id : b->as_array()) broken.insert(id.as_string());
                 co_return ToolResult{format_run(r, broken), !r.ok(), false, Json()};
             }
+            // Every file operation on the agent's tree goes through safe_fs: beneath the workspace,
+            // no symlink followed, regular files only, never blocking on a FIFO it planted.
             const std::string path = args.get_string("path");
+            const safe_fs::Root root(workdir_);
             if (op == "read_file") {
-                const std::string text = read_no_follow(resolve_inside(workdir_, path, true));
+                const std::string text = root.read(path, kMaxFileBytes);
                 const int64_t start = args.get_int("start", 1), end = args.get_int("end", INT_MAX);
                 std::string out;
                 int64_t n = 1;
@@ -503,19 +455,20 @@ public:
                 co_return ToolResult{out.empty() ? "(no lines in that range)" : out, false, false, Json()};
             }
             if (op == "str_replace") {
-                const std::string full = resolve_inside(workdir_, path, true);
-                std::string text = read_no_follow(full);
+                std::string text = root.read(path, kMaxFileBytes);
                 const std::string old = args.get_string("old");
                 const size_t at = old.empty() ? std::string::npos : text.find(old);
                 if (at == std::string::npos) co_return ToolResult::error("old text not found in " + path);
                 if (text.find(old, at + 1) != std::string::npos)
                     co_return ToolResult::error("old text occurs more than once in " + path + "; include more context");
                 text.replace(at, old.size(), args.get_string("new"));
-                write_no_follow(full, text);
+                root.write(path, text, false);
                 co_return ToolResult{"edited " + path, false, false, Json()};
             }
             if (op == "write_file") {
-                write_no_follow(resolve_inside(workdir_, path, false), args.get_string("content"));
+                const std::string content = args.get_string("content");
+                if (content.size() > kMaxFileBytes) co_return ToolResult::error("content over " + std::to_string(kMaxFileBytes) + " bytes");
+                root.write(path, content, true);
                 co_return ToolResult{"wrote " + path, false, false, Json()};
             }
         } catch (const std::exception& e) {
@@ -527,6 +480,9 @@ public:
     // The agent's source files onto a pristine copy with the original tests, then the
     // fail-to-pass and pass-to-pass tests in a fresh sandbox.
     asio::awaitable<Verdict> verify(const Json&) override {
+        // The tree is judged as it was at submit: a process the agent left running must not
+        // change it while it is read.
+        ws_.stop_session();
         const Json& v = task_->verifier;
         std::vector<std::string> src_dirs;
         for (const Json& d : task_->env.at("source_dirs").as_array()) src_dirs.push_back(d.as_string());
@@ -539,16 +495,25 @@ public:
             else if (path.ends_with(".py")) before[path] = content;
             else files[path] = content;  // data files of the package are restored, as the tests are
         }
+        // The agent's tree, read without following a link it planted or opening a FIFO. A file
+        // that cannot be read (a link, a device, over the size limit) is left out of the change
+        // and named in the verdict, never silently dropped.
+        std::vector<std::string> unreadable;
+        const safe_fs::Root root(workdir_);
+        auto skip = [](std::string_view name) { return name == "__pycache__" || name == ".git"; };
         for (const auto& d : src_dirs) {
-            const fs::path root = fs::path(workdir_) / d;
-            if (!fs::is_directory(fs::symlink_status(root))) continue;
-            for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-                if (it->is_symlink() || !it->is_regular_file() || it->path().extension() != ".py") continue;
-                const std::string rel = fs::relative(it->path(), workdir_).string();
-                if (!counts(rel)) continue;
+            std::vector<std::string> found;
+            try {
+                found = root.regular_files(d == "." ? "" : d, skip, 20000);
+            } catch (const InvalidInput& e) {
+                unreadable.push_back(d + ": " + e.what());
+            }
+            for (const std::string& rel : found) {
+                if (!rel.ends_with(".py") || !counts(rel)) continue;
                 try {
-                    after[rel] = read_no_follow(it->path().string());
-                } catch (const std::exception&) {
+                    after[rel] = root.read(rel, kMaxFileBytes);
+                } catch (const InvalidInput& e) {
+                    unreadable.push_back(e.what());
                 }
             }
         }
@@ -560,8 +525,13 @@ public:
         // The agent's change to the source, kept with the verdict (SWE-bench's model_patch).
         std::string diff = tree_diff(before, after);
         if (diff.size() > (256u << 10)) diff = diff.substr(0, 256u << 10) + "\n[... diff truncated ...]\n";
-        auto with_diff = [&diff](Verdict vd) {
+        auto with_diff = [&](Verdict vd) {
             vd.details.set("diff", diff);
+            if (!unreadable.empty()) {
+                Json list = Json::array();
+                for (const auto& u : unreadable) list.push_back(u);
+                vd.details.set("unreadable", std::move(list));
+            }
             return vd;
         };
         // Fail-to-pass first: when one of them still fails, the pass-to-pass run (most of the
