@@ -335,7 +335,21 @@ Tokenizer Tokenizer::load(const std::string& path) {
     if (!f) throw IoError("tokenizer '" + path + "': cannot read (run tools/install-deps, or give the path)");
     std::stringstream ss;
     ss << f.rdbuf();
-    const Json j = Json::parse(ss.str(), path);
+    return parse(ss.str(), path);
+}
+
+Tokenizer Tokenizer::parse(std::string_view json_text, const std::string& path) {
+    const Json j = Json::parse(json_text, path);
+    try {
+        return Tokenizer(load_json(j, path));
+    } catch (const InvalidInput& e) {
+        const std::string what = e.what();
+        if (what.rfind(path, 0) == 0) throw;
+        throw InvalidInput(path + ": " + what);  // a member of the wrong type or missing
+    }
+}
+
+std::unique_ptr<Tokenizer::Impl> Tokenizer::load_json(const Json& j, const std::string& path) {
     auto impl = std::make_unique<Impl>();
     const Json* model = j.find("model");
     if (!model || model->get_string("type") != "BPE") throw InvalidInput(path + ": model type must be BPE");
@@ -350,12 +364,10 @@ Tokenizer Tokenizer::load(const std::string& path) {
         impl->ids[m.key] = static_cast<int32_t>(id);
     }
     for (const Json& a : j.at("added_tokens").as_array()) {
-        AddedToken t{static_cast<int32_t>(a.at("id").as_int()),
-                     a.at("content").as_string(),
-                     a.get_bool("special"),
-                     false,
-                     a.get_bool("lstrip"),
-                     a.get_bool("rstrip")};
+        const int64_t id = a.at("id").as_int();
+        if (id < 0 || id > (1 << 24)) throw InvalidInput(path + ": added token id " + std::to_string(id) + " out of range");
+        AddedToken t{static_cast<int32_t>(id), a.at("content").as_string(), a.get_bool("special"), false,
+                     a.get_bool("lstrip"),     a.get_bool("rstrip")};
         const Json* norm = a.find("normalized");
         t.normalized = norm && norm->is_bool() ? norm->as_bool() : !t.special;
         if (static_cast<size_t>(t.id) >= impl->vocab.size()) impl->vocab.resize(static_cast<size_t>(t.id) + 1);
@@ -394,14 +406,15 @@ Tokenizer Tokenizer::load(const std::string& path) {
             if (sp == std::string::npos) throw InvalidInput(path + ": merge '" + s + "' is not 'left right'");
             a = s.substr(0, sp), b = s.substr(sp + 1);
         } else {
-            a = m.as_array().at(0).as_string(), b = m.as_array().at(1).as_string();
+            if (m.size() != 2) throw InvalidInput(path + ": a merge must be 'left right' or a pair of strings");
+            a = m.as_array()[0].as_string(), b = m.as_array()[1].as_string();
         }
         auto ia = impl->ids.find(a), ib = impl->ids.find(b), im = impl->ids.find(a + b);
         if (ia == impl->ids.end() || ib == impl->ids.end() || im == impl->ids.end())
             throw InvalidInput(path + ": merge '" + a + " " + b + "' uses a token outside the vocabulary");
         impl->add_merge(ia->second, ib->second, rank++, im->second);
     }
-    return Tokenizer(std::move(impl));
+    return impl;
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text) const {

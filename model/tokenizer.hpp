@@ -9,12 +9,18 @@
 #include <string_view>
 #include <vector>
 
+namespace envforge {
+class Json;
+}
+
 namespace envforge::model {
 
 class Tokenizer {
 public:
     // Throws InvalidInput naming the unsupported component ("pre_tokenizer type 'X'") or IoError.
     static Tokenizer load(const std::string& path);
+    // The same from tokenizer.json's text; `name` goes into error messages. Throws InvalidInput.
+    static Tokenizer parse(std::string_view json_text, const std::string& name);
     ~Tokenizer();
     Tokenizer(Tokenizer&&) noexcept;
     Tokenizer& operator=(Tokenizer&&) noexcept;
@@ -37,6 +43,7 @@ public:
 private:
     struct Impl;
     explicit Tokenizer(std::unique_ptr<Impl> impl);
+    static std::unique_ptr<Impl> load_json(const Json& j, const std::string& path);
     std::unique_ptr<Impl> impl_;
 };
 

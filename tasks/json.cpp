@@ -39,42 +39,48 @@ Json Json::object(std::initializer_list<std::pair<const char*, Json>> members) {
     return Json(std::move(o));
 }
 
+// A value of the wrong type is bad input (a file, a request, a model's arguments), never a reason
+// to end the process: one line that says what was expected and what was found.
+[[noreturn]] static void wrong_type(const char* expected, JsonType found) {
+    throw InvalidInput(std::string("expected ") + expected + ", found " + (found == JsonType::Null ? "null" : json_type_name(found)));
+}
+
 bool Json::as_bool() const {
-    ENVFORGE_ASSERT(is_bool());
+    if (!is_bool()) wrong_type("a boolean", type());
     return std::get<bool>(v_);
 }
 int64_t Json::as_int() const {
-    ENVFORGE_ASSERT(is_int());
+    if (!is_int()) wrong_type(is_big_int() ? "an integer within 64 bits" : "an integer", type());
     return std::get<int64_t>(v_);
 }
 double Json::as_number() const {
-    ENVFORGE_ASSERT(is_number());
+    if (!is_number()) wrong_type("a number", type());
     if (is_int()) return static_cast<double>(std::get<int64_t>(v_));
     if (is_big_int()) return std::strtod(std::get<JsonBigInt>(v_).digits.c_str(), nullptr);
     return std::get<double>(v_);
 }
 const std::string& Json::big_int_digits() const {
-    ENVFORGE_ASSERT(is_big_int());
+    if (!is_big_int()) wrong_type("a big integer", type());
     return std::get<JsonBigInt>(v_).digits;
 }
 const std::string& Json::as_string() const {
-    ENVFORGE_ASSERT(is_string());
+    if (!is_string()) wrong_type("a string", type());
     return std::get<std::string>(v_);
 }
 const JsonArray& Json::as_array() const {
-    ENVFORGE_ASSERT(is_array());
+    if (!is_array()) wrong_type("an array", type());
     return std::get<JsonArray>(v_);
 }
 JsonArray& Json::as_array() {
-    ENVFORGE_ASSERT(is_array());
+    if (!is_array()) wrong_type("an array", type());
     return std::get<JsonArray>(v_);
 }
 const JsonObject& Json::as_object() const {
-    ENVFORGE_ASSERT(is_object());
+    if (!is_object()) wrong_type("an object", type());
     return std::get<JsonObject>(v_);
 }
 JsonObject& Json::as_object() {
-    ENVFORGE_ASSERT(is_object());
+    if (!is_object()) wrong_type("an object", type());
     return std::get<JsonObject>(v_);
 }
 
@@ -98,7 +104,10 @@ Json& Json::operator[](std::string_view key) {
 }
 const Json& Json::at(std::string_view key) const {
     const Json* v = find(key);
-    ENVFORGE_ASSERT(v != nullptr);
+    if (!v) {
+        if (!is_object()) wrong_type("an object", type());
+        throw InvalidInput("missing member '" + std::string(key) + "'");
+    }
     return *v;
 }
 Json& Json::set(std::string_view key, Json value) {

@@ -64,7 +64,9 @@ public:
     bool is_array() const { return type() == JsonType::Array; }
     bool is_object() const { return type() == JsonType::Object; }
 
-    // Typed access; a wrong type is a programmer error (checked with ENVFORGE_ASSERT).
+    // Typed access; a wrong type throws InvalidInput ("expected a string, found an integer"), so a
+    // reader of outside data that trusts a shape reports one line instead of ending the process.
+    // Readers of files add the file's name to the message.
     bool as_bool() const;
     int64_t as_int() const;
     double as_number() const;  // int, double, or a big integer rounded to the nearest double
@@ -81,7 +83,7 @@ public:
     // find(), with a null member read as absent (OpenAI request fields mean the same by both).
     const Json* find_present(std::string_view key) const;
     Json& operator[](std::string_view key);
-    const Json& at(std::string_view key) const;   // asserts presence
+    const Json& at(std::string_view key) const;   // throws InvalidInput("missing member 'key'")
     Json& set(std::string_view key, Json value);  // insert or replace, keeps position
     bool erase(std::string_view key);
 
