@@ -4,8 +4,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace envforge::kernels {
@@ -30,8 +32,11 @@ public:
         for (int i = 1; i < n; ++i) workers_.emplace_back([this] { work(); });
     }
 
+    // Runs fn over [0, n). The first exception any thread throws stops the handing out of chunks
+    // and is rethrown here once every thread has left fn: nothing uses fn after run() returns.
     void run(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn) {
         fn_ = &fn;
+        error_ = nullptr;
         n_ = n;
         chunk_ = chunk;
         next_.store(0, std::memory_order_relaxed);
@@ -53,6 +58,7 @@ public:
             done_.wait(lock, [&] { return active_.load(std::memory_order_acquire) == 0; });
         }
         fn_ = nullptr;
+        if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
     }
 
 private:
@@ -68,7 +74,14 @@ private:
         for (;;) {
             const int64_t b = next_.fetch_add(chunk_, std::memory_order_relaxed);
             if (b >= n_) return;
-            (*fn_)(b, std::min(n_, b + chunk_));
+            try {
+                (*fn_)(b, std::min(n_, b + chunk_));
+            } catch (...) {
+                std::lock_guard lock(error_mu_);
+                if (!error_) error_ = std::current_exception();
+                next_.store(n_, std::memory_order_relaxed);  // no more chunks for anyone
+                return;
+            }
         }
     }
 
@@ -109,6 +122,8 @@ private:
     std::mutex mu_;
     std::condition_variable wake_, done_;
     const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
+    std::mutex error_mu_;
+    std::exception_ptr error_;  // the first exception of the current job
     int64_t n_ = 0, chunk_ = 1;
     std::atomic<int64_t> next_{0};
     std::atomic<int> active_{0};

@@ -14,6 +14,8 @@ void set_threads(int n);
 
 // Calls fn(begin, end) over disjoint chunks covering [0, n), each at least `grain` long, on all
 // threads, and returns when every chunk is done. Nested calls run serially on the calling thread.
+// An exception thrown by fn on any thread stops the remaining chunks and is rethrown to the caller
+// after every thread has left fn.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
 }  // namespace envforge::kernels

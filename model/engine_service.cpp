@@ -1,6 +1,7 @@
 #include "model/engine_service.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "kernels/parallel.hpp"
 #include "common/errors.hpp"
@@ -48,7 +49,7 @@ void EngineService::loop() {
     auto finish = [&](Active& a, const char* reason, std::string error = {}) {
         a.result.finish_reason = reason;
         a.result.error = std::move(error);
-        if (a.req.on_done) a.req.on_done(std::move(a.result));
+        deliver(a.req, std::move(a.result));
     };
     // Samples from `logits` (ids a tokenizer cannot decode never come out), records the token
     // and says whether the request goes on.
@@ -60,7 +61,15 @@ void EngineService::loop() {
         const int32_t tok = a.next;
         a.result.tokens.push_back(tok);
         const bool stop = std::find(a.req.stop_ids.begin(), a.req.stop_ids.end(), tok) != a.req.stop_ids.end();
-        const bool keep_going = !a.req.on_token || a.req.on_token(tok);
+        // A caller's callback that throws ends its own request, never the engine thread.
+        bool keep_going = true;
+        try {
+            keep_going = !a.req.on_token || a.req.on_token(tok);
+        } catch (const std::exception& e) {
+            return finish(a, "error", std::string("on_token: ") + e.what()), false;
+        } catch (...) {
+            return finish(a, "error", "on_token threw"), false;
+        }
         if (stop || !keep_going) return finish(a, "stop"), false;
         if (static_cast<int64_t>(a.result.tokens.size()) >= a.req.max_new_tokens) return finish(a, "length"), false;
         return true;
@@ -144,15 +153,33 @@ void EngineService::loop() {
         running.swap(still);
     }
     for (auto& a : running) finish(*a, "error", "the engine is shutting down");
-    std::lock_guard lock(mu_);
-    for (auto& req : waiting_)
-        if (req.on_done) {
+    // Callbacks run without the lock: one that submits again must not deadlock.
+    for (;;) {
+        std::deque<GenerationRequest> left;
+        {
+            std::lock_guard lock(mu_);
+            left.swap(waiting_);
+        }
+        if (left.empty()) break;
+        for (auto& req : left) {
             GenerationResult r;
             r.finish_reason = "error";
             r.error = "the engine is shutting down";
-            req.on_done(std::move(r));
+            deliver(req, std::move(r));  // may submit again: the next round ends that one too
         }
-    waiting_.clear();
+    }
+}
+
+void EngineService::deliver(GenerationRequest& req, GenerationResult&& result) {
+    if (!req.on_done) return;
+    try {
+        req.on_done(std::move(result));
+    } catch (const std::exception& e) {
+        // Nothing is left to hand the error to: the request has ended. Said once per failure.
+        std::fprintf(stderr, "envforge: engine: a completion callback failed: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "envforge: engine: a completion callback failed\n");
+    }
 }
 
 }  // namespace envforge::model

@@ -2,7 +2,8 @@
 // every loop admits waiting requests (prefill, reusing the longest cached prefix of the caller's
 // Sequence) and then takes one decode step for all running requests together, so the weights
 // stream once per step however many episodes or HTTP clients wait. Callers hear back through
-// callbacks, invoked on the engine thread.
+// callbacks, invoked on the engine thread and never under the engine's lock (a callback may
+// submit again); a callback that throws ends its own request with finish_reason "error".
 #pragma once
 
 #include <condition_variable>
@@ -58,6 +59,8 @@ public:
 private:
     struct Active;
     void loop();
+    // Calls req.on_done outside any lock; an exception from it is reported, never propagated.
+    static void deliver(GenerationRequest& req, GenerationResult&& result);
     Transformer& model_;
     const int max_batch_;
     mutable std::mutex mu_;

@@ -2,7 +2,12 @@
 // at awkward shapes (1, 19, 111, 989; top-k larger than the context), with NMSE tolerances.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -231,4 +236,41 @@ TEST_CASE("kernels: MoE routing follows HF noaux_tc") {
     const float s7 = 1 / (1 + std::exp(2.0f)), s4 = 1 / (1 + std::exp(-0.5f));
     CHECK(r[0].weight == doctest::Approx(s7 / (s7 + s4) * 2.5f));
     CHECK(r[1].weight == doctest::Approx(s4 / (s7 + s4) * 2.5f));
+}
+
+TEST_CASE("parallel_for: an exception on any thread reaches the caller after every thread has left fn") {
+    const int threads_before = envforge::kernels::n_threads();
+    envforge::kernels::set_threads(4);
+    for (int64_t thrower : {0, 17, 999}) {  // chunk 0 is the caller's own; the others a worker's
+        CAPTURE(thrower);
+        std::atomic<int> inside{0}, after_return{0};
+        std::atomic<bool> returned{false};
+        bool caught = false;
+        try {
+            envforge::kernels::parallel_for(1000, 1, [&](int64_t b, int64_t e) {
+                ++inside;
+                for (int64_t i = b; i < e; ++i)
+                    if (i == thrower) {
+                        --inside;
+                        throw std::runtime_error("chunk " + std::to_string(i));
+                    }
+                std::this_thread::sleep_for(std::chrono::microseconds(50));
+                if (returned) ++after_return;  // fn still running after parallel_for returned
+                --inside;
+            });
+        } catch (const std::runtime_error& e) {
+            caught = std::string(e.what()).rfind("chunk ", 0) == 0;
+        }
+        returned = true;
+        CHECK(caught);
+        CHECK(inside == 0);
+        CHECK(after_return == 0);
+    }
+    // The pool still works.
+    std::atomic<int64_t> sum{0};
+    envforge::kernels::parallel_for(1000, 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) sum += i;
+    });
+    CHECK(sum == 999 * 1000 / 2);
+    envforge::kernels::set_threads(threads_before);
 }

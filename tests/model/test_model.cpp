@@ -6,7 +6,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +19,7 @@
 
 #include "kernels/dtype.hpp"
 #include "model/checkpoint_writer.hpp"
+#include "model/engine_service.hpp"
 #include "model/safetensors.hpp"
 #include "model/sampler.hpp"
 #include "model/transformer.hpp"
@@ -276,4 +282,52 @@ TEST_CASE("config: MoE group settings the router cannot honour are refused, nami
     too_many.set("num_experts_per_tok", Json(int64_t{2}));
     refused(too_many, "num_experts_per_tok");
     CHECK(parse_config(j).n_routed_experts == experts);
+}
+
+TEST_CASE("engine service: a throwing on_token ends its request; callbacks that submit at shutdown do not deadlock") {
+    TempDir t;
+    Transformer model(make(t, "tiny"));
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<GenerationResult> done;
+    auto on_done = [&](GenerationResult&& r) {
+        std::lock_guard lock(mu);
+        done.push_back(std::move(r));
+        cv.notify_all();
+    };
+    {
+        EngineService engine(model, 2);
+        GenerationRequest bad;
+        bad.prompt = ids(5, 1);
+        bad.max_new_tokens = 8;
+        bad.on_token = [](int32_t) -> bool { throw std::runtime_error("client went away"); };
+        bad.on_done = on_done;
+        engine.submit(std::move(bad));
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, std::chrono::seconds(30), [&] { return !done.empty(); });
+        REQUIRE(done.size() == 1);
+        CHECK(done[0].finish_reason == "error");
+        CHECK(done[0].error.find("client went away") != std::string::npos);
+        done.clear();
+        lock.unlock();
+        // Requests still waiting when the engine goes: each on_done submits again (a retry).
+        std::atomic<int> resubmitted{0};
+        for (int i = 0; i < 6; ++i) {
+            GenerationRequest r;
+            r.prompt = ids(40, i);
+            r.max_new_tokens = 200;
+            r.on_done = [&, i](GenerationResult&& res) {
+                if (i < 6 && resubmitted < 6) {
+                    ++resubmitted;
+                    GenerationRequest again;
+                    again.prompt = ids(3, 9);
+                    again.on_done = on_done;
+                    engine.submit(std::move(again));
+                }
+                on_done(std::move(res));
+            };
+            engine.submit(std::move(r));
+        }
+    }  // the destructor must return, every request answered
+    CHECK(done.size() >= 6);
 }
