@@ -5,6 +5,9 @@
 #include "sandbox/launcher.hpp"
 
 #include <cerrno>
+#include <csignal>
+#include <dirent.h>
+#include <poll.h>
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -352,6 +355,43 @@ int memfd_with(const char* name, const std::string& content) {
     return fd;
 }
 
+// bwrap's JSON status, read until the outer bwrap (`pid`) exits. Not until EOF: an orphaned inner
+// bwrap may hold the pipe open forever. Watches a pidfd where the kernel has pidfd_open (5.3+).
+std::string read_bwrap_status(int fd, pid_t pid) {
+    std::string json;
+    char buf[512];
+    const int pfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (pfd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    for (bool exited = false;;) {
+        if (pfd >= 0) {
+            struct pollfd p[2] = {{fd, POLLIN, 0}, {pfd, POLLIN, 0}};
+            if (poll(p, 2, -1) < 0 && errno != EINTR) break;
+            exited = p[1].revents != 0;
+        }
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof buf)) > 0) json.append(buf, static_cast<size_t>(n));
+        if (n == 0 || exited || (n < 0 && errno != EINTR && errno != EAGAIN)) break;
+    }
+    if (pfd >= 0) close(pfd);
+    close(fd);
+    return json;
+}
+
+// SIGKILL to every child this process has (the subreaper's orphans included).
+void kill_children() {
+    const std::string tasks = "/proc/self/task";
+    DIR* d = opendir(tasks.c_str());
+    if (!d) return;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        FILE* f = fopen((tasks + "/" + e->d_name + "/children").c_str(), "r");
+        if (!f) continue;
+        for (int child; fscanf(f, "%d", &child) == 1;) kill(child, SIGKILL);
+        fclose(f);
+    }
+    closedir(d);
+}
+
 int run_bwrap(LaunchConfig& c) {
     common_limits(c);
     become_slot(c);
@@ -411,17 +451,14 @@ int run_bwrap(LaunchConfig& c) {
     close(status_pipe[1]);
     if (c.session) close(kSessionFd);
     dprintf(kStatusFd, "pid %d\n", pid);
-    std::string json;
-    char buf[512];
-    for (ssize_t n; (n = read(status_pipe[0], buf, sizeof buf)) != 0;) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        json.append(buf, static_cast<size_t>(n));
-    }
+    const std::string json = read_bwrap_status(status_pipe[0], pid);
     int status = 0;
     struct rusage ru {};
     while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
     }
+    // bwrap killed while it starts can leave its inner half waiting forever for the outer one
+    // (its parent-death signal set too late); as our subreaped orphan, it is killed here.
+    kill_children();
     while (waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
     }
     report_usage(ru);
@@ -478,7 +515,10 @@ int launcher_main(int, char**) {
     }
     if (c.mode == "native") return run_native(c);
     if (c.mode == "bwrap") return run_bwrap(c);
-    return run_unsandboxed(c);
+    if (c.mode == "none") return run_unsandboxed(c);  // asked for by name (--sandbox none), never by default
+    // Fail closed: a mode this launcher does not know never runs the program unisolated.
+    dprintf(kStatusFd, "error unknown sandbox mode '%s' (native, bwrap or none)\n", c.mode.c_str());
+    return 126;
 }
 
 }  // namespace envforge::sandbox

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -98,11 +99,16 @@ struct HostSupport {
 };
 HostSupport probe_host();
 
+// The slot uid ranges [first, last) that this process's sandboxes have leased so far: the
+// processes a test may count as its own on a host where other envforge processes run.
+std::vector<std::pair<uint32_t, uint32_t>> slot_uid_ranges_used();
+
 class Sandbox {
 public:
     // Throws SandboxError (common/errors.hpp) naming what is missing when `backend` cannot isolate here
     // (Backend::None runs without isolation and must be asked for explicitly).
-    // At most 64 slots per instance; up to 16 instances per process get disjoint uids and cgroups.
+    // At most 64 slots per instance. Each instance leases its own block of host uids, exclusive
+    // across every envforge process on the host (see slots.hpp), so no two sandboxes share a uid.
     Sandbox(boost::asio::io_context& io, Backend backend, int slots = 64);
     ~Sandbox();
     Sandbox(const Sandbox&) = delete;
