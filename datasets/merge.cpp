@@ -172,19 +172,22 @@ private:
     }
 
     void merge_episodes(SqliteDb& in, const std::string& path, const std::map<int64_t, int64_t>& run_ids, MergeCounts& c) {
-        // Columns 3..15 after (id, run_id, task_id) are copied as they are.
-        SqliteStmt q(in,
-                     "SELECT e.id, e.run_id, r.name, e.task_id, e.rollout, e.status, e.reward, e.passed, e.verdict, e.final_answer,"
-                     " e.turns, e.tool_calls, e.prompt_tokens, e.completion_tokens, e.seconds, e.error, e.finished_at "
-                     "FROM episodes e JOIN runs r ON r.id = e.run_id ORDER BY e.id");
+        // The episode's own columns, copied as they are after the run id (which is renumbered):
+        // one list for the SELECT, the INSERT and the copy loop, so they cannot drift apart.
+        static const std::vector<std::string> kCopied = {"task_id",           "rollout",      "status", "reward",     "passed",
+                                                         "verdict",           "final_answer", "turns",  "tool_calls", "prompt_tokens",
+                                                         "completion_tokens", "seconds",      "error",  "finished_at"};
+        std::string select = "SELECT e.id, e.run_id, r.name";
+        std::string insert = "INSERT INTO episodes(run_id", values = "?";
+        for (const std::string& c : kCopied) select += ", e." + c, insert += ", " + c, values += ",?";
+        // Result columns: 0 id, 1 run_id, 2 run name, then kCopied from kFirstCopied on.
+        constexpr int kFirstCopied = 3, kTaskId = 3, kRollout = 4, kStatus = 5, kRunName = 2;
+        SqliteStmt q(in, select + " FROM episodes e JOIN runs r ON r.id = e.run_id ORDER BY e.id");
         SqliteStmt find(out_,
                         "SELECT id, status, reward, passed, verdict, final_answer FROM episodes "
                         "WHERE run_id = ? AND task_id = ? AND rollout = ?");
         SqliteStmt del(out_, "DELETE FROM episodes WHERE id = ?");
-        SqliteStmt ins(out_,
-                       "INSERT INTO episodes(run_id, task_id, rollout, status, reward, passed, verdict, final_answer, turns,"
-                       " tool_calls, prompt_tokens, completion_tokens, seconds, error, finished_at)"
-                       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        SqliteStmt ins(out_, insert + ") VALUES(" + values + ")");
         SqliteStmt msgs(in,
                         "SELECT idx, role, content, reasoning, tool_calls, tool_call_id, name, is_error, prompt_ids, completion_ids, raw"
                         " FROM messages WHERE episode_id = ? ORDER BY idx");
@@ -196,21 +199,21 @@ private:
             if (on_episode_) on_episode_();
             const int64_t in_id = q.int64(0);
             const int64_t run_id = run_ids.at(q.int64(1));
-            const std::string status = q.text(5);
-            find.bind(1, run_id).bind(2, q.view(3)).bind(3, q.int64(4));
+            const std::string status = q.text(kStatus);
+            find.bind(1, run_id).bind(2, q.view(kTaskId)).bind(3, q.int64(kRollout));
             if (find.step()) {
                 const int64_t out_id = find.int64(0);
                 const bool out_infra = is_infra_failure_name(find.view(1));
                 // Compared while OUT's row is at hand: the detail names the first column that differs.
-                const std::string outcome_diff = out_infra ? "" : differing_outcome(find, 1, q, 5);
+                const std::string outcome_diff = out_infra ? "" : differing_outcome(find, 1, q, kStatus);
                 find.reset();
                 if (is_infra_failure_name(status)) {
                     ++c.episodes_kept;  // a failure to retry adds nothing where OUT has this key
                     continue;
                 }
                 if (!out_infra) {
-                    const std::string what = "episode (run '" + q.text(2) + "', task " + q.text(3) + ", rollout " +
-                                             std::to_string(q.int64(4)) + ")";
+                    const std::string what = "episode (run '" + q.text(kRunName) + "', task " + q.text(kTaskId) + ", rollout " +
+                                             std::to_string(q.int64(kRollout)) + ")";
                     if (!outcome_diff.empty()) conflict(what, path, outcome_diff);
                     if (transcript_key(out_transcript, out_id) != transcript_key(in_transcript, in_id))
                         conflict(what, path, "its transcript");
@@ -225,7 +228,7 @@ private:
                 ++c.episodes_new;
             }
             ins.bind(1, run_id);
-            for (int i = 3; i <= 16; ++i) copy_value(q, i, ins, i - 1);
+            for (int i = 0; i < static_cast<int>(kCopied.size()); ++i) copy_value(q, kFirstCopied + i, ins, i + 2);
             ins.run();
             const int64_t new_id = out_.last_insert_rowid();
             msgs.bind(1, in_id);

@@ -1,5 +1,6 @@
 #include "datasets/store.hpp"
 
+#include <cstdio>
 #include <cstring>
 
 #include <sqlite3.h>
@@ -162,8 +163,10 @@ Store::Store(const std::string& path, bool read_only) {
 Store::~Store() {
     try {
         flush();
-    } catch (...) {
-        // A destructor cannot report; callers flush explicitly to see errors.
+    } catch (const std::exception& e) {
+        // A destructor cannot throw: the failure is said, with what was lost, unless the
+        // caller already heard of it from an explicit flush.
+        if (!flush_failed_) std::fprintf(stderr, "envforge: store: the last batch was not written: %s\n", e.what());
     }
 }
 
@@ -208,8 +211,8 @@ size_t Store::add_tasks(const std::vector<Task>& tasks) {
 }
 
 std::vector<Task> Store::load_tasks(const TaskFilter& f) const {
-    SqliteStmt q(*db_, std::string("SELECT json FROM tasks WHERE (?1 = '' OR kind = ?1) ORDER BY ") + (f.by_id ? "id" : "rowid") +
-                           " LIMIT ?2");
+    SqliteStmt q(*db_,
+                 std::string("SELECT json FROM tasks WHERE (?1 = '' OR kind = ?1) ORDER BY ") + (f.by_id ? "id" : "rowid") + " LIMIT ?2");
     q.bind(1, f.kind).bind(2, f.limit);
     std::vector<Task> out;
     while (q.step()) {
@@ -294,7 +297,13 @@ void Store::add_episode(int64_t run_id, const Episode& ep) {
 void Store::flush() {
     last_flush_ = std::chrono::steady_clock::now();
     if (pending_.empty()) return;
-    write_batch();
+    try {
+        write_batch();
+    } catch (...) {
+        flush_failed_ = true;  // the caller hears of it; the destructor does not repeat it
+        throw;
+    }
+    flush_failed_ = false;
     pending_.clear();
 }
 

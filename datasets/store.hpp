@@ -133,6 +133,7 @@ private:
     size_t batch_ = 64;
     std::chrono::milliseconds max_delay_{250};
     std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+    bool flush_failed_ = false;  // the last flush threw (and its caller was told)
 };
 
 // Little-endian int32 token ids <-> blob.

@@ -229,7 +229,19 @@ asio::awaitable<std::unique_ptr<Session>> Session::start(Sandbox& sandbox, std::
     req.session_fd = fds[1];
     req.cancel = impl->cancel;
     impl->finished = std::make_shared<asio::steady_timer>(io, Clock::time_point::max());
-    asio::co_spawn(io, sandbox.run(std::move(req)), [impl](std::exception_ptr, Result r) {
+    asio::co_spawn(io, sandbox.run(std::move(req)), [impl](std::exception_ptr error, Result r) {
+        // run() reports what the program did as a Result; an exception is our failure (no
+        // memory, a bug) and is kept as the setup error, never dropped.
+        if (error) {
+            r.reason = Reason::SetupError;
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                r.setup_error = std::string("the sandbox call failed: ") + e.what();
+            } catch (...) {
+                r.setup_error = "the sandbox call failed";
+            }
+        }
         impl->result = std::move(r);
         impl->done = true;
         impl->finished->cancel();
