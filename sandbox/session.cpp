@@ -19,64 +19,15 @@
 #include "common/errors.hpp"
 #include "common/utf8.hpp"
 #include "sandbox/session_agent.hpp"
+#include "sandbox/session_frame.hpp"
 
 namespace envforge::sandbox {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
-using Fields = std::vector<std::pair<std::string, std::string>>;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-void put_u32(std::string& s, uint32_t v) {
-    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint32_t get_u32(const char* p) {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-    return v;
-}
-
-std::string encode(const Fields& fields) {
-    std::string body;
-    for (const auto& [k, v] : fields) {
-        put_u32(body, static_cast<uint32_t>(k.size()));
-        body += k;
-        put_u32(body, static_cast<uint32_t>(v.size()));
-        body += v;
-    }
-    std::string frame;
-    put_u32(frame, static_cast<uint32_t>(body.size()));
-    return frame + body;
-}
-
-// Strict: the body must be whole key/value pairs and nothing else, or the frame is refused.
-std::optional<Fields> decode(const std::string& body) {
-    Fields out;
-    size_t i = 0;
-    auto take = [&](std::string& into) {
-        if (body.size() - i < 4) return false;
-        const uint32_t n = get_u32(body.data() + i);
-        i += 4;
-        if (body.size() - i < n) return false;
-        into.assign(body, i, n);
-        i += n;
-        return true;
-    };
-    while (i < body.size()) {
-        std::string k, v;
-        if (!take(k) || !take(v)) return std::nullopt;
-        out.emplace_back(std::move(k), std::move(v));
-    }
-    return out;
-}
-
-std::string field(const Fields& f, const std::string& key) {
-    for (const auto& [k, v] : f)
-        if (k == key) return v;
-    return "";
-}
 
 // Keeps the first and last `limit / 2` bytes of `s` (cut on UTF-8 character boundaries) with a
 // marker between them; returns true when it cut. The agent caps its own output, but the agent
@@ -124,7 +75,7 @@ struct Session::Impl {
         std::array<char, 4> len{};  // (a plain array in a coroutine frame trips GCC 12)
         auto [ec, n] = co_await asio::async_read(sock, asio::buffer(len), asio::as_tuple(asio::use_awaitable));
         if (ec) co_return std::nullopt;
-        const uint32_t size = get_u32(len.data());
+        const uint32_t size = frame_length(len.data());
         if (size > limits.frame_bytes) {
             end("session_lost: the sandbox sent a " + std::to_string(size) + "-byte frame (limit " + std::to_string(limits.frame_bytes) +
                 ")");
@@ -133,7 +84,7 @@ struct Session::Impl {
         std::string body(size, '\0');
         auto [ec2, n2] = co_await asio::async_read(sock, asio::buffer(body), asio::as_tuple(asio::use_awaitable));
         if (ec2) co_return std::nullopt;
-        auto fields = decode(body);
+        auto fields = decode_frame_body(body);
         if (!fields) end("session_lost: the sandbox sent a malformed frame");
         co_return fields;
     }
@@ -153,7 +104,7 @@ struct Session::Impl {
     asio::awaitable<std::optional<Fields>> call(Fields req, std::chrono::milliseconds deadline) {
         const std::string id = std::to_string(++next_id);
         req.emplace_back("id", id);
-        const std::string frame = encode(req);
+        const std::string frame = encode_frame(req);
         auto [ec, n] = co_await asio::async_write(sock, asio::buffer(frame), asio::as_tuple(asio::use_awaitable));
         if (ec) co_return std::nullopt;
         asio::steady_timer timer(io, deadline);

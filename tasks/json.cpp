@@ -360,9 +360,29 @@ struct TreeBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder
         if (ec != std::errc() || p != end) return false;
         return add(Json(d));
     }
-    bool String(const char* s, rapidjson::SizeType n, bool) { return add(Json(std::string(s, n))); }
+    // RapidJSON checks the raw bytes but decodes a lone low surrogate escape ("\\udc80") into the
+    // three bytes ED B2 80, which are not UTF-8: they would be dumped as they are and refused by
+    // the next parse. Such a character becomes U+FFFD, as every other invalid sequence does
+    // (common/utf8.hpp). Only surrogates encode to a lead byte ED followed by A0..BF.
+    static std::string text(const char* s, rapidjson::SizeType n) {
+        if (!std::memchr(s, 0xED, n)) return std::string(s, n);
+        std::string out;
+        out.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+            const auto b1 = static_cast<unsigned char>(s[i]);
+            const auto b2 = i + 1 < n ? static_cast<unsigned char>(s[i + 1]) : 0;
+            if (b1 == 0xED && b2 >= 0xA0 && b2 <= 0xBF && i + 2 < n) {
+                out += "\xEF\xBF\xBD";  // one surrogate, one replacement character
+                i += 2;
+            } else {
+                out.push_back(static_cast<char>(b1));
+            }
+        }
+        return out;
+    }
+    bool String(const char* s, rapidjson::SizeType n, bool) { return add(Json(text(s, n))); }
     bool Key(const char* s, rapidjson::SizeType n, bool) {
-        keys.emplace_back(s, n);
+        keys.push_back(text(s, n));
         return true;
     }
     bool open(Json v) {

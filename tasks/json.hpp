@@ -33,22 +33,30 @@ const char* json_type_name(JsonType t);
 
 class Json {
 public:
-    Json() = default;
-    Json(std::nullptr_t) {}
-    Json(bool b) : v_(b) {}
-    Json(int i) : v_(int64_t{i}) {}
-    Json(int64_t i) : v_(i) {}
-    Json(uint32_t i) : v_(int64_t{i}) {}
-    Json(double d) : v_(d) {}
-    Json(const char* s) : v_(std::string(s)) {}
-    Json(std::string s) : v_(std::move(s)) {}
-    Json(std::string_view s) : v_(std::string(s)) {}
-    Json(JsonArray a) : v_(std::move(a)) {}
-    Json(JsonObject o) : v_(std::move(o)) {}
-    Json(JsonBigInt b) : v_(std::move(b)) {}
+    // Every constructor is defined below JsonMember: the variant holds a vector of JsonMember,
+    // which must be complete wherever the variant is made (clang checks it with C++20's
+    // constexpr vector, and caches the first answer).
+    Json();
+    Json(std::nullptr_t);
+    Json(bool b);
+    Json(int i);
+    Json(int64_t i);
+    Json(uint32_t i);
+    Json(double d);
+    Json(const char* s);
+    Json(std::string s);
+    Json(std::string_view s);
+    Json(JsonArray a);
+    Json(JsonObject o);
+    Json(JsonBigInt b);
+    Json(const Json&);
+    Json(Json&&) noexcept;
+    Json& operator=(const Json&);
+    Json& operator=(Json&&) noexcept;
+    ~Json();
 
-    static Json array() { return Json(JsonArray{}); }
-    static Json object() { return Json(JsonObject{}); }
+    static Json array();
+    static Json object();
     static Json object(std::initializer_list<std::pair<const char*, Json>> members);
 
     // Parses UTF-8 JSON text; throws InvalidInput("<what>: <error> at offset N") on bad input.
@@ -112,6 +120,27 @@ struct JsonMember {
     Json value;
     friend bool operator==(const JsonMember&, const JsonMember&) = default;
 };
+
+inline Json::Json() = default;
+inline Json::Json(std::nullptr_t) {}
+inline Json::Json(bool b) : v_(b) {}
+inline Json::Json(int i) : v_(int64_t{i}) {}
+inline Json::Json(int64_t i) : v_(i) {}
+inline Json::Json(uint32_t i) : v_(int64_t{i}) {}
+inline Json::Json(double d) : v_(d) {}
+inline Json::Json(const char* s) : v_(std::string(s)) {}
+inline Json::Json(std::string s) : v_(std::move(s)) {}
+inline Json::Json(std::string_view s) : v_(std::string(s)) {}
+inline Json::Json(JsonBigInt b) : v_(std::move(b)) {}
+inline Json::Json(JsonArray a) : v_(std::move(a)) {}
+inline Json::Json(JsonObject o) : v_(std::move(o)) {}
+inline Json::Json(const Json&) = default;
+inline Json::Json(Json&&) noexcept = default;
+inline Json& Json::operator=(const Json&) = default;
+inline Json& Json::operator=(Json&&) noexcept = default;
+inline Json::~Json() = default;
+inline Json Json::array() { return Json(JsonArray{}); }
+inline Json Json::object() { return Json(JsonObject{}); }
 
 // Appends `s` to `out` as a JSON string literal (quotes included).
 void json_append_string(std::string& out, std::string_view s);

@@ -59,7 +59,8 @@ std::unordered_map<std::string, RelationSpec> read_relations(const std::string& 
     ss << in.rdbuf();
     const Json root = Json::parse(ss.str(), path);
     const Json* rels = root.is_object() ? root.find("relations") : nullptr;
-    if (!rels || !rels->is_object()) throw InvalidInput(path + ": expected {\"relations\": {NAME: {phrase, subject_type, object_type, answer}}}");
+    if (!rels || !rels->is_object())
+        throw InvalidInput(path + ": expected {\"relations\": {NAME: {phrase, subject_type, object_type, answer}}}");
     std::unordered_map<std::string, RelationSpec> out;
     for (const auto& [name, spec] : rels->as_object()) {
         const std::string where = path + ": relation '" + name + "'";
@@ -84,6 +85,37 @@ std::unordered_map<std::string, RelationSpec> read_relations(const std::string& 
     return out;
 }
 
+std::vector<Doc> read_docs(const std::string& path, std::unordered_map<std::string, int>& by_id) {
+    std::vector<Doc> docs;
+    each_line(path, [&](const Json& j, const std::string& where) {
+        Doc d{field(j, "id", where), j.get_string("title"), field(j, "text", where)};
+        if (!by_id.emplace(d.id, static_cast<int>(docs.size())).second)
+            throw InvalidInput(where + ": duplicate document id '" + d.id + "'");
+        docs.push_back(std::move(d));
+    });
+    if (docs.empty()) throw InvalidInput("'" + path + "': no documents");
+    return docs;
+}
+
+std::vector<Fact> read_facts(const std::string& path, const std::unordered_map<std::string, int>& doc_index,
+                             const std::unordered_map<std::string, RelationSpec>& relations) {
+    std::vector<Fact> facts;
+    each_line(path, [&](const Json& j, const std::string& where) {
+        Fact f{field(j, "subject", where), field(j, "relation", where), field(j, "object", where), "", "", -1};
+        auto spec = relations.find(f.relation);
+        const RelationSpec none;
+        const RelationSpec& r = spec == relations.end() ? none : spec->second;
+        f.subject_type = resolve_type(optional_string(j, "subject_type", where), r.subject_type, "subject_type", f.relation, where);
+        f.object_type = resolve_type(optional_string(j, "object_type", where), r.object_type, "object_type", f.relation, where);
+        const std::string doc = field(j, "doc_id", where);
+        auto it = doc_index.find(doc);
+        if (it == doc_index.end()) throw InvalidInput(where + ": doc_id '" + doc + "' is not in the corpus");
+        f.doc = it->second;
+        facts.push_back(std::move(f));
+    });
+    return facts;
+}
+
 std::shared_ptr<const UserCorpus> load_user_corpus(const std::string& docs_path, const std::string& facts_path,
                                                    const std::string& relations_path) {
     static std::mutex mu;
@@ -95,30 +127,12 @@ std::shared_ptr<const UserCorpus> load_user_corpus(const std::string& docs_path,
     auto c = std::make_shared<UserCorpus>();
     c->docs_path = abs;
     std::unordered_map<std::string, int> by_id;
-    each_line(abs, [&](const Json& j, const std::string& where) {
-        Doc d{field(j, "id", where), j.get_string("title"), field(j, "text", where)};
-        if (!by_id.emplace(d.id, static_cast<int>(c->docs.size())).second)
-            throw InvalidInput(where + ": duplicate document id '" + d.id + "'");
-        c->docs.push_back(std::move(d));
-    });
-    if (c->docs.empty()) throw InvalidInput("'" + abs + "': no documents");
+    c->docs = read_docs(abs, by_id);
     c->key = corpus_key(c->docs);
     build_index(c->key, c->docs);
     if (!relations_path.empty()) c->relations = read_relations(relations_path);
     if (!facts_path.empty()) {
-        each_line(facts_path, [&](const Json& j, const std::string& where) {
-            Fact f{field(j, "subject", where), field(j, "relation", where), field(j, "object", where), "", "", -1};
-            auto spec = c->relations.find(f.relation);
-            const RelationSpec none;
-            const RelationSpec& r = spec == c->relations.end() ? none : spec->second;
-            f.subject_type = resolve_type(optional_string(j, "subject_type", where), r.subject_type, "subject_type", f.relation, where);
-            f.object_type = resolve_type(optional_string(j, "object_type", where), r.object_type, "object_type", f.relation, where);
-            const std::string doc = field(j, "doc_id", where);
-            auto it = by_id.find(doc);
-            if (it == by_id.end()) throw InvalidInput(where + ": doc_id '" + doc + "' is not in the corpus");
-            f.doc = it->second;
-            c->facts.push_back(std::move(f));
-        });
+        c->facts = read_facts(facts_path, by_id, c->relations);
         c->graph = std::make_unique<FactGraph>(c->facts, c->relations);
     }
     slot = c;

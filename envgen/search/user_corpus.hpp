@@ -41,6 +41,15 @@ struct UserCorpus {
 std::shared_ptr<const UserCorpus> load_user_corpus(const std::string& docs_path, const std::string& facts_path,
                                                    const std::string& relations_path = "");
 
+// The documents of docs.jsonl, with each id's index in `by_id`. Throws InvalidInput naming the
+// file and line (a missing field, a duplicate id, no documents).
+std::vector<Doc> read_docs(const std::string& path, std::unordered_map<std::string, int>& by_id);
+
+// The facts of facts.jsonl, their documents looked up in `doc_index` and their types checked
+// against `relations`. Throws InvalidInput naming the file and line.
+std::vector<Fact> read_facts(const std::string& path, const std::unordered_map<std::string, int>& doc_index,
+                             const std::unordered_map<std::string, RelationSpec>& relations);
+
 // Reads a relations file (the format above). Throws InvalidInput naming the file and relation.
 std::unordered_map<std::string, RelationSpec> read_relations(const std::string& path);
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/errors.hpp"
+#include "common/utf8.hpp"
 #include "tasks/json.hpp"
 #include "common/sha256.hpp"
 
@@ -83,7 +84,8 @@ TEST_CASE("json: a repeated key keeps the last value at the first position, as P
 }
 
 TEST_CASE("json: integers beyond int64 stay integers, digit for digit, as in Python's json") {
-    const char* text = R"([9223372036854775807,-9223372036854775808,9223372036854775808,-9223372036854775809,18446744073709551615,123456789012345678901234567890])";
+    const char* text =
+        R"([9223372036854775807,-9223372036854775808,9223372036854775808,-9223372036854775809,18446744073709551615,123456789012345678901234567890])";
     Json j = Json::parse(text);
     const auto& a = j.as_array();
     CHECK(a[0].is_int());
@@ -102,9 +104,9 @@ TEST_CASE("json: integers beyond int64 stay integers, digit for digit, as in Pyt
 
 TEST_CASE("json: doubles read as Python's float() does") {
     CHECK(Json::parse("0.1").as_number() == 0.1);
-    CHECK(Json::parse("1e-400").as_number() == 0.0);           // below the smallest subnormal: zero
-    CHECK(std::signbit(Json::parse("-1e-400").as_number()));   // with its sign
-    CHECK(Json::parse("4.9e-324").as_number() == 5e-324);      // subnormal
+    CHECK(Json::parse("1e-400").as_number() == 0.0);          // below the smallest subnormal: zero
+    CHECK(std::signbit(Json::parse("-1e-400").as_number()));  // with its sign
+    CHECK(Json::parse("4.9e-324").as_number() == 5e-324);     // subnormal
     CHECK(Json::parse("1.7976931348623157e308").as_number() == 1.7976931348623157e308);
     CHECK(Json::parse("2.5E+3").as_number() == 2500.0);
     CHECK(Json::parse("-0").is_int());
@@ -124,4 +126,16 @@ TEST_CASE("json: doubles read as Python's float() does") {
         CAPTURE(bad);
         CHECK_THROWS_AS(Json::parse(bad), InvalidInput);
     }
+}
+
+TEST_CASE("json: a lone surrogate escape becomes U+FFFD, so what is parsed dumps to JSON that parses again (found by fuzz_json)") {
+    const Json v = Json::parse(R"({"a": "x\ud41d\ude00y", "\udc80k": 1})");
+    const std::string& a = v.at("a").as_string();
+    CHECK(is_valid_utf8(a));
+    CHECK(a == "x\xed\x90\x9d\xef\xbf\xbdy");  // U+D41D stays (a Hangul syllable), U+DE00 is replaced
+    CHECK(v.find("\xef\xbf\xbdk") != nullptr);
+    const Json again = Json::parse(v.dump());
+    CHECK(again == v);
+    // A high surrogate with its low half is one character, as before.
+    CHECK(Json::parse(R"("\ud83d\ude00")").as_string() == "\xf0\x9f\x98\x80");
 }
