@@ -128,8 +128,8 @@ std::vector<float> Transformer::forward(const std::vector<Row>& rows, const std:
     for (const Row& r : rows) {
         Sequence& s = *r.seq;
         if (s.len_ > 0 && s.on_device_ != options_.cuda)
-            throw InvalidInput(std::string("a sequence whose cache is on the ") + (s.on_device_ ? "GPU" : "CPU") + " cannot continue on the " +
-                               (options_.cuda ? "GPU" : "CPU"));
+            throw InvalidInput(std::string("a sequence whose cache is on the ") + (s.on_device_ ? "GPU" : "CPU") +
+                               " cannot continue on the " + (options_.cuda ? "GPU" : "CPU"));
         s.on_device_ = options_.cuda;
     }
     if (options_.cuda) {

@@ -32,14 +32,15 @@ int cmd_merge(int argc, char** argv) {
         return 0;
     }
     for (const auto& [path, c] : s.inputs)
-        std::printf("%s: %lld tasks new (%lld already there), %lld episodes new (%lld already there, %lld retried failures replaced, %lld failures kept out), %lld validations new\n",
-                    path.c_str(), static_cast<long long>(c.tasks_new), static_cast<long long>(c.tasks_same),
-                    static_cast<long long>(c.episodes_new), static_cast<long long>(c.episodes_same),
-                    static_cast<long long>(c.episodes_replaced), static_cast<long long>(c.episodes_kept),
-                    static_cast<long long>(c.validations_new));
+        std::printf(
+            "%s: %lld tasks new (%lld already there), %lld episodes new (%lld already there, %lld retried failures replaced, %lld failures "
+            "kept out), %lld validations new\n",
+            path.c_str(), static_cast<long long>(c.tasks_new), static_cast<long long>(c.tasks_same), static_cast<long long>(c.episodes_new),
+            static_cast<long long>(c.episodes_same), static_cast<long long>(c.episodes_replaced), static_cast<long long>(c.episodes_kept),
+            static_cast<long long>(c.validations_new));
     std::printf("merged %zu stores into %s in %.2fs: %lld tasks, %lld episodes, %lld messages added\n", s.inputs.size(), files[0].c_str(),
-                s.seconds, static_cast<long long>(s.total.tasks_new), static_cast<long long>(s.total.episodes_new + s.total.episodes_replaced),
-                static_cast<long long>(s.total.messages));
+                s.seconds, static_cast<long long>(s.total.tasks_new),
+                static_cast<long long>(s.total.episodes_new + s.total.episodes_replaced), static_cast<long long>(s.total.messages));
     return 0;
 }
 

@@ -22,7 +22,8 @@ namespace envforge::cli {
 namespace {
 
 std::string read_input(const Args& a, const char* what) {
-    if (a.positional().size() > 1) throw InvalidInput("envforge model " + std::string(what) + ": expects one FILE (or - for standard input)");
+    if (a.positional().size() > 1)
+        throw InvalidInput("envforge model " + std::string(what) + ": expects one FILE (or - for standard input)");
     const std::string path = a.positional().empty() ? "-" : a.positional()[0];
     if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     std::ifstream f(path, std::ios::binary);

@@ -42,8 +42,8 @@ int cmd_run(int argc, char** argv) {
     cfg.include_invalid = a.flag("include-invalid");
     const Shard shard = shard_option(a);
     Store store(a.get("db"));
-    auto tasks =
-        load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "run", shard);
+    auto tasks = load_tasks_or_fail(store, a.get("db"), a.get("kind"), a.has("limit") ? a.get_int("limit", 1, INT64_MAX) : -1, "run",
+                                    shard);
     if (!shard.whole() && !a.flag("json")) std::printf("shard %s: %zu tasks\n", shard.name().c_str(), tasks.size());
     install_stop_handlers();
     RunSummary s = run_tasks(store, tasks, cfg);

@@ -37,10 +37,12 @@ std::string trial_run(sandbox::Backend backend) {
         io.run();
         const sandbox::Result r = fut.get();
         if (r.reason == sandbox::Reason::Exit && r.exit_code == 0) return "";
-        std::string why = "a trial command failed to start: " + (r.setup_error.empty() ? std::string(sandbox::reason_name(r.reason)) : r.setup_error);
+        std::string why = "a trial command failed to start: " +
+                          (r.setup_error.empty() ? std::string(sandbox::reason_name(r.reason)) : r.setup_error);
         if (r.setup_error.find("mount /proc") != std::string::npos)
-            why += " (inside a container, /proc has masked paths: podman run --security-opt unmask=ALL, "
-                   "docker run --security-opt systempaths=unconfined, or --sandbox none)";
+            why +=
+                " (inside a container, /proc has masked paths: podman run --security-opt unmask=ALL, "
+                "docker run --security-opt systempaths=unconfined, or --sandbox none)";
         return why;
     } catch (const std::exception& e) {
         return e.what();

@@ -18,45 +18,46 @@
 namespace envforge::cli {
 
 int cmd_synth(int argc, char** argv) {
-    Args a("synth", "Synthesize tasks (deterministic in kind, seed, difficulty and generator version).",
-           {{"kind", "K", "environment kind: general | search | interp | code (or give it as the first argument)", nullptr},
-            {"count", "N", "number of tasks", "10"},
-            {"seed", "S", "base seed", "1"},
-            {"difficulty", "D|A-B", "difficulty or range; tasks cycle through it", "1-5"},
-            {"domain", "NAME", "general only: trip, retail or meeting (default: all, round-robin)", nullptr},
-            {"package", "DIR",
-             "general only: an environment package (env.json, schema.sql, tools.py, verify.py, tasks.jsonl; see README): its tasks, "
-             "at most --count",
-             nullptr},
-            {"world-seed", "S", "search only: seed of the synthetic world", "1"},
-            {"world-size", "N", "search only: people in the synthetic world (about 10 documents each)", "400"},
-            {"corpus", "FILE", "search only: your documents, JSONL of {id, title, text}", nullptr},
-            {"facts", "FILE", "search only: JSONL of {subject, relation, object, doc_id[, subject_type, object_type]} to ask about",
-             nullptr},
-            {"relations", "FILE",
-             "search only: JSON {\"relations\": {NAME: {phrase, subject_type, object_type, answer}}}: how each relation reads in a "
-             "question (\"the capital of {subject}\") and which entity types it joins",
-             nullptr},
-            {"repo", "DIR", "code only: your Python repository (default: the bundled seeds)", nullptr},
-            {"src", "DIRS", "code only, with --repo: comma-separated source directories to mutate", nullptr},
-            {"test-dir", "DIR", "code only, with --repo: the test directory", "tests"},
-            {"test-cmd", "CMD", "code only, with --repo: 'pytest' or 'unittest' (default: pytest when installed, else unittest)", nullptr},
-            {"test-timeout", "S", "code only, with --repo: seconds an agent's whole-suite run may take", "120"},
-            {"ignore-failing", nullptr,
-             "code only, with --repo: set aside tests that fail in every gold run instead of refusing the repository", nullptr},
-            {"llm", "POLICY",
-             "a model (openai or embedded, with their options below) writes tasks. search: it rewrites each question in natural words, "
-             "then answers the rewrite with the search tools; only rewrites it answers with the gold answer are kept. general: it "
-             "writes --count environment packages, each validated in the sandbox and raised in difficulty",
-             nullptr},
-            {"packages-out", "DIR", "general --llm: where the accepted packages are written", "packages"},
-            {"attempts", "N", "general --llm: model replies per version before giving up on it", "3"},
-            {"raise", "N", "general --llm: harder versions asked for after the first is accepted", "1"},
-            {"jobs", "J", "with --llm: model calls in flight", "8"},
-            {"shard", "I/N", "make only shard I of N: the requests with index mod N = I (merge the shards' stores with `envforge merge`)", nullptr},
-            {"db", "FILE", "store", "envforge.db"},
-            {"json", nullptr, "print a JSON summary", nullptr}},
-           argc, argv, true, policy_option_specs());
+    Args a(
+        "synth", "Synthesize tasks (deterministic in kind, seed, difficulty and generator version).",
+        {{"kind", "K", "environment kind: general | search | interp | code (or give it as the first argument)", nullptr},
+         {"count", "N", "number of tasks", "10"},
+         {"seed", "S", "base seed", "1"},
+         {"difficulty", "D|A-B", "difficulty or range; tasks cycle through it", "1-5"},
+         {"domain", "NAME", "general only: trip, retail or meeting (default: all, round-robin)", nullptr},
+         {"package", "DIR",
+          "general only: an environment package (env.json, schema.sql, tools.py, verify.py, tasks.jsonl; see README): its tasks, "
+          "at most --count",
+          nullptr},
+         {"world-seed", "S", "search only: seed of the synthetic world", "1"},
+         {"world-size", "N", "search only: people in the synthetic world (about 10 documents each)", "400"},
+         {"corpus", "FILE", "search only: your documents, JSONL of {id, title, text}", nullptr},
+         {"facts", "FILE", "search only: JSONL of {subject, relation, object, doc_id[, subject_type, object_type]} to ask about", nullptr},
+         {"relations", "FILE",
+          "search only: JSON {\"relations\": {NAME: {phrase, subject_type, object_type, answer}}}: how each relation reads in a "
+          "question (\"the capital of {subject}\") and which entity types it joins",
+          nullptr},
+         {"repo", "DIR", "code only: your Python repository (default: the bundled seeds)", nullptr},
+         {"src", "DIRS", "code only, with --repo: comma-separated source directories to mutate", nullptr},
+         {"test-dir", "DIR", "code only, with --repo: the test directory", "tests"},
+         {"test-cmd", "CMD", "code only, with --repo: 'pytest' or 'unittest' (default: pytest when installed, else unittest)", nullptr},
+         {"test-timeout", "S", "code only, with --repo: seconds an agent's whole-suite run may take", "120"},
+         {"ignore-failing", nullptr,
+          "code only, with --repo: set aside tests that fail in every gold run instead of refusing the repository", nullptr},
+         {"llm", "POLICY",
+          "a model (openai or embedded, with their options below) writes tasks. search: it rewrites each question in natural words, "
+          "then answers the rewrite with the search tools; only rewrites it answers with the gold answer are kept. general: it "
+          "writes --count environment packages, each validated in the sandbox and raised in difficulty",
+          nullptr},
+         {"packages-out", "DIR", "general --llm: where the accepted packages are written", "packages"},
+         {"attempts", "N", "general --llm: model replies per version before giving up on it", "3"},
+         {"raise", "N", "general --llm: harder versions asked for after the first is accepted", "1"},
+         {"jobs", "J", "with --llm: model calls in flight", "8"},
+         {"shard", "I/N", "make only shard I of N: the requests with index mod N = I (merge the shards' stores with `envforge merge`)",
+          nullptr},
+         {"db", "FILE", "store", "envforge.db"},
+         {"json", nullptr, "print a JSON summary", nullptr}},
+        argc, argv, true, policy_option_specs());
     if (a.print_help_if_asked()) return 0;
     // `envforge synth search ...` is the same as `envforge synth --kind search ...`.
     std::string kind = a.get("kind");
@@ -133,7 +134,8 @@ int cmd_synth(int argc, char** argv) {
         if (a.has("jobs")) throw InvalidInput("--jobs applies with --llm only");
     }
     for (const char* flag : {"packages-out", "attempts", "raise"})
-        if (a.has(flag) && !(kind == "general" && a.has("llm"))) throw InvalidInput(std::string("--") + flag + " applies to `synth general --llm` only");
+        if (a.has(flag) && !(kind == "general" && a.has("llm")))
+            throw InvalidInput(std::string("--") + flag + " applies to `synth general --llm` only");
     const Shard shard = shard_option(a);
     Store store(a.get("db"));
     if (a.has("llm") && kind == "general") {
@@ -162,8 +164,8 @@ int cmd_synth(int argc, char** argv) {
     if (a.has("llm")) {
         std::vector<Task> templates;
         synth_into(nullptr, kind, task_count, seed, diff, options, a.flag("json"), &templates, shard);
-        const LlmSynthSummary s =
-            llm_rewrite_into(store, templates, llm, llm_options, static_cast<int>(a.get_int("jobs", 1, 4096)), a.flag("json"));
+        const LlmSynthSummary s = llm_rewrite_into(store, templates, llm, llm_options, static_cast<int>(a.get_int("jobs", 1, 4096)),
+                                                   a.flag("json"));
         if (a.flag("json")) {
             std::printf("%s\n", s.to_json().dump().c_str());
         } else {

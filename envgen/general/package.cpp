@@ -15,8 +15,10 @@ namespace {
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
-    if (!in) throw InvalidInput("package: '" + p.string() + "': cannot read it (a package has env.json, schema.sql, tools.py, verify.py "
-                                "and tasks.jsonl)");
+    if (!in)
+        throw InvalidInput("package: '" + p.string() +
+                           "': cannot read it (a package has env.json, schema.sql, tools.py, verify.py "
+                           "and tasks.jsonl)");
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
@@ -58,8 +60,9 @@ Package load_package(const std::string& dir_arg) {
     p.name = env.get_string("name");
     if (!package_identifier(p.name)) throw InvalidInput(env_path + ": 'name' must be a word of letters, digits and _ ('" + p.name + "')");
     p.version = env.get_string("version", "1");
-    p.system = env.get_string("system", "You are an agent with tools over a private database. Use the tools to find what the task needs; "
-                                        "when you are done, call submit with the answer.");
+    p.system = env.get_string("system",
+                              "You are an agent with tools over a private database. Use the tools to find what the task needs; "
+                              "when you are done, call submit with the answer.");
     p.call_timeout = env.get_number("call_timeout_seconds", 30);
     if (!(p.call_timeout >= 0.1 && p.call_timeout <= 600)) throw InvalidInput(env_path + ": 'call_timeout_seconds' must be 0.1..600");
     size_t bytes = 0;
@@ -82,13 +85,13 @@ Package load_package(const std::string& dir_arg) {
         const Json* params = t.find("parameters");
         if (params && (!params->is_object() || params->get_string("type") != "object"))
             throw InvalidInput(env_path + ": tool '" + name + "': 'parameters' must be a JSON schema of type object");
-        p.tools.push_back({name, t.get_string("description"), params ? *params : object_schema({}, {}),
-                           Json::object({{"py", name}})});
+        p.tools.push_back({name, t.get_string("description"), params ? *params : object_schema({}, {}), Json::object({{"py", name}})});
     }
     const Json* answer = env.find("answer");
     if (answer && (!answer->is_object() || answer->get_string("type") != "object"))
         throw InvalidInput(env_path + ": 'answer' must be a JSON schema of type object (submit's arguments)");
-    p.tools.push_back({"submit", "Submit the final answer.", answer ? *answer : object_schema({{"answer", str_prop("the answer")}}, {"answer"}),
+    p.tools.push_back({"submit", "Submit the final answer.",
+                       answer ? *answer : object_schema({{"answer", str_prop("the answer")}}, {"answer"}),
                        Json::object({{"submit", true}})});
     const std::string tasks_path = (dir / "tasks.jsonl").string();
     std::istringstream lines(read_file(dir / "tasks.jsonl"));
@@ -128,7 +131,8 @@ void write_package(const std::string& dir, const Json& spec, const std::string& 
     Json e = *env;
     e.set("version", version);
     std::ofstream(fs::path(dir) / "env.json") << e.dump() << "\n";
-    for (const char* f : {"schema.sql", "tools.py", "verify.py"}) std::ofstream(fs::path(dir) / f, std::ios::binary) << spec.at(f).as_string();
+    for (const char* f : {"schema.sql", "tools.py", "verify.py"})
+        std::ofstream(fs::path(dir) / f, std::ios::binary) << spec.at(f).as_string();
     std::ofstream out(fs::path(dir) / "tasks.jsonl");
     for (const auto& t : tasks->as_array()) out << t.dump() << "\n";
 }

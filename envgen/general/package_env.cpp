@@ -51,11 +51,13 @@ public:
         // A task may come from an import rather than a checked package: the function name goes
         // into the session's code only as a plain identifier.
         const std::string fn = spec->impl.get_string("py");
-        if (!package_identifier(fn))
-            co_return ToolResult::error("tool '" + name + "' names no Python function");
-        auto r = co_await ws_.session().python("_envforge_call('" + fn + "', '" + hex(args.dump()) + "')", task_->limits.call_timeout_seconds);
+        if (!package_identifier(fn)) co_return ToolResult::error("tool '" + name + "' names no Python function");
+        auto r = co_await ws_.session().python("_envforge_call('" + fn + "', '" + hex(args.dump()) + "')",
+                                               task_->limits.call_timeout_seconds);
         if (r.session_lost) throw InvalidInput("package tool '" + name + "' killed its session");
-        if (r.timed_out) co_return ToolResult::error("the tool ran past its " + std::to_string(static_cast<int>(task_->limits.call_timeout_seconds)) + " s limit");
+        if (r.timed_out)
+            co_return ToolResult::error("the tool ran past its " + std::to_string(static_cast<int>(task_->limits.call_timeout_seconds)) +
+                                        " s limit");
         if (!r.exception.empty()) co_return ToolResult::error(r.exception.substr(r.exception.rfind('\n') + 1));
         const Json doc = Json::parse(r.out, "package tool output");
         if (const Json* e = doc.find("error")) co_return ToolResult::error(e->is_string() ? e->as_string() : e->dump());

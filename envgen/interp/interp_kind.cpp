@@ -20,7 +20,6 @@
 
 namespace envforge {
 
-
 namespace {
 
 constexpr int kMaxExecutions = 20;
@@ -129,7 +128,6 @@ public:
 };
 
 }  // namespace
-
 
 namespace interp {
 

@@ -11,12 +11,12 @@ namespace envforge::search {
 namespace {
 
 // A relation named like a verb or ending in a preposition reads wrongly as "the R of X".
-const std::set<std::string, std::less<>> kVerbs = {"has",  "have",  "had",      "is",       "was",    "are",    "were",
-                                                   "be",   "been",  "does",     "did",      "depends", "contains", "includes",
-                                                   "uses", "requires", "provides", "lives", "lived",  "died",   "born",
-                                                   "located", "plays", "played", "wrote",  "owns",   "owned",  "won"};
-const std::set<std::string, std::less<>> kPrepositions = {"of",    "in",  "on",  "at",   "to",    "by",   "for", "from",
-                                                          "with",  "into", "as", "about", "via",  "under", "over", "than"};
+const std::set<std::string, std::less<>> kVerbs = {"has",     "have",     "had",      "is",    "was",     "are",      "were",
+                                                   "be",      "been",     "does",     "did",   "depends", "contains", "includes",
+                                                   "uses",    "requires", "provides", "lives", "lived",   "died",     "born",
+                                                   "located", "plays",    "played",   "wrote", "owns",    "owned",    "won"};
+const std::set<std::string, std::less<>> kPrepositions = {"of",   "in",   "on", "at",    "to",  "by",    "for",  "from",
+                                                          "with", "into", "as", "about", "via", "under", "over", "than"};
 
 std::vector<std::string> name_words(std::string_view name) {
     std::vector<std::string> words(1);
@@ -89,7 +89,8 @@ FactGraph::FactGraph(const std::vector<Fact>& facts, const std::unordered_map<st
     for (size_t r = 0; r < relations_.size(); ++r) {
         std::vector<std::pair<size_t, std::string>> by_count;
         for (const auto& [obj, n] : object_counts[r]) by_count.emplace_back(n, obj);
-        std::sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+        std::sort(by_count.begin(), by_count.end(),
+                  [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
         for (size_t i = 0; i < by_count.size() && i < 2; ++i) relations_[r].common_objects.push_back(by_count[i].second);
         const double top_share = by_count.empty() ? 0.0 : static_cast<double>(by_count[0].first) / static_cast<double>(relations_[r].facts);
         auto spec = specs.find(relations_[r].name);

@@ -50,10 +50,8 @@ public:
         std::string words = f.relation;
         std::replace(words.begin(), words.end(), '_', ' ');
         std::optional<std::pair<std::string, int>> found;
-        for (const auto& [q, n] : {std::pair<std::string, int>{f.subject + " " + words, 5},
-                                   {f.subject + " " + words, 10},
-                                   {doc.title, 5},
-                                   {doc.title, 10}}) {
+        for (const auto& [q, n] :
+             {std::pair<std::string, int>{f.subject + " " + words, 5}, {f.subject + " " + words, 10}, {doc.title, 5}, {doc.title, 10}}) {
             for (const Hit& h : search_index(*index_, q, n))
                 if (h.doc_id == doc.id) found = std::pair{q, n};
             if (found) break;
@@ -74,8 +72,7 @@ private:
         const bool last = path_.size() + 1 >= want_;
         std::stable_partition(order.begin(), order.end(), [&](size_t i) {
             const Fact& f = c_.facts[static_cast<size_t>(hops[i].fact)];
-            return last ? g_.relations()[static_cast<size_t>(hops[i].relation)].answerable
-                        : !g_.hops_from(f.object_type, f.object).empty();
+            return last ? g_.relations()[static_cast<size_t>(hops[i].relation)].answerable : !g_.hops_from(f.object_type, f.object).empty();
         });
         for (size_t i : order) {
             if (budget_ <= 0) return true;
@@ -137,8 +134,9 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
     ChainFinder finder(c, seed);
     const auto best = finder.find(static_cast<size_t>(std::clamp(d, 1, 8)));
     if (best.empty())
-        throw InvalidInput("search: no answerable fact whose document a search finds (relations whose answers are one common value, "
-                           "such as 'optional', are not asked about; set \"answer\": true in --relations to allow one)");
+        throw InvalidInput(
+            "search: no answerable fact whose document a search finds (relations whose answers are one common value, "
+            "such as 'optional', are not asked about; set \"answer\": true in --relations to allow one)");
     const auto fact = [&](const Hop& h) -> const Fact& { return c.facts[static_cast<size_t>(h.fact)]; };
     const auto phrase = [&](const Hop& h) -> const std::string& { return g.relations()[static_cast<size_t>(h.relation)].phrase; };
     std::string desc = fact(best[0]).subject;
@@ -151,7 +149,8 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
         const Fact& f = fact(h);
         const Doc& doc = c.docs[static_cast<size_t>(f.doc)];
         const auto [query, k] = *finder.shown(h.fact);
-        script.push_back({"Look up " + render_phrase(phrase(h), f.subject) + ".", {{"search", Json::object({{"query", query}, {"k", k}})}}});
+        script.push_back(
+            {"Look up " + render_phrase(phrase(h), f.subject) + ".", {{"search", Json::object({{"query", query}, {"k", k}})}}});
         script.push_back({"The results list \"" + doc.title + "\"; open it.",
                           {{"open", Json::object({{"doc_id", doc.id}, {"page", std::max(1, page_of(doc.text, f.object))}})}}});
         path.push_back(Json::object({{"subject", f.subject},

@@ -69,8 +69,7 @@ std::string clean_rewrite(std::string_view reply) {
     const auto blank = [](unsigned char c) { return std::isspace(c) != 0; };
     while (!s.empty() && blank(static_cast<unsigned char>(s.front()))) s.erase(s.begin());
     while (!s.empty() && blank(static_cast<unsigned char>(s.back()))) s.pop_back();
-    if (s.size() >= 2 && ((s.front() == '"' && s.back() == '"') || (s.front() == '\'' && s.back() == '\'')))
-        s = s.substr(1, s.size() - 2);
+    if (s.size() >= 2 && ((s.front() == '"' && s.back() == '"') || (s.front() == '\'' && s.back() == '\''))) s = s.substr(1, s.size() - 2);
     return s;
 }
 

@@ -58,7 +58,8 @@ __global__ void matmul_kernel(const float* x, int64_t x_stride, const void* w, f
         }
     } else {
         for (int64_t c = lane; c < cols; c += 32) {
-            const float wv = kBf16 ? bf16_to_f32(static_cast<const uint16_t*>(w)[o * cols + c]) : static_cast<const float*>(w)[o * cols + c];
+            const float wv = kBf16 ? bf16_to_f32(static_cast<const uint16_t*>(w)[o * cols + c])
+                                   : static_cast<const float*>(w)[o * cols + c];
 #pragma unroll
             for (int j = 0; j < kRows; ++j) {
                 if (j >= nr) break;
@@ -116,8 +117,8 @@ __global__ void scale_kernel(float* x, float s, int64_t n) {
     if (i < n) x[i] *= s;
 }
 
-__global__ void rope_kernel(float* x, int64_t n_vec, int64_t stride, int64_t per_row, const int64_t* pos, const float* cos, const float* sin,
-                            int64_t half, bool interleaved) {
+__global__ void rope_kernel(float* x, int64_t n_vec, int64_t stride, int64_t per_row, const int64_t* pos, const float* cos,
+                            const float* sin, int64_t half, bool interleaved) {
     const int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
     if (t >= n_vec * half) return;
     const int64_t v = t / half, i = t % half;
@@ -202,16 +203,15 @@ void DeviceBuffer::reserve(size_t bytes) {
 
 void synchronize() { ENVFORGE_CUDA(cudaDeviceSynchronize()); }
 
-void matmul(const float* x, int64_t x_stride, const void* w, DType type, float* y, int64_t y_stride, int64_t n, int64_t rows, int64_t cols) {
+void matmul(const float* x, int64_t x_stride, const void* w, DType type, float* y, int64_t y_stride, int64_t n, int64_t rows,
+            int64_t cols) {
     if (n == 0 || rows == 0) return;
     const dim3 grid(static_cast<unsigned>((rows + kWarps - 1) / kWarps), static_cast<unsigned>((n + kRows - 1) / kRows));
     // 16-byte weight loads need 8-aligned rows; activation rows are read 8 floats at a time from
     // the same column, so their stride and base need no more than float alignment.
     const bool vec = cols % 8 == 0 && reinterpret_cast<uintptr_t>(w) % 16 == 0;
-    if (type == DType::BF16)
-        matmul_kernel<true><<<grid, kWarps * 32>>>(x, x_stride, w, y, y_stride, n, rows, cols, vec);
-    else
-        matmul_kernel<false><<<grid, kWarps * 32>>>(x, x_stride, w, y, y_stride, n, rows, cols, false);
+    if (type == DType::BF16) matmul_kernel<true><<<grid, kWarps * 32>>>(x, x_stride, w, y, y_stride, n, rows, cols, vec);
+    else matmul_kernel<false><<<grid, kWarps * 32>>>(x, x_stride, w, y, y_stride, n, rows, cols, false);
     check_launch();
 }
 

@@ -39,6 +39,8 @@ void scatter_add_rows(float*, const float*, const int32_t*, const float*, int64_
 void append_cache(float* const*, uint16_t* const*, const int64_t*, const float*, int64_t, const float*, int64_t, int64_t) { absent(); }
 void lightning_indexer_device(const float*, const float*, const uint16_t*, float*, int64_t, int64_t, int64_t) { absent(); }
 void topk_device(const float*, int64_t, int64_t, int32_t*) { absent(); }
-void mla_attention_device(const float*, const float*, const int32_t*, float*, float*, int64_t, int64_t, int64_t, int64_t, float) { absent(); }
+void mla_attention_device(const float*, const float*, const int32_t*, float*, float*, int64_t, int64_t, int64_t, int64_t, float) {
+    absent();
+}
 
 }  // namespace envforge::kernels::cuda

@@ -39,7 +39,7 @@ constexpr int kMaxHeads = 64;
 
 __global__ void indexer_kernel(const float* q, const float* w, const uint16_t* k, float* scores, int64_t n_kv, int n_head, int d) {
     extern __shared__ float shared[];
-    float* sq = shared;            // [n_head, d]
+    float* sq = shared;               // [n_head, d]
     float* sw = shared + n_head * d;  // [n_head]
     for (int i = threadIdx.x; i < n_head * d; i += blockDim.x) sq[i] = q[i];
     for (int i = threadIdx.x; i < n_head; i += blockDim.x) sw[i] = w[i];
@@ -67,7 +67,8 @@ void launch_indexer(const float* q, const float* w, const uint16_t* k, float* sc
     if (n_head > kMaxHeads) throw std::runtime_error("CUDA indexer: at most 64 heads (DeepSeek-V3.2 has 64)");
     if (n_kv == 0) return;
     const size_t smem = static_cast<size_t>(n_head * d + n_head) * sizeof(float);
-    if (smem > 48 * 1024) ENVFORGE_CUDA(cudaFuncSetAttribute(indexer_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+    if (smem > 48 * 1024)
+        ENVFORGE_CUDA(cudaFuncSetAttribute(indexer_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
     const int threads = 256;
     const auto blocks = static_cast<unsigned>((n_kv + threads - 1) / threads);
     indexer_kernel<<<blocks, threads, smem, stream>>>(q, w, k, scores, n_kv, static_cast<int>(n_head), static_cast<int>(d));

@@ -98,7 +98,7 @@ TEST_CASE("merge: a conflicting outcome is refused with its key, and OUT is unch
     }
     CHECK(count(o, "tasks") == 2);  // task 6 of the refused input was not kept
     CHECK(count(o, "episodes") == 2);
-    CHECK_THROWS_AS(merge_stores(o, {out}), InvalidInput);                         // OUT as its own input
+    CHECK_THROWS_AS(merge_stores(o, {out}), InvalidInput);                // OUT as its own input
     CHECK_THROWS_AS(merge_stores(o, {dir.file("missing.db")}), IoError);  // no such file
 }
 

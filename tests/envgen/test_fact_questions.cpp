@@ -91,11 +91,13 @@ TEST_CASE("facts: a hop joins only an entity of the type its relation gives") {
     }
     // Untyped, the same facts chain by name: the old reading, still there for facts without types.
     Fixture untyped("untyped");
-    untyped.write("docs.jsonl", doc("p1", "rubyapp", "rubyapp is in the section ruby.") + doc("p2", "ruby", "ruby is maintained by Alice Ng."));
+    untyped.write("docs.jsonl",
+                  doc("p1", "rubyapp", "rubyapp is in the section ruby.") + doc("p2", "ruby", "ruby is maintained by Alice Ng."));
     untyped.write("facts.jsonl", fact("rubyapp", "section", "ruby", "p1") + fact("ruby", "maintainer", "Alice Ng", "p2"));
     bool chained = false;
     for (uint64_t seed = 1; seed <= 20 && !chained; ++seed)
-        chained = synth(2, seed, untyped.options()).prompt == "What is the maintainer of the section of rubyapp? Answer with just the name or number.";
+        chained = synth(2, seed, untyped.options()).prompt ==
+                  "What is the maintainer of the section of rubyapp? Answer with just the name or number.";
     CHECK(chained);
 }
 
@@ -156,7 +158,8 @@ TEST_CASE("facts: the relations file and the facts' types are checked") {
              {R"({"relations": {"birthplace": {"subject_type": "person"}}})",
               "facts.jsonl:1: subject_type 'city', but the relations file gives 'birthplace' the subject_type 'person'"}}) {
         const std::string rels = fx.write("relations.json", text);
-        CHECK_THROWS_WITH_AS(load_user_corpus(fx.dir / "docs.jsonl", fx.dir / "facts.jsonl", rels), doctest::Contains(error.c_str()), InvalidInput);
+        CHECK_THROWS_WITH_AS(load_user_corpus(fx.dir / "docs.jsonl", fx.dir / "facts.jsonl", rels), doctest::Contains(error.c_str()),
+                             InvalidInput);
     }
     CHECK_THROWS_AS(load_user_corpus(fx.dir / "docs.jsonl", fx.dir / "facts.jsonl", (fx.dir / "missing.json").string()), IoError);
 }

@@ -89,8 +89,16 @@ void test_mla() {
                     idx = topk_indices_cpu(scores.data(), n_kv, std::min<int64_t>(n_kv, 2048) / 2 + 1);
                 }
                 std::vector<float> gpu(static_cast<size_t>(heads * d_v)), cpu(gpu.size());
-                MlaAttentionParams p{q.data(), kv.data(), sparse ? idx.data() : nullptr, cpu.data(), static_cast<int64_t>(idx.size()),
-                                     n_kv, heads, d_qk, d_v, 1.0f / std::sqrt(static_cast<float>(d_qk))};
+                MlaAttentionParams p{q.data(),
+                                     kv.data(),
+                                     sparse ? idx.data() : nullptr,
+                                     cpu.data(),
+                                     static_cast<int64_t>(idx.size()),
+                                     n_kv,
+                                     heads,
+                                     d_qk,
+                                     d_v,
+                                     1.0f / std::sqrt(static_cast<float>(d_qk))};
                 mla_attention_cpu(p);
                 p.out = gpu.data();
                 cuda::mla_attention(p);
@@ -148,7 +156,8 @@ void test_norms() {
     for (int64_t n : {1, 5})
         for (int64_t d : {7, 64, 512}) {
             const int64_t stride = d + 64;  // the latent part of a [R, kv_lora + rope] row
-            const auto x = randn(static_cast<size_t>(n * stride), 21), w = randn(static_cast<size_t>(d), 22), b = randn(static_cast<size_t>(d), 23);
+            const auto x = randn(static_cast<size_t>(n * stride), 21), w = randn(static_cast<size_t>(d), 22),
+                       b = randn(static_cast<size_t>(d), 23);
             auto xd = to_device(x), wd = to_device(w), bd = to_device(b);
             cuda::rms_norm(xd.as<float>(), wd.as<float>(), xd.as<float>(), n, d, stride, 1e-6f);
             const auto got = from_device<float>(xd, x.size());
@@ -244,7 +253,8 @@ void test_data_movement() {
     const std::vector<uint16_t*> kp = {k0.as<uint16_t>(), k1.as<uint16_t>(), k0.as<uint16_t>()};
     const auto src = randn(static_cast<size_t>(3 * d), 44), keys = randn(static_cast<size_t>(3 * di), 45);
     auto kvpd = to_device(kvp), kpd = to_device(kp), posd = to_device(pos), srcd = to_device(src), keysd = to_device(keys);
-    cuda::append_cache(kvpd.as<float* const>(), kpd.as<uint16_t* const>(), posd.as<int64_t>(), srcd.as<float>(), d, keysd.as<float>(), di, 3);
+    cuda::append_cache(kvpd.as<float* const>(), kpd.as<uint16_t* const>(), posd.as<int64_t>(), srcd.as<float>(), d, keysd.as<float>(), di,
+                       3);
     const auto c0 = from_device<float>(kv0, static_cast<size_t>(40 * d)), c1 = from_device<float>(kv1, static_cast<size_t>(40 * d));
     const auto h0 = from_device<uint16_t>(k0, static_cast<size_t>(indexer_cache_size(40, di)));
     const auto h1 = from_device<uint16_t>(k1, h0.size());

@@ -59,7 +59,8 @@ void DeviceBuffer::reserve(size_t bytes) {
 
 void synchronize() {}
 
-void matmul(const float* x, int64_t x_stride, const void* w, DType type, float* y, int64_t y_stride, int64_t n, int64_t rows, int64_t cols) {
+void matmul(const float* x, int64_t x_stride, const void* w, DType type, float* y, int64_t y_stride, int64_t n, int64_t rows,
+            int64_t cols) {
     for (int64_t r = 0; r < n; ++r)
         for (int64_t o = 0; o < rows; ++o) {
             float acc = 0.0f;

@@ -122,8 +122,9 @@ TEST_CASE("chat: a request's messages as the encoding takes them (DeepSeek's per
         {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}], "prompt_token_ids": [7, 7, 7]}],
         "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "none"})"));
     REQUIRE(c.messages.size() == 2);
-    CHECK(*c.messages[0].content == "S\n\n## Response Format:\n\nYou MUST strictly adhere to the following schema to reply:\n"
-                                     "{\"type\": \"object\", \"properties\": {\"x\": {\"type\": \"number\", \"default\": 100000.0}}}");
+    CHECK(*c.messages[0].content ==
+          "S\n\n## Response Format:\n\nYou MUST strictly adhere to the following schema to reply:\n"
+          "{\"type\": \"object\", \"properties\": {\"x\": {\"type\": \"number\", \"default\": 100000.0}}}");
     CHECK(*c.messages[1].content == "ab");
     CHECK(c.messages[1].prompt_ids.empty());  // token ids are envforge's own field, never a client's
     CHECK(c.tools.empty());                   // tool_choice "none"

@@ -50,7 +50,9 @@ private:
 // refuses it where no device is usable), and for auto where a device is usable. Default cpu: the
 // GPU path has not yet run on a GPU (BENCHMARKS.md), so it is asked for, not assumed.
 bool cuda_device_option(const Args& a);
-inline constexpr OptSpec kDeviceOption{"device", "cpu|cuda|auto", "where the embedded model runs (cuda: the GPU forward pass on device 0; auto: cuda where one is usable)", "cpu"};
+inline constexpr OptSpec kDeviceOption{
+    "device", "cpu|cuda|auto", "where the embedded model runs (cuda: the GPU forward pass on device 0; auto: cuda where one is usable)",
+    "cpu"};
 
 // --top-p: a probability mass in (0, 1], named in the error when it is not.
 double top_p_option(const Args& a);

@@ -17,11 +17,21 @@ namespace {
 // Themes the environments are written about, taken in turn from the seed: a spread of the
 // everyday back offices agents are asked to work in.
 const char* const kThemes[] = {
-    "a pharmacy's prescriptions and stock",      "an airline's bookings and rebooking rules", "a university's course registration",
-    "a veterinary clinic's appointments",        "a bike-sharing fleet and its stations",     "a theatre's seats and ticket holds",
-    "a warehouse's orders, picking and shipping", "a city library's holds and fines",          "a hotel's rooms, rates and upgrades",
-    "a farm cooperative's deliveries and quotas", "a hospital ward's beds and transfers",      "a school district's bus routes",
-    "a recipe site's ingredients and substitutions", "a car rental desk's fleet and damage reports", "a museum's loans between collections",
+    "a pharmacy's prescriptions and stock",
+    "an airline's bookings and rebooking rules",
+    "a university's course registration",
+    "a veterinary clinic's appointments",
+    "a bike-sharing fleet and its stations",
+    "a theatre's seats and ticket holds",
+    "a warehouse's orders, picking and shipping",
+    "a city library's holds and fines",
+    "a hotel's rooms, rates and upgrades",
+    "a farm cooperative's deliveries and quotas",
+    "a hospital ward's beds and transfers",
+    "a school district's bus routes",
+    "a recipe site's ingredients and substitutions",
+    "a car rental desk's fleet and damage reports",
+    "a museum's loans between collections",
     "a utility company's meter readings and bills",
 };
 
@@ -101,8 +111,8 @@ LlmEnvSummary llm_synthesize_environments(Store& store, const LlmEnvConfig& cfg)
     for (size_t e = 0; e < cfg.environments; ++e) {
         const std::string theme = kThemes[(cfg.seed + e) % themes];
         const std::string source = "environment/" + std::to_string(e + 1) + ": " + theme;
-        std::vector<Message> conversation = {
-            Message::system(kSystem), Message::user("Write a new environment about " + theme + ". Give it 3 tasks, of difficulty 1, 2 and 3.")};
+        std::vector<Message> conversation = {Message::system(kSystem), Message::user("Write a new environment about " + theme +
+                                                                                     ". Give it 3 tasks, of difficulty 1, 2 and 3.")};
         size_t longest = 0;  // of the last accepted version
         int version = 0;
         bool server_down = false;
@@ -175,7 +185,8 @@ LlmEnvSummary llm_synthesize_environments(Store& store, const LlmEnvConfig& cfg)
                     call.task_id = tasks.empty() ? "" : tasks.front().id;
                     conversation.push_back(Message::user(
                         "envforge validated it: every solution passes, and no answer and every wrong answer fail. Now make it harder: "
-                        "keep the tasks and add one of difficulty " + std::to_string(std::min<int64_t>(5, version + 3)) +
+                        "keep the tasks and add one of difficulty " +
+                        std::to_string(std::min<int64_t>(5, version + 3)) +
                         " whose solution needs more tool calls than any so far (more conditions, changes that must happen in order). "
                         "Reply with the whole package as one JSON object."));
                 } else {

@@ -106,25 +106,23 @@ LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& template
     asio::io_context io;
     EpisodeOptions options;
     options.closing_turn = false;
-    run_episodes(
-        io, items, jobs, env_factory(), *policy, options,
-        [&](Episode&& ep) {
-            const size_t i = index_of.at(ep.task_id);
-            SynthesisCall call{calls[source[i]].source_task, "verify", ep.verdict.passed ? ep.task_id : "", ep.verdict.passed, "",
-                               transcript_record(ep)};
-            if (is_infra_failure(ep.status)) {
-                ++s.infra_failures;
-                call.reason = std::string(episode_status_name(ep.status)) + ": " + ep.error;
-            } else if (!ep.verdict.passed) {
-                call.reason = "the model's answer with the tools was not the gold answer (" + std::string(episode_status_name(ep.status)) + ")";
-                drop("verify: not the gold answer");
-            } else {
-                passed[i] = 1;
-            }
-            if (!call.accepted) calls[source[i]].task_id.clear();
-            verify_calls[i] = std::move(call);
-            verifying.tick(1, !ep.verdict.passed);
-        });
+    run_episodes(io, items, jobs, env_factory(), *policy, options, [&](Episode&& ep) {
+        const size_t i = index_of.at(ep.task_id);
+        SynthesisCall call{calls[source[i]].source_task, "verify", ep.verdict.passed ? ep.task_id : "", ep.verdict.passed, "",
+                           transcript_record(ep)};
+        if (is_infra_failure(ep.status)) {
+            ++s.infra_failures;
+            call.reason = std::string(episode_status_name(ep.status)) + ": " + ep.error;
+        } else if (!ep.verdict.passed) {
+            call.reason = "the model's answer with the tools was not the gold answer (" + std::string(episode_status_name(ep.status)) + ")";
+            drop("verify: not the gold answer");
+        } else {
+            passed[i] = 1;
+        }
+        if (!call.accepted) calls[source[i]].task_id.clear();
+        verify_calls[i] = std::move(call);
+        verifying.tick(1, !ep.verdict.passed);
+    });
     verifying.finish();
     // In the templates' order, whatever order the episodes finished in.
     std::vector<Task> kept;

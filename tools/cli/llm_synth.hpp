@@ -22,7 +22,7 @@ struct LlmSynthSummary {
     Json to_json() const;
 };
 
-LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& templates, const std::string& policy,
-                                 const Json& policy_options, int jobs, bool quiet);
+LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& templates, const std::string& policy, const Json& policy_options,
+                                 int jobs, bool quiet);
 
 }  // namespace envforge::cli
