@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
+
 #include "common/errors.hpp"
 
 namespace envforge::general {
@@ -30,8 +32,34 @@ const Domain* find_domain(std::string_view name) {
     return nullptr;
 }
 
+namespace {
+
+// Names a task may give its tables and columns: they are spliced into SQL.
+bool sql_identifier(const std::string& s) {
+    if (s.empty() || s.size() > 64 || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    return true;
+}
+
+bool column_type(const std::string& t) {
+    for (const char* ok : {"INTEGER", "REAL", "TEXT", "BLOB", "NUMERIC"})
+        if (t == ok) return true;
+    return false;
+}
+
+// The episode's database runs SQL that a task file carries (tool queries, imported tasks): it may
+// read and change its own tables, never reach a file on the host (ATTACH, VACUUM INTO).
+int deny_files(void*, int action, const char*, const char*, const char*, const char*) {
+    return action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK;
+}
+
+}  // namespace
+
 std::unique_ptr<SqliteDb> build_database(const Task& task) {
     auto db = std::make_unique<SqliteDb>(":memory:");
+    sqlite3_limit(db->raw(), SQLITE_LIMIT_ATTACHED, 0);
+    sqlite3_set_authorizer(db->raw(), deny_files, nullptr);
     const Json* tables = task.env.find("tables");
     if (!tables || !tables->is_array()) throw InvalidInput("task " + task.id + ": env.tables missing or not an array");
     db->exec("BEGIN");
@@ -39,14 +67,15 @@ std::unique_ptr<SqliteDb> build_database(const Task& task) {
         const std::string name = t.get_string("name");
         const Json* cols = t.find("columns");
         const Json* rows = t.find("rows");
-        if (name.empty() || !cols || !cols->is_array() || !rows || !rows->is_array())
+        if (!sql_identifier(name) || !cols || !cols->is_array() || !rows || !rows->is_array())
             throw InvalidInput("task " + task.id + ": malformed table in env.tables");
         std::string create = "CREATE TABLE \"" + name + "\"(";
         std::string insert = "INSERT INTO \"" + name + "\" VALUES(";
         for (size_t i = 0; i < cols->size(); ++i) {
             const auto& c = cols->as_array()[i];
-            if (!c.is_array() || c.size() != 2 || !c.as_array()[0].is_string())
-                throw InvalidInput("task " + task.id + ": table '" + name + "': bad column");
+            if (!c.is_array() || c.size() != 2 || !c.as_array()[0].is_string() || !c.as_array()[1].is_string() ||
+                !sql_identifier(c.as_array()[0].as_string()) || !column_type(c.as_array()[1].as_string()))
+                throw InvalidInput("task " + task.id + ": table '" + name + "': a column must be [name, INTEGER|REAL|TEXT|BLOB|NUMERIC]");
             create += (i ? "," : "") + std::string("\"") + c.as_array()[0].as_string() + "\" " + c.as_array()[1].as_string();
             insert += i ? ",?" : "?";
         }
@@ -106,7 +135,16 @@ static std::string fill_template(std::string text, const Json& args) {
 }
 
 ToolResult run_sql_tool(SqliteDb& db, const Json& impl, const Json& args) {
-    SqliteStmt q(db, impl.get_string("sql"));
+    // One query or change of the episode's tables; anything else a task file may carry (VACUUM
+    // INTO a host path, PRAGMA, ATTACH) is refused before it is prepared.
+    const std::string sql = impl.get_string("sql");
+    const size_t b = sql.find_first_not_of(" \t\r\n(");
+    std::string head = sql.substr(b == std::string::npos ? sql.size() : b, 7);
+    for (char& c : head) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    bool allowed = false;
+    for (const char* ok : {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE"}) allowed = allowed || head.rfind(ok, 0) == 0;
+    if (!allowed) return ToolResult::error("the tool's query is not a SELECT, INSERT, UPDATE or DELETE");
+    SqliteStmt q(db, sql);
     for (int i = 1; i <= q.param_count(); ++i) {
         const char* pname = q.param_name(i);
         const Json* v = pname ? args.find(pname + 1) : nullptr;  // skip the ':' prefix
