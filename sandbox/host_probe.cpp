@@ -5,9 +5,11 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -72,8 +74,13 @@ int make_netns() {
     }
     pid_t pid = fork();
     if (pid == 0) {
-        ::close(up[0]);
-        ::close(down[1]);
+        // This process has other threads, and they have pipes of their own open (another slot's
+        // namespace helper among them): the child keeps only its two ends, or two helpers forked
+        // at once would each hold the other's pipe open and wait for its EOF forever.
+        const int keep_a = std::min(up[1], down[0]), keep_b = std::max(up[1], down[0]);
+        if (keep_a > 3) ::syscall(SYS_close_range, 3u, static_cast<unsigned>(keep_a - 1), 0u);
+        if (keep_b > keep_a + 1) ::syscall(SYS_close_range, static_cast<unsigned>(keep_a + 1), static_cast<unsigned>(keep_b - 1), 0u);
+        ::syscall(SYS_close_range, static_cast<unsigned>(keep_b + 1), ~0u, 0u);
         bool ok = unshare(CLONE_NEWNET) == 0;
         if (ok) {
             int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -15,12 +15,15 @@
 #include <csignal>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -122,6 +125,22 @@ asio::awaitable<int> reap(pid_t pid) {
     }
 }
 
+// Runs `work` on a thread of its own and resumes on the caller's executor. A thread per call,
+// not a pool: a process that forks (a test, a job runner) must not inherit a pool whose threads
+// the child does not have.
+template <class F>
+asio::awaitable<void> off_loop(F work) {
+    auto ex = co_await asio::this_coro::executor;
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [&work, ex](auto handler) {
+            std::thread([&work, ex, handler = std::move(handler)]() mutable {
+                work();
+                asio::post(ex, std::move(handler));
+            }).detach();
+        },
+        asio::use_awaitable);
+}
+
 // envforge writes to pipes whose reader may be gone (a sandboxed program that exits without
 // reading its stdin): that must be an EPIPE error on the write, never a SIGPIPE that ends us.
 void ignore_sigpipe() {
@@ -205,7 +224,6 @@ LaunchConfig Sandbox::Impl::configure(const Request& req, size_t slot, SlotCgrou
             if (netns[slot] < 0) netns[slot] = make_netns();
             cfg.netns = netns[slot] >= 0;
         }
-        if (!req.workdir.empty()) adopt_tree(req.workdir, static_cast<uid_t>(cfg.uid), static_cast<gid_t>(cfg.gid));
     }
     if (!cg || !cg->has_memory()) cfg.memory_bytes = L.memory_bytes;
     if (cg && cg->has_pids()) cfg.nproc = std::max<int64_t>(cfg.nproc, 4096);  // pids.max governs instead
@@ -239,6 +257,11 @@ asio::awaitable<Result> Sandbox::Impl::run(Request req) {
     const auto t0 = Clock::now();
     try {
         const LaunchConfig cfg = configure(req, slot, cg, before);
+        if (cfg.uid >= 0 && !req.workdir.empty()) {
+            // The workdir is the agent's tree (a million files, if it made them): re-owning it is
+            // a walk that must not hold up the event loop and every other episode on it.
+            co_await off_loop([&] { adopt_tree(req.workdir, static_cast<uid_t>(cfg.uid), static_cast<gid_t>(cfg.gid)); });
+        }
         proc = spawn_launcher(host.launcher, cfg, session_fd.fd, cfg.netns ? netns[slot] : -1);
     } catch (const SandboxError& e) {
         res.setup_error = e.what();

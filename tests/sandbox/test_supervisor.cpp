@@ -13,7 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <future>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -227,4 +229,24 @@ TEST_CASE("supervisor: calls queued for one slot each run in turn, woken by the 
         }
         MESSAGE(std::string(backend_name(b)) << ": 12 calls through one slot in " << wall << " s");
     }
+}
+
+TEST_CASE("supervisor: sandboxes made on several threads at once never wait on each other (network namespace helpers)") {
+    // Each thread's first call in a slot forks a helper that makes the slot's network namespace;
+    // helpers forked at the same moment once inherited each other's pipes and waited forever.
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (Backend b : backends()) {
+                boost::asio::io_context io;
+                Sandbox box(io, b, 8);
+                std::vector<std::future<Result>> futs;
+                for (int i = 0; i < 8; ++i) futs.push_back(boost::asio::co_spawn(io, box.run(sh("true")), boost::asio::use_future));
+                io.run();
+                for (auto& f : futs) ok += f.get().reason == Reason::Exit;
+            }
+        });
+    for (auto& t : threads) t.join();
+    CHECK(ok == 4 * 8 * static_cast<int>(backends().size()));
 }
