@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <memory>
 #include <cstring>
 #include <random>
 #include <utility>
@@ -183,7 +184,8 @@ void walk_files(int dir, const std::string& prefix, int depth, const std::functi
     if (!dup.ok()) return;
     DIR* d = ::fdopendir(dup.fd);
     if (!d) return;
-    dup.fd = -1;  // owned by d now
+    dup.fd = -1;                                                         // owned by d now
+    const std::unique_ptr<DIR, int (*)(DIR*)> close_dir(d, ::closedir);  // also when a limit throws
     std::vector<std::pair<std::string, unsigned char>> entries;
     while (const dirent* e = ::readdir(d)) {
         const std::string name = e->d_name;
@@ -204,7 +206,6 @@ void walk_files(int dir, const std::string& prefix, int depth, const std::functi
             if (sub.ok()) walk_files(sub.fd, prefix + name + "/", depth + 1, skip_dir, max_files, out);
         }
     }
-    ::closedir(d);
 }
 
 }  // namespace

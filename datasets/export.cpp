@@ -480,11 +480,18 @@ void swe_instance(JsonText& j, const Task& t) {
         const Json* v = t.verifier.find(key);
         return v ? v->dump() : std::string("[]");
     };
+    // A task mined from history carries the user's repository's own commits; a mutant task has
+    // no commit of its own, and its base is named by the hash of its files.
+    const Json* history = t.verifier.find("history");
     std::string repo = t.generator_name;
     if (repo.rfind("code.", 0) == 0) repo = repo.substr(5);
-    j.str("instance_id", t.id).str("repo", repo).str("base_commit", sha256_hex(tree).substr(0, 40));
-    j.str("patch", t.reference.get_string("patch")).str("test_patch", "").str("problem_statement", t.prompt);
+    if (history) repo = history->get_string("repo");
+    j.str("instance_id", t.id).str("repo", repo);
+    j.str("base_commit", history ? history->get_string("base_commit") : sha256_hex(tree).substr(0, 40));
+    j.str("patch", t.reference.get_string("patch")).str("test_patch", t.reference.get_string("test_patch"));
+    j.str("problem_statement", t.prompt);
     j.str("FAIL_TO_PASS", list_text("f2p")).str("PASS_TO_PASS", list_text("p2p")).integer("difficulty", t.difficulty);
+    if (history) j.str("created_at", history->get_string("created_at")).str("commit", history->get_string("commit"));
 }
 
 }  // namespace

@@ -107,6 +107,22 @@ CREATE TABLE synthesis_calls(
 );
 CREATE INDEX synthesis_calls_source ON synthesis_calls(source_task);
 )SQL",
+    // v4: what `synth code --history` decided about each candidate commit (a task, or why not),
+    // so a rerun with the same options skips the commits already decided.
+    R"SQL(
+CREATE TABLE history_decisions(
+  repo          TEXT NOT NULL,
+  options_key   TEXT NOT NULL,
+  commit_hash   TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  detail        TEXT,
+  task_id       TEXT,
+  seconds       REAL NOT NULL,
+  suite_seconds REAL NOT NULL,
+  decided_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  PRIMARY KEY (repo, options_key, commit_hash)
+);
+)SQL",
 };
 constexpr int kMigrationCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 static_assert(kMigrationCount == kStoreSchemaVersion);
@@ -455,6 +471,29 @@ void Store::put_validations(const std::vector<ValidationRow>& rows) {
         ins.run();
     }
     tx.commit();
+}
+
+void Store::put_history_decision(const HistoryDecision& d) {
+    SqliteStmt ins(*db_,
+                   "INSERT OR REPLACE INTO history_decisions(repo, options_key, commit_hash, reason, detail, task_id, seconds, "
+                   "suite_seconds) VALUES(?,?,?,?,?,?,?,?)");
+    ins.bind(1, d.repo).bind(2, d.options_key).bind(3, d.commit).bind(4, d.reason).bind(5, d.detail);
+    if (d.task_id.empty()) ins.bind_null(6);
+    else ins.bind(6, d.task_id);
+    ins.bind(7, d.seconds).bind(8, d.suite_seconds);
+    ins.run();
+}
+
+std::map<std::string, HistoryDecision> Store::history_decisions(const std::string& repo, const std::string& options_key) const {
+    SqliteStmt q(*db_,
+                 "SELECT commit_hash, reason, detail, task_id, seconds, suite_seconds FROM history_decisions "
+                 "WHERE repo = ? AND options_key = ?");
+    q.bind(1, repo).bind(2, options_key);
+    std::map<std::string, HistoryDecision> out;
+    while (q.step())
+        out[q.text(0)] = {repo,      options_key, q.text(0), q.text(1), q.text_or_null(2).value_or(""), q.text_or_null(3).value_or(""),
+                          q.real(4), q.real(5)};
+    return out;
 }
 
 void Store::add_synthesis_calls(const std::vector<SynthesisCall>& calls) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -16,7 +17,7 @@
 
 namespace envforge {
 
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 struct TaskFilter {
     std::string kind;  // empty: all kinds
@@ -75,6 +76,13 @@ struct SynthesisCall {
     std::string raw;
 };
 
+// What `synth code --history` decided about one candidate commit of `repo` under the options
+// that `options_key` stands for: a task (task_id), or the reason it was refused.
+struct HistoryDecision {
+    std::string repo, options_key, commit, reason, detail, task_id;
+    double seconds = 0, suite_seconds = 0;
+};
+
 class Store {
 public:
     // Opens or creates `path` and migrates it to kStoreSchemaVersion. Throws IoError for an
@@ -118,6 +126,10 @@ public:
     std::set<std::string> invalid_tasks() const;
     // Tasks with stored validation rows (a task's rows are written together).
     std::set<std::string> validated_tasks() const;
+
+    // Decisions of `synth code --history` (written one at a time, as they are made).
+    void put_history_decision(const HistoryDecision& d);
+    std::map<std::string, HistoryDecision> history_decisions(const std::string& repo, const std::string& options_key) const;
 
     // Model calls of `synth --llm`, in one transaction.
     void add_synthesis_calls(const std::vector<SynthesisCall>& calls);

@@ -9,6 +9,7 @@
 #include "envgen/search/search_kind.hpp"
 #include "common/errors.hpp"
 #include "tools/cli/args.hpp"
+#include "tools/cli/code_history.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/llm_env.hpp"
 #include "tools/cli/llm_synth.hpp"
@@ -16,6 +17,51 @@
 #include "tools/cli/policy_options.hpp"
 
 namespace envforge::cli {
+
+namespace {
+
+std::vector<std::string> comma_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+// `synth code --history`: the options already checked for --repo (source dirs, test dir,
+// runner) become the miner's rules.
+int synth_history(const Args& a, const Json& options, Store& store, const std::string& llm, const Json& llm_options) {
+    if (a.has("since") && a.has("range")) throw InvalidInput("--since and --range: give one of them");
+    HistoryConfig cfg;
+    code::HistoryOptions& o = cfg.options;
+    o.repo = options.get_string("repo");
+    if (!std::filesystem::exists(std::filesystem::path(o.repo) / ".git") &&
+        !std::filesystem::exists(std::filesystem::path(o.repo) / "HEAD"))
+        throw InvalidInput("--repo '" + o.repo + "': not a git repository (--history reads its commits)");
+    o.name = std::filesystem::path(o.repo).filename().string();
+    for (const Json& d : options.at("source_dirs").as_array()) o.rules.source_dirs.push_back(d.as_string());
+    o.test_dir = options.get_string("test_dir", "tests");
+    o.rules.test_dirs = {o.test_dir};
+    o.rules.test_patterns = comma_list(a.get("test-pattern"));
+    o.rules.max_source_files = static_cast<int>(a.get_int("max-files", 1, 1000));
+    o.rules.max_source_lines = static_cast<int>(a.get_int("max-lines", 1, 100000));
+    o.runner = options.get_string("runner", "auto");
+    o.test_timeout = options.get_number("test_timeout", 120);
+    cfg.range = a.has("range") ? a.get("range") : a.has("since") ? a.get("since") + ".." : "";
+    if (a.has("max-commits")) cfg.max_commits = static_cast<size_t>(a.get_int("max-commits", 1, 10'000'000));
+    if (a.has("count")) cfg.max_tasks = static_cast<size_t>(a.get_int("count", 1, 10'000'000));
+    cfg.jobs = a.has("jobs") ? static_cast<int>(a.get_int("jobs", 1, 64)) : 2;  // sandboxed suites, not model calls
+    cfg.llm = llm;
+    cfg.llm_options = llm_options;
+    cfg.quiet = a.flag("json");
+    cfg.scan_only = a.flag("scan-only");
+    const HistorySummary s = synthesize_from_history(store, cfg);
+    if (a.flag("json")) std::printf("%s\n", s.to_json().dump().c_str());
+    else s.print();
+    return s.llm_infra ? 3 : 0;
+}
+
+}  // namespace
 
 int cmd_synth(int argc, char** argv) {
     Args a(
@@ -44,6 +90,18 @@ int cmd_synth(int argc, char** argv) {
          {"test-timeout", "S", "code only, with --repo: seconds an agent's whole-suite run may take", "120"},
          {"ignore-failing", nullptr,
           "code only, with --repo: set aside tests that fail in every gold run instead of refusing the repository", nullptr},
+         {"history", nullptr,
+          "code only, with --repo: tasks from the repository's own commits that fix source and change tests (see README, "
+          "\"Real fixes from history\"), instead of mutants",
+          nullptr},
+         {"since", "REV", "code --history: only commits after REV", nullptr},
+         {"scan-only", nullptr, "code --history: scan, choose candidates and split their patches, then report; run no test", nullptr},
+         {"range", "A..B", "code --history: only the commits of this range", nullptr},
+         {"max-commits", "N", "code --history: scan at most the N newest commits", nullptr},
+         {"max-files", "N", "code --history: source files a fix may change", "5"},
+         {"max-lines", "N", "code --history: source lines (added + removed) a fix may change", "200"},
+         {"test-pattern", "GLOBS", "code --history: comma-separated file names that are tests wherever they are",
+          "test_*.py,*_test.py,conftest.py"},
          {"llm", "POLICY",
           "a model (openai or embedded, with their options below) writes tasks. search: it rewrites each question in natural words, "
           "then answers the rewrite with the search tools; only rewrites it answers with the gold answer are kept. general: it "
@@ -96,9 +154,11 @@ int cmd_synth(int argc, char** argv) {
         if (a.has("facts")) options.set("facts", a.get("facts"));
         if (a.has("relations")) options.set("relations", a.get("relations"));
     }
-    for (const char* flag : {"src", "test-dir", "test-cmd", "test-timeout", "ignore-failing"})
+    for (const char* flag : {"src", "test-dir", "test-cmd", "test-timeout", "ignore-failing", "history"})
         if (a.has(flag) && !(kind == "code" && a.has("repo")))
             throw InvalidInput(std::string("--") + flag + " applies to `synth code --repo DIR` only");
+    for (const char* flag : {"since", "range", "max-commits", "max-files", "max-lines", "test-pattern", "scan-only"})
+        if (a.has(flag) && !a.flag("history")) throw InvalidInput(std::string("--") + flag + " applies to `synth code --history` only");
     if (kind == "code" && a.has("repo")) {
         const std::string repo = a.get("repo");
         if (!std::filesystem::is_directory(repo)) throw InvalidInput("--repo '" + repo + "': no such directory");
@@ -123,21 +183,23 @@ int cmd_synth(int argc, char** argv) {
     // Model options only mean something with --llm; without it they are refused, not ignored.
     Json llm_options;
     const std::string llm = a.get("llm");
+    const bool history = kind == "code" && a.flag("history");
     if (a.has("llm")) {
-        if (kind != "search" && kind != "general")
-            throw InvalidInput("--llm applies to `synth search` and `synth general` only, not to " + kind);
+        if (kind != "search" && kind != "general" && !history)
+            throw InvalidInput("--llm applies to `synth search`, `synth general` and `synth code --history` only, not to " + kind);
         if (llm != "openai" && llm != "embedded") throw InvalidInput("--llm '" + llm + "': expected openai or embedded");
         llm_options = policy_options(a, llm);
     } else {
         for (const auto& spec : policy_option_specs())
             if (a.has(spec.name)) throw InvalidInput(std::string("--") + spec.name + " applies with --llm only");
-        if (a.has("jobs")) throw InvalidInput("--jobs applies with --llm only");
+        if (a.has("jobs") && !history) throw InvalidInput("--jobs applies with --llm or --history only");
     }
     for (const char* flag : {"packages-out", "attempts", "raise"})
         if (a.has(flag) && !(kind == "general" && a.has("llm")))
             throw InvalidInput(std::string("--") + flag + " applies to `synth general --llm` only");
     const Shard shard = shard_option(a);
     Store store(a.get("db"));
+    if (history) return synth_history(a, options, store, llm, llm_options);
     if (a.has("llm") && kind == "general") {
         if (a.has("package") || a.has("domain")) throw InvalidInput("--llm writes its own packages: leave out --package and --domain");
         LlmEnvConfig cfg;

@@ -17,6 +17,8 @@
 #include "common/safe_fs.hpp"
 #include "common/unified_diff.hpp"
 #include "envgen/code/code_project.hpp"
+#include "envgen/code/code_task.hpp"
+#include "envgen/code/git_history.hpp"
 #include "envgen/episode_workspace.hpp"
 #include "envgen/episode_sandbox.hpp"
 #include "sandbox/session.hpp"
@@ -241,51 +243,11 @@ private:
         t.difficulty = req.difficulty;
         t.generator_name = "code." + p.name;
         t.generator_version = "1";
-        t.system =
-            "You fix bugs in a Python repository. It is checked out in your working directory (/workspace) as a git repository. "
-            "Use the tools to read and edit files, run shell commands and run the test suite; when the bug is fixed, call submit. "
-            "Only changes to the source count: the tests are restored before your work is verified.";
+        code::set_code_tools(t);
         t.prompt = issue_text(p, m, failing, req.difficulty);
-        auto path_prop = str_prop("path relative to the repository root");
-        t.tools = {
-            {"bash", "Run a shell command in the repository (state such as the working directory persists between calls).",
-             object_schema({{"command", str_prop("the command")}}, {"command"}), Json::object({{"op", "bash"}})},
-            {"read_file", "Read a file, optionally lines start..end (1-based, inclusive), with line numbers.",
-             object_schema({{"path", path_prop}, {"start", int_prop("first line (1-based)")}, {"end", int_prop("last line (inclusive)")}},
-                           {"path"}),
-             Json::object({{"op", "read_file"}})},
-            {"str_replace", "Replace the one occurrence of old in a file with new.",
-             object_schema(
-                 {{"path", path_prop}, {"old", str_prop("exact text to replace; must occur once")}, {"new", str_prop("replacement")}},
-                 {"path", "old", "new"}),
-             Json::object({{"op", "str_replace"}})},
-            {"write_file", "Create or overwrite a file.",
-             object_schema({{"path", path_prop}, {"content", str_prop("the whole content")}}, {"path", "content"}),
-             Json::object({{"op", "write_file"}})},
-            {"run_tests", "Run the test suite, or the tests whose ids start with selector (e.g. tests.test_x.Class).",
-             object_schema({{"selector", str_prop("optional test id prefix")}}, {}), Json::object({{"op", "run_tests"}})},
-            {"submit", "Submit the repository as it is now.", object_schema({}, {}), Json::object({{"submit", true}})},
-        };
         Files files = p.files;
         files[m.file] = mutated;
-        JsonArray src, roots, own;
-        for (const auto& d : p.source_dirs) src.emplace_back(d);
-        for (const auto& r : p.roots) roots.emplace_back(r);
-        for (const auto& o : p.own) own.emplace_back(o);
-        t.env = Json::object({{"files", code::files_to_json(files)},
-                              {"source_dirs", Json(std::move(src))},
-                              {"test_dir", p.test_dir},
-                              {"runner", p.runner},
-                              {"roots", Json(std::move(roots))},
-                              {"own", Json(std::move(own))},
-                              // whole-suite runs of the agent's code end after this long (it may loop forever)
-                              {"test_timeout", p.test_timeout}});
-        if (!p.dist_name.empty()) t.env.set("dist", Json(JsonArray{Json(p.dist_name), Json(p.dist_version)}));
-        // Slow tests keep their own limits in the agent's and the verifier's runs, rounded up to
-        // whole seconds in the task.
-        Json test_limits = Json::object();
-        for (const auto& [id, limit] : code::slow_test_limits(p, code::kTaskPerTestSeconds)) test_limits.set(id, std::ceil(limit));
-        if (test_limits.size()) t.env.set("test_limits", test_limits);
+        t.env = code::project_env(p, files);
         auto arr = [](const std::vector<std::string>& v) {
             JsonArray a;
             for (const auto& s : v) a.emplace_back(s);
@@ -328,34 +290,7 @@ private:
                 break;
             }
         }
-        auto probe = [](const char* name, std::vector<ScriptTurn::Call> calls) {
-            calls.push_back({"submit", Json::object()});
-            return Json::object({{"name", name}, {"expect_pass", false}, {"turns", script_to_json({ScriptTurn{"", std::move(calls)}})}});
-        };
-        JsonArray probes;
-        probes.push_back(probe("no_op", {}));
-        if (!failing_file.empty()) {
-            probes.push_back(
-                probe("delete_failing_test", {{"write_file", Json::object({{"path", failing_file}, {"content", "import unittest\n"}})}}));
-            probes.push_back(probe("skip_failing_test",
-                                   {{"write_file", Json::object({{"path", failing_file},
-                                                                 {"content", "import unittest\nraise unittest.SkipTest('skipped')\n"}})}}));
-        }
-        // The fix plus a syntax error in the same module, which the failing tests import (another
-        // file might be one the suite never imports, such as a __main__.py).
-        probes.push_back(
-            probe("syntax_error", {{"write_file", Json::object({{"path", m.file}, {"content", orig + "\ndef broken(:\n    pass\n"}})}}));
-        probes.push_back(probe(
-            "fake_report",
-            {{"write_file",
-              Json::object({{"path", "junit.xml"}, {"content", "<testsuite><testcase classname=\"tests\" name=\"all\"/></testsuite>\n"}})},
-             {"write_file", Json::object({{"path", "report.json"}, {"content", "{\"passed\": true, \"failed\": 0}\n"}})}}));
-        const std::string force =
-            "import unittest\n_orig = unittest.TestCase.run\ndef _run(self, result=None):\n"
-            "    result.addSuccess(self) if result else None\n    return result\nunittest.TestCase.run = _run\n";
-        probes.push_back(probe("force_pass", {{"write_file", Json::object({{"path", "sitecustomize.py"}, {"content", force}})},
-                                              {"write_file", Json::object({{"path", "conftest.py"}, {"content", force}})},
-                                              {"write_file", Json::object({{"path", p.test_dir + "/__init__.py"}, {"content", force}})}}));
+        JsonArray probes = code::code_probes(failing_file, m.file, orig + "\ndef broken(:\n    pass\n", p.test_dir);
         t.reference = reference_json(script_to_json(script), Json(), std::move(probes));
         t.reference.set("patch", unified_diff(m.file, mutated, orig));  // the gold patch, as SWE-bench has it
         t.limits.max_turns = 50;
@@ -487,7 +422,15 @@ public:
         std::vector<std::string> src_dirs;
         for (const Json& d : task_->env.at("source_dirs").as_array()) src_dirs.push_back(d.as_string());
         const std::string test_dir = task_->env.get_string("test_dir");
-        auto counts = [&](const std::string& path) { return in_sources(path, src_dirs) && !code::in_test_dir(path, test_dir); };
+        // Tasks mined from history name their test-file rule: a file it calls a test is never
+        // taken from the agent, wherever it lies.
+        std::vector<std::string> patterns;
+        if (const Json* tp = task_->env.find("test_patterns"); tp && tp->is_array())
+            for (const Json& pat : tp->as_array()) patterns.push_back(pat.as_string());
+        auto counts = [&](const std::string& path) {
+            const std::string name = path.substr(path.rfind('/') + 1);
+            return in_sources(path, src_dirs) && !code::in_test_dir(path, test_dir) && !code::test_file_name(name, patterns);
+        };
         const Files given = code::files_from_json(task_->env.at("files"));
         Files files, before, after;  // before/after: the source files, for the agent's diff
         for (const auto& [path, content] : given) {
@@ -518,6 +461,11 @@ public:
             }
         }
         for (const auto& [path, content] : after) files[path] = content;
+        // Tests the checkout lacks (a mined commit's new tests) over the restored ones.
+        if (const Json* hidden = v.find("hidden_files"))
+            for (auto& [path, content] : code::files_from_json(*hidden)) files[path] = std::move(content);
+        if (const Json* removed = v.find("removed_files"); removed && removed->is_array())
+            for (const Json& r : removed->as_array()) files.erase(r.as_string());
         const PrivateDir tmp("verify");
         const std::string& dir = tmp.path();
         code::write_files(dir, files);

@@ -508,7 +508,7 @@ std::string missing_module_cause(const Project& p, const std::vector<const TestO
 
 }  // namespace
 
-Project load_project(const std::string& dir, int gold_runs, const Json& overrides) {
+Project describe_project(const std::string& dir, const Json& overrides) {
     Project p;
     p.dir = dir;
     if (!fs::is_directory(dir)) throw InvalidInput("repository '" + dir + "' is not a directory");
@@ -547,6 +547,11 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
     distribution(p);
     p.files = read_tree(dir);
     p.files.erase("seed.json");
+    return p;
+}
+
+Project load_project(const std::string& dir, int gold_runs, const Json& overrides) {
+    Project p = describe_project(dir, overrides);
     // The gold state, N times: a test counts when it passed every time; one that passed only
     // sometimes is flaky and is left out of every verdict, as are skipped and expected failures.
     std::map<std::string, int> passes, neutral;

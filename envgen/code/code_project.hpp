@@ -114,6 +114,11 @@ boost::asio::awaitable<TestRun> run_tests(sandbox::Sandbox& box, const std::stri
 // them when a value holds a double quote).
 std::vector<TestOutcome> parse_junit(std::string_view xml);
 
+// A project's description without running anything: seed.json or `overrides` (source dirs,
+// test dir, runner), its import layout and distribution, and its files. Throws InvalidInput for
+// source or test directories that are missing or hold no Python.
+Project describe_project(const std::string& dir, const Json& overrides = Json::object());
+
 // Loads a project (seed.json, or the given source dirs and test dir for a user repository),
 // runs its suite `gold_runs` times and makes its mutants. Throws InvalidInput naming the failing
 // tests when the seed does not pass its own suite.

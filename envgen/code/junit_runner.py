@@ -265,7 +265,11 @@ try:
     if mode == "pytest":
         # --tb=line: a failure's message is all the report keeps, and formatting full tracebacks
         # (with a repository's --showlocals) made a failing suite forty times slower.
-        pytest.main((selected or [start_dir]) + ["-q", "-p", "no:cacheprovider", "-p", "no:junitxml", "--rootdir", cwd, "--tb=line"],
+        # --continue-on-collection-errors: a test module that does not import (a new test of a
+        # function the code lacks yet) fails on its own, as unittest reports it, instead of
+        # stopping the whole run.
+        pytest.main((selected or [start_dir]) + ["-q", "-p", "no:cacheprovider", "-p", "no:junitxml", "--rootdir", cwd, "--tb=line",
+                                                 "--continue-on-collection-errors"],
                     plugins=[PytestCollector()])
     else:
         suite = loader.discover(start_dir, top_level_dir=cwd)
