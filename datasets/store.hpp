@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "datasets/sqlite.hpp"
-#include "tasks/episode_runner.hpp"
+#include "common/sqlite.hpp"
+#include "tasks/episode.hpp"
 #include "tasks/task.hpp"
 
 namespace envforge {

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "tasks/message.hpp"
 #include "common/rng.hpp"
 

@@ -8,7 +8,7 @@
 #include "kernels/dtype.hpp"
 #include "model/weights.hpp"
 #include "common/errors.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "common/rng.hpp"
 
 namespace envforge::model {

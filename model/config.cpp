@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "common/errors.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 namespace envforge::model {
 namespace {

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "common/errors.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 namespace envforge::model {
 

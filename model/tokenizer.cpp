@@ -13,7 +13,7 @@
 #include "common/install_paths.hpp"
 #include "common/utf8.hpp"
 #include "model/pcre_regex.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 #ifndef ENVFORGE_NPM_DIR
 #define ENVFORGE_NPM_DIR ""

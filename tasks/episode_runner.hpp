@@ -12,6 +12,7 @@
 
 #include "tasks/context_policy.hpp"
 #include "tasks/environment.hpp"
+#include "tasks/episode.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -19,49 +20,11 @@ class io_context;
 
 namespace envforge {
 
-// How an episode ended. Stored as text in the store's `episodes.status`.
-enum class EpisodeStatus : uint8_t {
-    Submitted,  // the agent called the submit tool
-    Ended,      // the agent answered without tool calls
-    MaxTurns,
-    MaxToolCalls,
-    WallTime,
-    PolicyError,  // the policy failed (model server down, unparseable output after retries)
-    EnvError,     // the environment could not be set up or failed internally
-};
-const char* episode_status_name(EpisodeStatus s);
-
-// Policy and environment failures say nothing about the task or the agent: such episodes are
-// retried when a run resumes, never exported as a reward of 0, and make `run` exit non-zero
-// while any remain.
-inline bool is_infra_failure(EpisodeStatus s) { return s == EpisodeStatus::PolicyError || s == EpisodeStatus::EnvError; }
-// The same for a stored status name.
-inline bool is_infra_failure_name(std::string_view status) {
-    return status == episode_status_name(EpisodeStatus::PolicyError) || status == episode_status_name(EpisodeStatus::EnvError);
-}
-// The statuses of is_infra_failure, as an SQL list: "('policy_error','env_error')".
-inline constexpr const char* kInfraStatusesSql = "('policy_error','env_error')";
-
 struct EpisodeOptions {
     ContextPolicy context = ContextPolicy::V32;
     uint64_t seed = 0;
     size_t max_message_bytes = 1 << 20;  // longer model output is truncated and flagged
     bool closing_turn = true;            // after a submit, one more turn for the agent's closing message
-};
-
-struct Episode {
-    std::string task_id;
-    int rollout = 0;
-    EpisodeStatus status = EpisodeStatus::Ended;
-    std::vector<Message> transcript;
-    Json final_answer;  // null when nothing was submitted
-    Verdict verdict;
-    int turns = 0;
-    int tool_calls = 0;
-    int64_t prompt_tokens = 0;
-    int64_t completion_tokens = 0;
-    double seconds = 0;
-    std::string error;  // policy_error / env_error reason, or a note about sanitised output
 };
 
 // The most of one tool result the transcript keeps: the first and last halves, with a marker.

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 namespace envforge {
 

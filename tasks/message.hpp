@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 namespace envforge {
 

@@ -15,7 +15,7 @@
 #include "model/transformer.hpp"
 #include "model/weights.hpp"
 #include "common/errors.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 

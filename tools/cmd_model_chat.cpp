@@ -13,7 +13,7 @@
 #include "model/chat_server.hpp"
 #include "model/openai_chat.hpp"
 #include "model/tokenizer.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 

@@ -10,7 +10,7 @@
 
 #include "sandbox/sandbox.hpp"
 #include "common/errors.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 

@@ -11,7 +11,7 @@
 
 #include "model/tokenizer.hpp"
 #include "common/errors.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 

@@ -12,7 +12,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 namespace envforge::sandbox {
 class Sandbox;

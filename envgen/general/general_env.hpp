@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "datasets/sqlite.hpp"
+#include "common/sqlite.hpp"
 #include "tasks/environment.hpp"
 #include "envgen/synth_util.hpp"
 

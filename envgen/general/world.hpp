@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "common/rng.hpp"
 #include "envgen/synth_util.hpp"
 #include "tasks/task.hpp"

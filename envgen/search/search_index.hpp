@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "datasets/sqlite.hpp"
+#include "common/sqlite.hpp"
 #include "envgen/search/corpus.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 namespace envforge::search {
 

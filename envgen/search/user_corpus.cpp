@@ -10,7 +10,7 @@
 #include "common/errors.hpp"
 #include "envgen/search/search_index.hpp"
 #include "envgen/search/world_cache.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 namespace envforge::search {
 

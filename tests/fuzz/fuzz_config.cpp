@@ -1,6 +1,6 @@
 // A checkpoint's config.json.
 #include "model/config.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,5 +1,5 @@
 // JSON: parse, then dump and parse again must give the same value and the same text.
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

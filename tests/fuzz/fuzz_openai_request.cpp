@@ -2,7 +2,7 @@
 // prompt the model would see.
 #include "model/chat_encoding.hpp"
 #include "model/openai_chat.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

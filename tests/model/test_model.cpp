@@ -23,7 +23,7 @@
 #include "model/safetensors.hpp"
 #include "model/sampler.hpp"
 #include "model/transformer.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "common/errors.hpp"
 #include "tests/temp_dir.hpp"
 

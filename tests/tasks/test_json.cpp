@@ -4,7 +4,7 @@
 
 #include "common/errors.hpp"
 #include "common/utf8.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 #include "common/sha256.hpp"
 
 using namespace envforge;

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <sqlite3.h>
 
+#include "tasks/episode_runner.hpp"
 #include "datasets/store.hpp"
 #include "envgen/kind.hpp"
 #include "common/rng.hpp"

@@ -19,7 +19,7 @@
 #include "model/http_client.hpp"
 #include "model/tokenizer.hpp"
 #include "model/transformer.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 using namespace envforge;
 using namespace envforge::model;

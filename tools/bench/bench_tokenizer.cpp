@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "model/tokenizer.hpp"
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 using namespace envforge;
 namespace fs = std::filesystem;

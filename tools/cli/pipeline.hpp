@@ -11,6 +11,7 @@
 #include "datasets/store.hpp"
 #include "envgen/kind.hpp"
 #include "tasks/environment.hpp"
+#include "tasks/episode_runner.hpp"
 #include "tools/cli/args.hpp"
 
 namespace envforge::cli {

@@ -1,6 +1,6 @@
 // JSON value: parsing with RapidJSON's SAX reader (full-precision doubles, UTF-8 validated) and a
 // hand-written writer so output is byte-stable across machines and library versions.
-#include "tasks/json.hpp"
+#include "common/json.hpp"
 
 #include <algorithm>
 #include <charconv>

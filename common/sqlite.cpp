@@ -1,4 +1,4 @@
-#include "datasets/sqlite.hpp"
+#include "common/sqlite.hpp"
 
 #include <sqlite3.h>
 

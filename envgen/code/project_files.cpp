@@ -1,0 +1,116 @@
+// A project's files in memory, on disk and in a task's JSON (text as strings, other bytes as
+// base64).
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/errors.hpp"
+#include "common/utf8.hpp"
+#include "envgen/code/code_project.hpp"
+
+namespace envforge::code {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool safe_relative(const std::string& p) {
+    if (p.empty() || p[0] == '/' || p.find('\0') != std::string::npos) return false;
+    for (const auto& part : fs::path(p))
+        if (part == ".." || part == ".") return false;
+    return true;
+}
+
+constexpr const char* kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(std::string_view in) {
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    for (size_t i = 0; i < in.size(); i += 3) {
+        uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16;
+        if (i + 1 < in.size()) v |= static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+        if (i + 2 < in.size()) v |= static_cast<unsigned char>(in[i + 2]);
+        out.push_back(kBase64[(v >> 18) & 63]);
+        out.push_back(kBase64[(v >> 12) & 63]);
+        out.push_back(i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=');
+        out.push_back(i + 2 < in.size() ? kBase64[v & 63] : '=');
+    }
+    return out;
+}
+
+std::string base64_decode(std::string_view in) {
+    // Each episode and verification decodes the task's binary files: a table, not a search of
+    // the alphabet per character. -1 marks what is skipped (padding, line breaks).
+    static const std::array<int8_t, 256> value = [] {
+        std::array<int8_t, 256> t;
+        t.fill(-1);
+        for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kBase64[i])] = static_cast<int8_t>(i);
+        return t;
+    }();
+    std::string out;
+    out.reserve(in.size() / 4 * 3);
+    uint32_t v = 0;
+    int bits = 0;
+    for (char c : in) {
+        const int8_t d = value[static_cast<unsigned char>(c)];
+        if (d < 0) continue;
+        v = (v << 6) | static_cast<uint32_t>(d);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((v >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+void write_files(const std::string& dir, const Files& files) {
+    for (const auto& [path, content] : files) {
+        if (!safe_relative(path)) throw InvalidInput("file path '" + path + "' must be relative and stay inside the repository");
+        const fs::path full = fs::path(dir) / path;
+        fs::create_directories(full.parent_path());
+        std::ofstream f(full, std::ios::binary | std::ios::trunc);
+        f << content;
+        if (!f) throw IoError("cannot write '" + full.string() + "'");
+    }
+}
+
+Files read_tree(const std::string& dir) {
+    Files out;
+    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
+        const std::string name = it->path().filename().string();
+        if (it->is_symlink()) continue;
+        if (it->is_directory() && (name == ".git" || name == "__pycache__")) {
+            it.disable_recursion_pending();
+            continue;
+        }
+        if (!it->is_regular_file() || name.ends_with(".pyc")) continue;
+        std::ifstream f(it->path(), std::ios::binary);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        out[fs::relative(it->path(), dir).string()] = ss.str();
+    }
+    return out;
+}
+
+Json files_to_json(const Files& files) {
+    Json out = Json::object();
+    for (const auto& [path, content] : files)
+        out.set(path, is_valid_utf8(content) ? Json(content) : Json::object({{"base64", base64_encode(content)}}));
+    return out;
+}
+
+Files files_from_json(const Json& files) {
+    Files out;
+    for (const auto& f : files.as_object())
+        out[f.key] = f.value.is_string() ? f.value.as_string() : base64_decode(f.value.get_string("base64"));
+    return out;
+}
+
+bool in_test_dir(const std::string& path, const std::string& test_dir) {
+    return !test_dir.empty() && test_dir != "." && (path == test_dir || path.rfind(test_dir + "/", 0) == 0);
+}
+
+}  // namespace envforge::code
