@@ -164,9 +164,11 @@ bool test_file_name(const std::string& name, const std::vector<std::string>& pat
 }
 
 FileRole file_role(const std::string& path, const HistoryRules& rules) {
-    if (!path.ends_with(".py")) return FileRole::Other;
+    // Everything under a test directory belongs to the tests: data-driven suites keep their
+    // cases in fixture files (tomli's tests/data/*.toml), and SWE-bench's test_patch has them.
     for (const auto& d : rules.test_dirs)
         if (!d.empty() && d != "." && under(path, d)) return FileRole::Test;
+    if (!path.ends_with(".py")) return FileRole::Other;
     if (test_file_name(base_name(path), rules.test_patterns)) return FileRole::Test;
     for (const auto& d : rules.source_dirs)
         if (under(path, d)) return FileRole::Source;
@@ -231,7 +233,7 @@ std::string candidate_of(const Commit& c, const HistoryRules& rules, Candidate& 
             out.dropped.push_back(f.path);
             continue;
         }
-        if (f.binary) return "binary_change";
+        if (f.binary && role == FileRole::Source) return "binary_change";
         if (role == FileRole::Test) out.tests.push_back(f);
         else {
             out.source.push_back(f);

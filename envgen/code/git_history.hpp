@@ -30,10 +30,11 @@ struct Commit {
     std::vector<FileChange> files;
 };
 
-// Which files are tests and how large a fix may be. A test file is a .py file under one of the
-// test directories, or one whose name is test_*.py, *_test.py or conftest.py (test_patterns); a
-// source file is any other .py file under a source directory; everything else is "other" and
-// is left out of both patches (documentation, data, configuration, other languages).
+// Which files are tests and how large a fix may be. A test file is any file under one of the test
+// directories (test code and its fixture data), or a .py file whose name is test_*.py,
+// *_test.py or conftest.py (test_patterns) wherever it lies; a source file is any other .py file
+// under a source directory; everything else is "other" and is left out of both patches
+// (documentation, data, configuration, other languages).
 struct HistoryRules {
     std::vector<std::string> source_dirs, test_dirs;
     std::vector<std::string> test_patterns = {"test_*.py", "*_test.py", "conftest.py"};
