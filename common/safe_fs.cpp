@@ -104,8 +104,10 @@ int open_beneath(int root, std::string_view rel, int flags, mode_t mode = 0) {
         how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
         const std::string path = rel.empty() ? "." : std::string(rel);
         const long fd = ::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how);
-        if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
-        no_openat2 = true;  // an older kernel, or a seccomp filter that hides the call
+        // EAGAIN: a rename anywhere on the host raced the lookup (RESOLVE_BENEATH refuses then);
+        // an agent renaming in a loop would make every call fail, so the walk answers instead.
+        if (fd >= 0 || (errno != ENOSYS && errno != EAGAIN)) return static_cast<int>(fd);
+        if (errno == ENOSYS) no_openat2 = true;  // an older kernel, or a seccomp filter that hides the call
     }
     return open_walk(root, rel, flags, mode);
 }

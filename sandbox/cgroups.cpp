@@ -232,8 +232,10 @@ const CgroupHost& host_cgroups() {
 int sweep_dead_cgroups(const CgroupHost& h) {
     int removed = 0;
     std::vector<std::string> trees;
+    // Every tree a dead owner may have used, not only this run's mode: a run forced onto v2
+    // (ENVFORGE_CGROUP=v2) on a v1 host leaves its directories in the v2 hierarchy.
+    if (!h.v2_base.empty()) trees.push_back(h.v2_base + "/envforge");
     if (h.mode == CgroupMode::V2) {
-        trees.push_back(h.v2_base + "/envforge");
         if (h.v2_delegated)
             for (const std::string& name : dead_owner_entries(h.v2_base, "envforge-supervisor@", '\0')) {
                 remove_cgroup_dir(h.v2_base + "/" + name);
@@ -270,8 +272,9 @@ SlotCgroups::SlotCgroups(const CgroupHost& host, const std::string& name) : host
 }
 
 SlotCgroups::~SlotCgroups() {
-    kill_leftovers();
-    for (const auto& d : dirs_) rmdir(d.c_str());
+    // remove_cgroup_dir kills what is left and waits for it to leave: a plain rmdir right after
+    // SIGKILL fails with EBUSY while the killed processes exit, and the directory stays behind.
+    for (const auto& d : dirs_) remove_cgroup_dir(d);
 }
 
 CgroupStats SlotCgroups::read() const {

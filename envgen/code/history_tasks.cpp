@@ -182,6 +182,25 @@ std::string history_statement(const std::string& project, const std::string& sub
     return t;
 }
 
+namespace {
+
+// The source directories that exist in this tree: a project that moved its package (tomli's
+// tomli/ became src/tomli/) is named by both with --src, and each commit has one of them.
+std::vector<std::string> present_dirs(const std::vector<std::string>& dirs, const Files& tree) {
+    std::vector<std::string> out;
+    for (const std::string& d : dirs) {
+        const std::string prefix = d + "/";
+        for (const auto& entry : tree)
+            if (entry.first.compare(0, prefix.size(), prefix) == 0) {
+                out.push_back(d);
+                break;
+            }
+    }
+    return out.empty() ? dirs : out;
+}
+
+}  // namespace
+
 HistoryOutcome check_commit(const HistoryOptions& o, const Candidate& c) {
     HistoryOutcome out;
     out.commit = c.commit.hash;
@@ -196,8 +215,10 @@ HistoryOutcome check_commit(const HistoryOptions& o, const Candidate& c) {
     const CandidateTrees trees = candidate_trees(o.repo, c);
     const PrivateDir dir("history");
     write_files(dir.path(), trees.with_tests);
-    Json overrides = Json::object(
-        {{"source_dirs", strings(o.rules.source_dirs)}, {"test_dir", o.test_dir}, {"runner", o.runner}, {"test_timeout", o.test_timeout}});
+    Json overrides = Json::object({{"source_dirs", strings(present_dirs(o.rules.source_dirs, trees.with_tests))},
+                                   {"test_dir", o.test_dir},
+                                   {"runner", o.runner},
+                                   {"test_timeout", o.test_timeout}});
     Project p;
     try {
         p = describe_project(dir.path(), overrides);
@@ -210,10 +231,6 @@ HistoryOutcome check_commit(const HistoryOptions& o, const Candidate& c) {
     cfg.max_timeouts = 3;
     const double limit = 2 * o.test_timeout + 60;
     const TestRun pre = run_tests_blocking(dir.path(), cfg, limit);
-    if (std::getenv("ENVFORGE_DEBUG")) {
-        std::fprintf(stderr, "history %s: config %s\n", c.commit.hash.substr(0, 10).c_str(), cfg.to_json().dump().c_str());
-        for (const auto& t : pre.tests) std::fprintf(stderr, "  pre %s %s %s\n", t.status.c_str(), t.id.c_str(), t.message.substr(0, 120).c_str());
-    }
     if (!pre.ok()) return done(pre.timed_out ? "timeout" : "setup_failed", "at the parent with the new tests: " + pre.error);
     if (p.runner == "auto" && !pre.runner.empty()) cfg.runner = p.runner = pre.runner;
     apply_on_disk(dir.path(), trees, c);

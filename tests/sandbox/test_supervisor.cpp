@@ -156,10 +156,14 @@ TEST_CASE("supervisor: two sandboxes in two processes never share a slot uid") {
         };
         const pid_t child = fork();
         if (child == 0) {
-            boost::asio::io_context io;
-            Sandbox box(io, b, 4);
-            const Result r = run_one(box, io, in_workdir(c.path));
-            _exit(r.reason == Reason::Exit && r.exit_code == 0 ? 0 : 1);
+            bool ok = false;
+            {  // the sandbox goes before _exit, so its cgroup directories go with it
+                boost::asio::io_context io;
+                Sandbox box(io, b, 4);
+                const Result r = run_one(box, io, in_workdir(c.path));
+                ok = r.reason == Reason::Exit && r.exit_code == 0;
+            }
+            _exit(ok ? 0 : 1);
         }
         boost::asio::io_context io;
         Sandbox box(io, b, 4);

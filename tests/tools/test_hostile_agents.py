@@ -2,7 +2,7 @@
 """Hostile agents (issue 28): a scripted model (replay_server.py --scripts) plays one attack per
 rollout against every kind, through `envforge run --policy openai`, on each sandbox backend.
 
-    test_hostile_agents.py ENVFORGE SOURCE_ROOT [--backends native,bwrap] [--concurrency-only]
+    test_hostile_agents.py ENVFORGE SOURCE_ROOT [--backends native,bwrap] [--kinds code,...] [--concurrency-only]
 
 Every attack must end as a recorded episode within its limits, win no reward, leave the host
 unchanged (the paths each attack aims at are checked) and leave the other episodes of its run
@@ -26,6 +26,7 @@ ROOT = sys.argv[2]
 BACKENDS = "native,bwrap"
 if "--backends" in sys.argv:
     BACKENDS = sys.argv[sys.argv.index("--backends") + 1]
+KINDS = sys.argv[sys.argv.index("--kinds") + 1].split(",") if "--kinds" in sys.argv else None
 TOKEN = uuid.uuid4().hex[:10]
 HOST = f"/tmp/envforge-hostile-host-{TOKEN}"  # what the attacks aim at on the host
 SECRET = f"SECRET-{TOKEN}"
@@ -104,13 +105,19 @@ def code_attacks(src):
                                  call("write_file", path="", content="x"),
                                  call("write_file", path="\udcff\udcfe.py", content="x")), turn(sub),
                absent=[f"/tmp/escape-{TOKEN}", f"/tmp/abs-{TOKEN}", f"/tmp/nul-{TOKEN}"]),
-        # A directory swapped for a symlink to the host while the agent's tools work on it.
-        attack("symlink_race", turn(bash(f"mkdir -p d; echo mine > d/secret; ln -s {HOST} d.link; "
-                                         "python3 -c 'import ctypes\nl = ctypes.CDLL(None)\n"
-                                         "while True: l.renameat2(-100, b\"d.link\", -100, b\"d\", 2)' "
-                                         f"{MARK} >/dev/null 2>&1 &")),
-               turn(*[call("write_file", path=f"d/RACE-{TOKEN}/f.py", content="x") for _ in range(40)],
-                    *[call("read_file", path="d/secret") for _ in range(40)]),
+        # A directory swapped for a symlink to the host while the agent's tools work on it. Which
+        # state each racing call meets is up to the scheduler (on 2 cores a whole turn can run
+        # while the swapper is off the CPU), so the two outcomes the attack needs are first shown
+        # deterministically: a write into the real directory, a write through the symlink. The
+        # racing turns (the swapper gets the CPU between them) must then leave the host unchanged.
+        attack("symlink_race", turn(bash(f"mkdir -p d; echo mine > d/secret; ln -s {HOST} d.link")),
+               turn(call("write_file", path=f"d/RACE-{TOKEN}/f.py", content="x"),
+                    call("write_file", path=f"d.link/RACE-{TOKEN}/f.py", content="x")),
+               turn(bash("python3 -c 'import ctypes\nl = ctypes.CDLL(None)\n"
+                         "while True: l.renameat2(-100, b\"d.link\", -100, b\"d\", 2)' "
+                         f"{MARK} >/dev/null 2>&1 &")),
+               *[turn(bash("sleep 0.02"), *[call("write_file", path=f"d/RACE-{TOKEN}/f{k}.py", content="x") for k in range(10)],
+                      *[call("read_file", path="d/secret") for _ in range(10)]) for _ in range(6)],
                turn(sub), absent=[f"{HOST}/RACE-{TOKEN}"], results_include=["wrote d/RACE", "symlinks are not followed"]),
         attack("edit_tests", turn(bash("for f in $(find . -name 'test*.py'); do printf 'def test_ok():\\n    pass\\n' > $f; done; "
                                        "printf 'import unittest\\nunittest.TestCase.run = lambda self, r=None: r\\n' > sitecustomize.py")),
@@ -283,7 +290,8 @@ def main():
                 print(f"test_hostile_agents: backends not usable here, not run: {skipped} ({usable})", flush=True)
             if "--concurrency-only" not in sys.argv:
                 for backend in backends:
-                    counts = {name: play(db, url, name, scripts, backend) for name, (db, scripts) in suites.items()}
+                    counts = {name: play(db, url, name, scripts, backend) for name, (db, scripts) in suites.items()
+                              if KINDS is None or name in KINDS}
                     print(f"attacks per kind on {backend}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), flush=True)
         finally:
             server.kill()

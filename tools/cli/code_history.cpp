@@ -236,6 +236,9 @@ HistorySummary synthesize_from_history(Store& store, const HistoryConfig& cfg) {
                 out.detail = e.what();
             }
             std::lock_guard lock(mu);
+            // --count is exact: a task finished by another worker after the count was reached
+            // is neither stored nor decided, so a later run with a larger count checks it again.
+            if (out.task && cfg.max_tasks && made_count.load() >= cfg.max_tasks) return;
             ++s.checked;
             if (out.task) {
                 ++made_count;
