@@ -11,6 +11,7 @@
 #include "tools/cli/args.hpp"
 #include "tools/cli/code_history.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/interp_data.hpp"
 #include "tools/cli/llm_env.hpp"
 #include "tools/cli/llm_synth.hpp"
 #include "tools/cli/pipeline.hpp"
@@ -61,6 +62,24 @@ int synth_history(const Args& a, const Json& options, Store& store, const std::s
     return s.llm_infra ? 3 : 0;
 }
 
+// `synth interp --data DIR`: analysis tasks over the user's tables.
+int synth_interp_data(const Args& a, Store& store, size_t count, uint64_t seed, std::pair<int, int> diff) {
+    InterpDataConfig cfg;
+    cfg.dir = a.get("data");
+    cfg.count = count;
+    cfg.seed = seed;
+    cfg.min_difficulty = diff.first;
+    cfg.max_difficulty = diff.second;
+    cfg.quiet = a.flag("json");
+    // Fault injection for the test of the disagreement path: a generator whose mean is off.
+    if (const char* bug = std::getenv("ENVFORGE_TEST_PLANT_BUG"); bug && std::string(bug) == "mean")
+        cfg.bug = interp::PlantedBug::MeanOffByOne;
+    const InterpDataSummary s = synthesize_from_data(store, cfg);
+    if (a.flag("json")) std::printf("%s\n", s.to_json().dump().c_str());
+    else s.print();
+    return 0;
+}
+
 }  // namespace
 
 int cmd_synth(int argc, char** argv) {
@@ -74,6 +93,10 @@ int cmd_synth(int argc, char** argv) {
          {"package", "DIR",
           "general only: an environment package (env.json, schema.sql, tools.py, verify.py, tasks.jsonl; see README): its tasks, "
           "at most --count",
+          nullptr},
+         {"data", "DIR",
+          "interp only: analysis tasks over your tables (every .csv, .tsv, .json and .jsonl file in DIR; schema.json overrides column "
+          "types; see README \"Your own data\")",
           nullptr},
          {"world-seed", "S", "search only: seed of the synthetic world", "1"},
          {"world-size", "N", "search only: people in the synthetic world (about 10 documents each)", "400"},
@@ -134,6 +157,7 @@ int cmd_synth(int argc, char** argv) {
                                                                                       {"corpus", "search"},
                                                                                       {"facts", "search"},
                                                                                       {"relations", "search"},
+                                                                                      {"data", "interp"},
 
                                                                                       {"repo", "code"}})
         if (a.has(flag) && kind != owner)
@@ -200,6 +224,10 @@ int cmd_synth(int argc, char** argv) {
     const Shard shard = shard_option(a);
     Store store(a.get("db"));
     if (history) return synth_history(a, options, store, llm, llm_options);
+    if (kind == "interp" && a.has("data")) {
+        if (!shard.whole()) throw InvalidInput("--shard applies to generated tasks, not to --data");
+        return synth_interp_data(a, store, count, seed, diff);
+    }
     if (a.has("llm") && kind == "general") {
         if (a.has("package") || a.has("domain")) throw InvalidInput("--llm writes its own packages: leave out --package and --domain");
         LlmEnvConfig cfg;

@@ -88,41 +88,18 @@ public:
     Task synthesize(const SynthRequest& req) const override {
         const int family = static_cast<int>(req.index % 3);
         interp::Problem p = interp::make_problem(family, req.seed, req.difficulty);
-        Task t;
-        t.kind = "interp";
-        t.seed = req.seed;
-        t.difficulty = req.difficulty;
-        t.generator_name = "interp." + p.family;
-        t.generator_version = "1";
-        t.system =
-            "You solve problems by writing and running Python code. The python tool runs code in a stateful "
-            "Jupyter-like interpreter (variables persist; the value of the last expression is shown) and times "
-            "out after 120.0 seconds; you may use at most 20 code executions. Files for the task are in the "
-            "current directory. When you are sure, call submit with just the answer.";
-        t.prompt = p.question + " Answer with just the number or text.";
-        t.tools.push_back({"python", "Run Python code in the stateful interpreter; returns its output.",
-                           object_schema({{"code", str_prop("Python source")}}, {"code"}), Json::object({{"op", "python"}})});
-        t.tools.push_back({"submit", "Submit the final answer.", object_schema({{"answer", str_prop("the answer")}}, {"answer"}),
-                           Json::object({{"submit", true}})});
-        Json files = Json::object();
-        for (const auto& [name, content] : p.files) files.set(name, content);
-        t.env = Json::object({{"files", std::move(files)}});
-        t.verifier = Json::object({{"type", "interp"}, {"answer", p.answer}, {"answer_type", p.answer_type}, {"tolerance", p.tolerance}});
-        std::vector<ScriptTurn> script = {{"Compute it.", {{"python", Json::object({{"code", p.reference_code}})}}},
-                                          {"The program printed the answer.", {{"submit", Json::object({{"answer", kLastOutput}})}}}};
-        JsonArray probes;
-        for (const auto& [name, answer] : {std::pair<const char*, std::string>{"off_by_one", p.off_by_one},
-                                           std::pair<const char*, std::string>{"dropped_filter", p.dropped_filter}})
-            probes.push_back(Json::object({{"name", name},
-                                           {"expect_pass", false},
-                                           {"turns", script_to_json({ScriptTurn{"", {{"submit", Json::object({{"answer", answer}})}}}})}}));
-        t.reference = reference_json(script_to_json(script), Json::object({{"answer", p.answer}}), std::move(probes));
-        t.limits.max_turns = 30;
-        t.limits.max_tool_calls = 30;
-        t.limits.wall_seconds = 1800;
-        t.limits.call_timeout_seconds = 120;
-        t.finalize();
-        return t;
+        interp::TaskSpec s;
+        s.generator = "interp." + p.family;
+        s.seed = req.seed;
+        s.difficulty = req.difficulty;
+        s.question = p.question;
+        s.files = p.files;
+        s.answer = p.answer;
+        s.answer_type = p.answer_type;
+        s.tolerance = p.tolerance;
+        s.reference_code = p.reference_code;
+        s.probes = {{"off_by_one", p.off_by_one}, {"dropped_filter", p.dropped_filter}};
+        return interp::make_task(s);
     }
     std::unique_ptr<Environment> make_environment(const Task&) const override { return std::make_unique<InterpEnvironment>(); }
 };
@@ -130,6 +107,43 @@ public:
 }  // namespace
 
 namespace interp {
+
+Task make_task(const TaskSpec& s) {
+    Task t;
+    t.kind = "interp";
+    t.seed = s.seed;
+    t.difficulty = s.difficulty;
+    t.generator_name = s.generator;
+    t.generator_version = "1";
+    t.system =
+        "You solve problems by writing and running Python code. The python tool runs code in a stateful "
+        "Jupyter-like interpreter (variables persist; the value of the last expression is shown) and times "
+        "out after 120.0 seconds; you may use at most 20 code executions. Files for the task are in the "
+        "current directory. When you are sure, call submit with just the answer.";
+    t.prompt = s.question + " Answer with just the number or text.";
+    t.tools.push_back({"python", "Run Python code in the stateful interpreter; returns its output.",
+                       object_schema({{"code", str_prop("Python source")}}, {"code"}), Json::object({{"op", "python"}})});
+    t.tools.push_back({"submit", "Submit the final answer.", object_schema({{"answer", str_prop("the answer")}}, {"answer"}),
+                       Json::object({{"submit", true}})});
+    Json files = Json::object();
+    for (const auto& [name, content] : s.files) files.set(name, content);
+    t.env = Json::object({{"files", std::move(files)}});
+    t.verifier = Json::object({{"type", "interp"}, {"answer", s.answer}, {"answer_type", s.answer_type}, {"tolerance", s.tolerance}});
+    std::vector<ScriptTurn> script = {{"Compute it.", {{"python", Json::object({{"code", s.reference_code}})}}},
+                                      {"The program printed the answer.", {{"submit", Json::object({{"answer", kLastOutput}})}}}};
+    JsonArray probes;
+    for (const auto& [name, answer] : s.probes)
+        probes.push_back(Json::object({{"name", name},
+                                       {"expect_pass", false},
+                                       {"turns", script_to_json({ScriptTurn{"", {{"submit", Json::object({{"answer", answer}})}}}})}}));
+    t.reference = reference_json(script_to_json(script), Json::object({{"answer", s.answer}}), std::move(probes));
+    t.limits.max_turns = 30;
+    t.limits.max_tool_calls = 30;
+    t.limits.wall_seconds = 1800;
+    t.limits.call_timeout_seconds = 120;
+    t.finalize();
+    return t;
+}
 
 bool answers_match(const std::string& got_raw, const std::string& expected, const std::string& type, double tolerance) {
     std::string got = trim(got_raw);

@@ -117,6 +117,16 @@ def main():
             {"id": "d2", "title": "France", "text": "France is a country."}]
     facts = [{"subject": "France", "relation": "capital", "object": "Paris", "doc_id": "d1", "subject_type": "country"}]
     seed("corpus", "docs_and_facts.jsonl", "\n".join(map(json.dumps, docs)) + "\n---\n" + "\n".join(map(json.dumps, facts)) + "\n")
+    # Tables for synth interp --data: the first byte picks .csv, .tsv, .json or .jsonl.
+    csv = ("date,precipitation,temp_max,weather,station\n" + "".join(
+        f"2012-0{1 + i % 9}-1{i % 10},{i * 0.7 % 5:.1f},{10 + i * 1.3 % 17:.1f},{['rain', 'sun', 'fog'][i % 3]},{'' if i % 7 == 0 else 'S' + str(i)}\n"
+        for i in range(30)))
+    seed("table", "weather.csv", b"\x00" + csv.encode())
+    seed("table", "weather.tsv", b"\x01" + csv.replace(",", "\t").encode())
+    recs = [{"Species": ["Adelie", "Gentoo"][i % 2], "Mass": None if i % 5 == 0 else 3000 + 37 * i, "Beak": 30 + i * 0.3, "Name": f"p{i}",
+             "Year": f"197{i % 10}-01-01"} for i in range(30)]
+    seed("table", "penguins.json", b"\x02" + json.dumps(recs).encode())
+    seed("table", "penguins.jsonl", b"\x03" + "\n".join(map(json.dumps, recs)).encode())
     if len(sys.argv) > 1:
         with tempfile.TemporaryDirectory() as tmp:
             for kind, extra in (("general", ["--count", "3"]), ("search", ["--count", "1"]), ("interp", ["--count", "2"]),
