@@ -62,8 +62,24 @@ int synth_history(const Args& a, const Json& options, Store& store, const std::s
     return s.llm_infra ? 3 : 0;
 }
 
+// What `synth --llm` prints after rewriting questions; exit 3 when the server failed calls.
+int report_llm_rewrite(const LlmSynthSummary& s, bool json) {
+    if (json) {
+        std::printf("%s\n", s.to_json().dump().c_str());
+    } else {
+        std::printf("llm: %zu questions, %zu rewritten, %zu kept after the model answered them with the tools (%zu new) in %.1fs\n",
+                    s.templates, s.rewritten, s.kept, s.added, s.seconds);
+        for (const auto& [why, n] : s.dropped) std::printf("  dropped %zu: %s\n", n, why.c_str());
+        if (s.infra_failures)
+            std::printf("  %zu calls failed on the server's side (see synthesis_calls); rerun to try those questions again\n",
+                        s.infra_failures);
+    }
+    return s.infra_failures ? 3 : 0;
+}
+
 // `synth interp --data DIR`: analysis tasks over the user's tables.
-int synth_interp_data(const Args& a, Store& store, size_t count, uint64_t seed, std::pair<int, int> diff) {
+int synth_interp_data(const Args& a, Store& store, size_t count, uint64_t seed, std::pair<int, int> diff, const std::string& llm,
+                      const Json& llm_options) {
     InterpDataConfig cfg;
     cfg.dir = a.get("data");
     cfg.count = count;
@@ -74,6 +90,16 @@ int synth_interp_data(const Args& a, Store& store, size_t count, uint64_t seed, 
     // Fault injection for the test of the disagreement path: a generator whose mean is off.
     if (const char* bug = std::getenv("ENVFORGE_TEST_PLANT_BUG"); bug && std::string(bug) == "mean")
         cfg.bug = interp::PlantedBug::MeanOffByOne;
+    if (!llm.empty()) {
+        // The agreed questions are the templates a model rewrites (as for search).
+        std::vector<Task> templates;
+        cfg.templates = &templates;
+        const InterpDataSummary d = synthesize_from_data(store, cfg);
+        if (!a.flag("json")) d.print();
+        return report_llm_rewrite(
+            llm_rewrite_into(store, templates, llm, llm_options, static_cast<int>(a.get_int("jobs", 1, 4096)), a.flag("json")),
+            a.flag("json"));
+    }
     const InterpDataSummary s = synthesize_from_data(store, cfg);
     if (a.flag("json")) std::printf("%s\n", s.to_json().dump().c_str());
     else s.print();
@@ -127,7 +153,8 @@ int cmd_synth(int argc, char** argv) {
           "test_*.py,*_test.py,conftest.py"},
          {"llm", "POLICY",
           "a model (openai or embedded, with their options below) writes tasks. search: it rewrites each question in natural words, "
-          "then answers the rewrite with the search tools; only rewrites it answers with the gold answer are kept. general: it "
+          "then answers the rewrite with the search tools; only rewrites it answers with the gold answer are kept (interp --data: the "
+          "same, answered with the python tool). general: it "
           "writes --count environment packages, each validated in the sandbox and raised in difficulty",
           nullptr},
          {"packages-out", "DIR", "general --llm: where the accepted packages are written", "packages"},
@@ -209,8 +236,11 @@ int cmd_synth(int argc, char** argv) {
     const std::string llm = a.get("llm");
     const bool history = kind == "code" && a.flag("history");
     if (a.has("llm")) {
-        if (kind != "search" && kind != "general" && !history)
-            throw InvalidInput("--llm applies to `synth search`, `synth general` and `synth code --history` only, not to " + kind);
+        if (kind != "search" && kind != "general" && !history && !(kind == "interp" && a.has("data")))
+            throw InvalidInput(
+                "--llm applies to `synth search`, `synth general`, `synth code --history` and `synth interp --data` only, "
+                "not to " +
+                kind);
         if (llm != "openai" && llm != "embedded") throw InvalidInput("--llm '" + llm + "': expected openai or embedded");
         llm_options = policy_options(a, llm);
     } else {
@@ -226,7 +256,7 @@ int cmd_synth(int argc, char** argv) {
     if (history) return synth_history(a, options, store, llm, llm_options);
     if (kind == "interp" && a.has("data")) {
         if (!shard.whole()) throw InvalidInput("--shard applies to generated tasks, not to --data");
-        return synth_interp_data(a, store, count, seed, diff);
+        return synth_interp_data(a, store, count, seed, diff, llm, llm_options);
     }
     if (a.has("llm") && kind == "general") {
         if (a.has("package") || a.has("domain")) throw InvalidInput("--llm writes its own packages: leave out --package and --domain");
@@ -254,19 +284,9 @@ int cmd_synth(int argc, char** argv) {
     if (a.has("llm")) {
         std::vector<Task> templates;
         synth_into(nullptr, kind, task_count, seed, diff, options, a.flag("json"), &templates, shard);
-        const LlmSynthSummary s = llm_rewrite_into(store, templates, llm, llm_options, static_cast<int>(a.get_int("jobs", 1, 4096)),
-                                                   a.flag("json"));
-        if (a.flag("json")) {
-            std::printf("%s\n", s.to_json().dump().c_str());
-        } else {
-            std::printf("llm: %zu questions, %zu rewritten, %zu kept after the model answered them with the tools (%zu new) in %.1fs\n",
-                        s.templates, s.rewritten, s.kept, s.added, s.seconds);
-            for (const auto& [why, n] : s.dropped) std::printf("  dropped %zu: %s\n", n, why.c_str());
-            if (s.infra_failures)
-                std::printf("  %zu calls failed on the server's side (see synthesis_calls); rerun to try those questions again\n",
-                            s.infra_failures);
-        }
-        return s.infra_failures ? 3 : 0;
+        return report_llm_rewrite(
+            llm_rewrite_into(store, templates, llm, llm_options, static_cast<int>(a.get_int("jobs", 1, 4096)), a.flag("json")),
+            a.flag("json"));
     }
     std::vector<Task> tasks;
     SynthSummary s = synth_into(&store, kind, task_count, seed, diff, options, a.flag("json"), &tasks, shard);

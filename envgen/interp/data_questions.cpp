@@ -186,6 +186,27 @@ std::string conds_mask(const std::vector<Cond>& cs) {
     return s;
 }
 
+// The `names`, "values" and numbers of a question, as written.
+std::vector<std::string> names_and_numbers(const std::string& text) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '`' || c == '"') {
+            const size_t end = text.find(c, i + 1);
+            if (end == std::string::npos) break;
+            out.push_back(text.substr(i + 1, end - i - 1));
+            i = end;
+        } else if (std::isdigit(static_cast<unsigned char>(c)) && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '-')) {
+            size_t end = i;
+            while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.')) ++end;
+            while (end > i && text[end - 1] == '.') --end;
+            out.push_back(text.substr(i, end - i));
+            i = end - 1;
+        }
+    }
+    return out;
+}
+
 class Builder {
 public:
     Builder(const Table& t, PlantedBug bug) : t_(t), bug_(bug) {}
@@ -247,6 +268,7 @@ private:
         q.table = &t_;
         q.key = t_.file + "|" + family + "|" + key;
         q.question = "The file `" + t_.file + "` is in the current directory. " + ask;
+        q.keep = names_and_numbers(q.question.substr(0, q.question.find('?')));
         return q;
     }
     const Table& t_;

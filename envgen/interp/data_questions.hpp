@@ -28,6 +28,9 @@ struct DataQuestion {
     std::string print_code;                                   // prints `result` as the question asks (appended for the reference)
     std::vector<std::pair<std::string, std::string>> probes;  // the frequent wrong answers: name, answer
     std::string key;                                          // what makes two questions the same
+    // What a rewrite of the question (synth --llm) must keep: the file and column names, the
+    // quoted values and the numbers of its first sentence up to the question mark.
+    std::vector<std::string> keep;
 };
 
 // Test-only fault injection: a generator whose aggregate is wrong, to show that the question is

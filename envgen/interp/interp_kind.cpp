@@ -129,6 +129,11 @@ Task make_task(const TaskSpec& s) {
     for (const auto& [name, content] : s.files) files.set(name, content);
     t.env = Json::object({{"files", std::move(files)}});
     t.verifier = Json::object({{"type", "interp"}, {"answer", s.answer}, {"answer_type", s.answer_type}, {"tolerance", s.tolerance}});
+    if (!s.must_keep.empty()) {
+        JsonArray keep;
+        for (const auto& k : s.must_keep) keep.emplace_back(k);
+        t.verifier.set("must_keep", Json(std::move(keep)));
+    }
     std::vector<ScriptTurn> script = {{"Compute it.", {{"python", Json::object({{"code", s.reference_code}})}}},
                                       {"The program printed the answer.", {{"submit", Json::object({{"answer", kLastOutput}})}}}};
     JsonArray probes;

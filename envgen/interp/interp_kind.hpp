@@ -27,6 +27,7 @@ struct TaskSpec {
     double tolerance = 0;
     std::string reference_code;
     std::vector<std::pair<std::string, std::string>> probes;  // name, wrong answer
+    std::vector<std::string> must_keep;                       // what a model's rewrite must keep (verifier.must_keep)
 };
 Task make_task(const TaskSpec& spec);
 

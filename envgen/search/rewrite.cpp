@@ -36,6 +36,13 @@ std::vector<Message> rewrite_messages(const std::string& question) {
 
 std::vector<std::string> must_keep(const Task& task, const std::string& question) {
     std::vector<std::string> keep;
+    // A generator that knows what its question depends on says so (interp --data: file and
+    // column names, values, numbers); capitalised words mean nothing there.
+    if (const Json* listed = task.verifier.find("must_keep"); listed && listed->is_array()) {
+        for (const Json& k : listed->as_array())
+            if (k.is_string() && question.find(k.as_string()) != std::string::npos) keep.push_back(k.as_string());
+        return keep;
+    }
     // Words as written, punctuation trimmed from their ends.
     std::vector<std::string> words;
     std::string w;
@@ -83,8 +90,19 @@ std::string rewrite_problem(std::string_view question, std::string_view rewrite,
     if (rewrite.back() != '?') return "not a question";
     if (normalize_answer(rewrite) == normalize_answer(question)) return "unchanged";
     if (contains_words(rewrite, answer) && !contains_words(question, answer)) return "gives the answer away";
-    for (const auto& k : keep)
-        if (!contains_words(rewrite, k)) return "drops '" + k + "'";
+    // Longest first, each found one taken out before the next is looked for: a name inside
+    // another ("weather" in the file name "seattle-weather.csv") must also appear on its own.
+    std::vector<std::string> wanted(keep.begin(), keep.end());
+    std::sort(wanted.begin(), wanted.end(),
+              [](const std::string& a, const std::string& b) { return a.size() != b.size() ? a.size() > b.size() : a < b; });
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    std::string rest = " " + normalize_answer(rewrite) + " ";
+    for (const auto& k : wanted) {
+        const std::string n = " " + normalize_answer(k) + " ";
+        const size_t at = n.size() > 2 ? rest.find(n) : std::string::npos;
+        if (at == std::string::npos) return "drops '" + k + "'";
+        rest.replace(at, n.size(), "  ");
+    }
     return "";
 }
 

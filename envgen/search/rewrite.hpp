@@ -21,7 +21,8 @@ std::pair<std::string, std::string> split_question(const std::string& prompt);
 std::vector<Message> rewrite_messages(const std::string& question);
 
 // What a rewrite must keep of the question: the names (runs of capitalised words after the first
-// word), every number, and the entity a facts question starts from.
+// word), every number, and the entity a facts question starts from; or, where the task lists
+// them (verifier.must_keep), those of the list that the question holds.
 std::vector<std::string> must_keep(const Task& task, const std::string& question);
 
 // The question in a reply: trimmed, one pair of surrounding quotes dropped.

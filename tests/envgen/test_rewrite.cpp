@@ -46,3 +46,16 @@ TEST_CASE("rewrite: what a reply must not be") {
                           {"Rondby Works", "Pulora Institute"})
               .empty());
 }
+
+TEST_CASE("rewrite: a task's own list of what to keep, and a name inside another name") {
+    Task t;
+    t.verifier = Json::object({{"must_keep", Json(JsonArray{Json("seattle-weather.csv"), Json("weather"), Json("2.8"), Json("absent")})}});
+    const std::string q =
+        "The file `seattle-weather.csv` is here. How many distinct values does `weather` take where `x` is greater than 2.8?";
+    const std::vector<std::string> keep = must_keep(t, q);
+    CHECK(keep == std::vector<std::string>{"seattle-weather.csv", "weather", "2.8"});  // only what the question holds
+    CHECK(rewrite_problem(q, "In seattle-weather.csv, how many weather kinds are there when x exceeds 2.8?", "5", keep).empty());
+    // "weather" is only inside the file name now: dropped.
+    CHECK(rewrite_problem(q, "In seattle-weather.csv, how many kinds are there when x exceeds 2.8?", "5", keep) == "drops 'weather'");
+    CHECK(rewrite_problem(q, "In seattle-weather.csv, how many weather kinds are there when x is large?", "5", keep) == "drops '2.8'");
+}

@@ -4,7 +4,9 @@
 (written here as JSON lines). For each table: 100 tasks over difficulties 1-5, every one
 validated in the sandbox (its pandas reference passes, every wrong-answer probe fails), the null
 policy passes none. A generator with a planted bug in its mean has those questions dropped, never
-stored. Broken tables are one-line errors. Same seed, same tasks.
+stored. With --llm (recorded completions) only rewrites that keep every name and number, do not
+give the answer away and that a model then solves with the python tool are kept. Broken tables
+are one-line errors. Same seed, same tasks.
 
     test_interp_data.py ENVFORGE SOURCE_ROOT"""
 import json
@@ -90,6 +92,59 @@ def planted_bug(work, d):
           f"{bug['tasks']} kept, all among the {clean['tasks']} of the clean generator", flush=True)
 
 
+def llm_rewrites(work, d):
+    """--llm openai against recorded completions: of six questions, three natural rewrites that
+    the model then solves with the python tool (one submits a wrong answer), one that drops a
+    column name, one that gives the answer away, one with markup. Two are kept; every call is
+    stored; the kept tasks validate."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from replay_helpers import completion, start_server
+    args = ["--count", "6", "--difficulty", "1-2", "--seed", "3"]
+    synth(d, os.path.join(work, "tmpl.db"), *args)
+    tmpl = [json.loads(j) for (j,) in sqlite3.connect(os.path.join(work, "tmpl.db")).execute("SELECT json FROM tasks ORDER BY rowid")]
+    check(len(tmpl) == 6, f"llm: {len(tmpl)} templates")
+    records, want = [], set()
+    for i, t in enumerate(tmpl):
+        q = t["prompt"][: t["prompt"].index("?") + 1]
+        ask = {"contains": ["Rewrite this question:\n" + q]}
+        keep = t["verifier"]["must_keep"]
+        if i < 3:
+            rewrite = q.replace("The file", "Looking at the file", 1)
+            records.append({"match": ask, "response": completion({"content": rewrite})})
+            code = t["reference"]["turns"][0]["calls"][0]["arguments"]["code"]
+            answer = t["verifier"]["answer"] if i < 2 else "-1"
+            for n, call in enumerate([("python", {"code": code}), ("submit", {"answer": answer})]):
+                records.append({"match": {"contains": [rewrite], "turn": n}, "response": completion({"content": None, "tool_calls": [
+                    {"id": f"c{n}", "type": "function", "function": {"name": call[0], "arguments": json.dumps(call[1])}}]}, "tool_calls")})
+            if i < 2:
+                want.add(rewrite)
+        elif i == 3:
+            column = [k for k in keep if not k.endswith((".csv", ".json", ".jsonl")) and not k[0].isdigit()][0]
+            records.append({"match": ask, "response": completion({"content": q.replace(f"`{column}`", "that column")})})
+        elif i == 4:
+            records.append({"match": ask, "response": completion({"content": q[:-1] + f" (it is {t['verifier']['answer']})?"})})
+        else:
+            records.append({"match": ask, "response": completion({"content": "<think>hm</think> " + q})})
+    rec = os.path.join(work, "rec.jsonl")
+    with open(rec, "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in records)
+    server, url = start_server(work, rec)
+    try:
+        s = synth(d, os.path.join(work, "llm.db"), *args, "--llm", "openai", "--base-url", url, "--model", "recorded", "--max-retries", "0")
+    finally:
+        server.kill()
+    con = sqlite3.connect(os.path.join(work, "llm.db"))
+    kept = {json.loads(j)["prompt"][: json.loads(j)["prompt"].index("?") + 1] for (j,) in con.execute("SELECT json FROM tasks")}
+    check(s.get("kept") == 2 and kept == want, f"llm: kept {s.get('kept')}: {kept}")
+    check(s.get("dropped") == {"rewrite: drops": 1, "rewrite: gives the answer away": 1, "rewrite: markup in the reply": 1,
+                               "verify: not the gold answer": 1}, f"llm: dropped {s.get('dropped')}")
+    stages = [st for (st,) in con.execute("SELECT stage FROM synthesis_calls")]
+    check(stages.count("rewrite") == 6 and stages.count("verify") == 3, f"llm: calls {stages}")
+    v = sh("validate", "--db", os.path.join(work, "llm.db"), "--json")
+    check(v.returncode == 0 and json.loads(v.stdout).get("failed_probes") == 0, f"llm: validation {v.stdout[-300:]}")
+    print(f"llm: 6 questions, 3 rewrites solved by the model with the python tool, 2 kept; dropped {s.get('dropped')}", flush=True)
+
+
 def determinism(work, d):
     a, b = (synth(d, os.path.join(work, f"det{i}.db"), "--count", "30", "--seed", "7") for i in (1, 2))
     ids = [sorted(i for (i,) in sqlite3.connect(os.path.join(work, f"det{i}.db")).execute("SELECT id FROM tasks")) for i in (1, 2)]
@@ -133,6 +188,7 @@ def main():
         one_table(work, "penguins", [("penguins.json", "penguins.json")], 20)
         one_table(work, "cars", [("cars.json", "cars.jsonl")], 20)
         planted_bug(work, seattle)
+        llm_rewrites(work, seattle)
         determinism(work, seattle)
         bad_tables(work)
     finally:

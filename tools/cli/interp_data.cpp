@@ -64,6 +64,7 @@ Task to_task(const interp::DataQuestion& q, uint64_t seed) {
     s.tolerance = q.tolerance;
     s.reference_code = q.check_code + q.print_code + "\n";
     s.probes = q.probes;
+    s.must_keep = q.keep;
     return interp::make_task(s);
 }
 
@@ -140,7 +141,8 @@ InterpDataSummary synthesize_from_data(Store& store, const InterpDataConfig& cfg
     }
     progress.finish();
     s.kept = tasks.size();
-    s.added = store.add_tasks(tasks);
+    if (cfg.templates) *cfg.templates = std::move(tasks);
+    else s.added = store.add_tasks(tasks);
     s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     return s;
 }

@@ -20,6 +20,7 @@ struct InterpDataConfig {
     uint64_t seed = 1;
     bool quiet = false;
     interp::PlantedBug bug = interp::PlantedBug::None;  // tests only (ENVFORGE_TEST_PLANT_BUG)
+    std::vector<Task>* templates = nullptr;             // set: the agreed tasks go here (for --llm), not to the store
 };
 
 struct InterpDataSummary {
