@@ -30,6 +30,7 @@ const Command kCommands[] = {
     {"tokenize", envforge::cli::cmd_tokenize, "encode text to DeepSeek token ids, or decode ids"},
     {"stats", envforge::cli::cmd_stats, "summarise tasks, runs and validations"},
     {"show", envforge::cli::cmd_show, "print one episode's transcript"},
+    {"view", envforge::cli::cmd_view, "write a trajectory viewer that opens from disk in a browser"},
 };
 
 void print_usage(std::FILE* f) {

@@ -13,6 +13,7 @@ int cmd_replay(int argc, char** argv);
 int cmd_export(int argc, char** argv);
 int cmd_stats(int argc, char** argv);
 int cmd_show(int argc, char** argv);
+int cmd_view(int argc, char** argv);
 int cmd_import(int argc, char** argv);
 int cmd_merge(int argc, char** argv);
 int cmd_sandbox(int argc, char** argv);

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""envforge view (issue 24) in a real browser: a store with interp, general and code episodes from
+two runs, into which hostile strings are planted where agents put text (content, reasoning, tool
+arguments, tool output, the final answer, a task's prompt): `</script>`, inline event handlers,
+javascript: URLs. The viewer is written, then opened from disk (file://) in headless Chromium:
+the page's own script must run (it marks the document ready and renders the runs, the episode
+table, an episode with its transcript and a group), and nothing planted may run or become markup.
+Bad arguments are one-line errors. Skips (77) without Debian's chromium.
+
+    test_view.py ENVFORGE"""
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+
+ENVFORGE = sys.argv[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if not CHROMIUM:
+    print("SKIP: no chromium (Debian package chromium; tools/install-deps installs it)")
+    sys.exit(77)
+failures = []
+MARK = "PWNED"
+HOSTILE = [f'</script><script>document.title="{MARK}"</script>',
+           f'<img src=x onerror="document.title=\'{MARK}\'">',
+           f'<a href="javascript:document.title=\'{MARK}\'">click</a>',
+           f'"><svg onload="document.title=\'{MARK}\'">']
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+
+
+def ef(*args, ok=0):
+    r = subprocess.run([ENVFORGE, *args], capture_output=True, text=True, timeout=600)
+    check(r.returncode == ok, f"envforge {' '.join(args[:3])}: exit {r.returncode}: {r.stderr[-400:]}")
+    return r
+
+
+def browse(url, *extra, budget=8000):
+    """The DOM after the page's scripts ran, as headless Chromium serialises it."""
+    home = tempfile.mkdtemp(prefix="envforge-chromium-")
+    try:
+        r = subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+                            f"--user-data-dir={home}", f"--virtual-time-budget={budget}", "--window-size=1280,1000",
+                            *(extra or ["--dump-dom"]), url],
+                           capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": home})
+        return r.stdout
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def make_store(work):
+    db = os.path.join(work, "s.db")
+    for kind, extra in (("interp", ["--count", "4"]), ("general", ["--domain", "retail", "--count", "3"]), ("code", ["--count", "1"])):
+        ef("synth", kind, *extra, "--db", db)
+    ef("run", "--db", db, "--policy", "reference", "--rollouts", "2", "--run", "ref", "--json")
+    ef("run", "--db", db, "--policy", "null", "--run", "null", "--json")
+    ef("validate", "--db", db, "--json")
+    con = sqlite3.connect(db)
+    eid = con.execute("SELECT e.id FROM episodes e JOIN runs r ON r.id = e.run_id WHERE r.name = 'ref' ORDER BY e.id LIMIT 1").fetchone()[0]
+    evil = " ".join(HOSTILE)
+    con.execute("UPDATE messages SET content = ? || content WHERE episode_id = ? AND role = 'assistant'", (evil, eid))
+    con.execute("UPDATE messages SET reasoning = ? WHERE episode_id = ? AND role = 'assistant'", (evil, eid))
+    con.execute("UPDATE messages SET content = ? || content || ? WHERE episode_id = ? AND role = 'tool'", (evil, "x" * 5000, eid))
+    calls = json.dumps([{"id": "c1", "type": "function", "function": {"name": evil, "arguments": json.dumps({"path": evil})}}])
+    con.execute("UPDATE messages SET tool_calls = ? WHERE episode_id = ? AND idx = (SELECT max(idx) FROM messages WHERE episode_id = ? "
+                "AND role = 'assistant')", (calls, eid, eid))
+    con.execute("UPDATE episodes SET final_answer = ?, error = ? WHERE id = ?", (json.dumps(evil), evil, eid))
+    task = con.execute("SELECT task_id FROM episodes WHERE id = ?", (eid,)).fetchone()[0]
+    con.execute("UPDATE tasks SET json = json_set(json, '$.prompt', ? || json_extract(json, '$.prompt')) WHERE id = ?", (evil, task))
+    con.commit()
+    n = con.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    return db, eid, task, n
+
+
+def clean(dom):
+    """No planted markup became an element, no planted script ran."""
+    check("data-ready" in dom, "the page's script did not finish (data-ready missing)")
+    title = re.search(r"<title>(.*?)</title>", dom, re.S)
+    check(title and MARK not in title.group(1), f"a planted script ran: title {title.group(1) if title else None!r}")
+    bad = []
+
+    class Elements(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag in ("img", "svg", "iframe", "object", "embed"):
+                bad.append(tag)
+            if tag == "script" and not re.fullmatch(r"(viewer|data/[a-z0-9-]+)\.js", a.get("src") or ""):
+                bad.append(f"script {a}")
+            bad.extend(f"{tag} {k}" for k in a if k.startswith("on"))
+            if (a.get("href") or "").strip().lower().startswith("javascript:"):
+                bad.append(f"{tag} href")
+
+    Elements().feed(dom)
+    check(not bad, f"planted markup became elements: {bad[:5]}")
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="envforge-view-")
+    try:
+        db, eid, task, n = make_store(work)
+        out = os.path.join(work, "viewer")
+        s = json.loads(ef("view", "--db", db, "-o", out, "--json").stdout)
+        check(s["episodes"] == n and s["runs"] == 2, f"view summary {s}")
+        index = "file://" + os.path.join(out, "index.html")
+        over = browse(index + "#/")
+        clean(over)
+        check("ref" in over and "null" in over and "pass rate by difficulty" in over and "Validation per probe" in over, "overview incomplete")
+        eps = browse(index + "#/episodes?sort=-reward")
+        clean(eps)
+        rows = len(re.findall(r'<tr class="row', eps))
+        check(rows == n, f"episodes table: {rows} rows, want {n}")
+        one = browse(index + f"#/episode/{eid}")
+        clean(one)
+        check("&lt;/script&gt;&lt;script&gt;document.title" in one, "the planted text is not shown as text")
+        check(re.search(r"tool output \(\d[\d,]* bytes\)", one), "a long tool output is not folded with its size")
+        check("Transcript" in one and "Verdict" in one, "episode page incomplete")
+        group = browse(index + f"#/group/ref/{task}")
+        clean(group)
+        check(group.count('<tr class="row') == 2 and "advantage" in group, "group page: want 2 rollouts with advantages")
+        cmp = browse(index + "#/compare/ref/null")
+        clean(cmp)
+        check("flipped" in cmp, "compare page incomplete")
+        code = sqlite3.connect(db).execute("SELECT e.id FROM episodes e JOIN tasks t ON t.id = e.task_id JOIN runs r ON r.id = e.run_id "
+                                          "WHERE t.kind = 'code' AND r.name = 'ref' LIMIT 1").fetchone()[0]
+        page = browse(index + f"#/episode/{code}")
+        clean(page)
+        check("the real fix" in page and 'class="add"' in page, "code episode: no diff beside the gold patch")
+        shot = os.path.join(work, "overview.png")
+        browse(index + "#/", f"--screenshot={shot}")
+        check(os.path.exists(shot) and os.path.getsize(shot) > 20000, "no screenshot of the overview")
+        # Bad arguments: one line, exit 2.
+        open(os.path.join(work, "notastore.db"), "w").write("hello")
+        for args, want in ((["--db", os.path.join(work, "notastore.db"), "-o", os.path.join(work, "v2")], "notastore.db"),
+                           (["--db", db, "-o", work], "holds other files"),
+                           (["--db", db, "--run", "nope", "-o", os.path.join(work, "v3")], "--run 'nope'"),
+                           (["--db", db], "--out DIR is required")):
+            r = ef("view", *args, ok=2)
+            check(want in r.stderr and r.stderr.count("\n") <= 1, f"view {args}: {r.stderr!r}")
+        print(f"test_view: {n} episodes, 2 runs; overview, episodes ({rows} rows), episode, group, compare and a code diff rendered "
+              f"from file:// in headless Chromium; {len(HOSTILE)} planted payloads in 6 places shown as text, none ran", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        sys.exit(f"test_view: {len(failures)} failures")
+    print("test_view: ok")
+
+
+main()
