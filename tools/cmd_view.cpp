@@ -1,4 +1,6 @@
 // envforge view: a static trajectory viewer of a store, opened from disk in a browser.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -10,6 +12,11 @@
 
 namespace envforge::cli {
 
+namespace {
+std::atomic<bool> g_view_stop{false};
+void on_view_signal(int) { g_view_stop = true; }
+}  // namespace
+
 int cmd_view(int argc, char** argv) {
     Args a("view",
            "Write a trajectory viewer of the store: OUT/index.html opens from disk (file://) in Chromium or Firefox, with no server "
@@ -19,6 +26,8 @@ int cmd_view(int argc, char** argv) {
            {{"db", "FILE", "store", "envforge.db"},
             {"run", "NAMES", "only these runs (comma-separated; default: every run)", nullptr},
             {"out", "DIR", "where the viewer is written (a new or empty directory, or an earlier viewer's)", nullptr},
+            {"serve", nullptr, "serve the same page on loopback instead of writing it (stores too large to write out)", nullptr},
+            {"port", "P", "with --serve: the port (0: any free one, printed)", "8080"},
             {"json", nullptr, "print a JSON summary", nullptr}},
            argc, argv, true);
     if (a.print_help_if_asked()) return 0;
@@ -26,13 +35,28 @@ int cmd_view(int argc, char** argv) {
     ViewConfig cfg;
     cfg.db = a.get("db");
     cfg.out = a.get("out");
-    if (cfg.out.empty()) throw InvalidInput("envforge view: -o/--out DIR is required");
+    if (cfg.out.empty() == !a.flag("serve")) throw InvalidInput("envforge view: give -o/--out DIR, or --serve (one of them)");
+    if (a.has("port") && !a.flag("serve")) throw InvalidInput("--port applies with --serve only");
     if (!std::filesystem::exists(cfg.db)) throw InvalidInput("--db '" + cfg.db + "': no such file");
     const std::string runs = a.get("run");
     for (size_t i = 0; i <= runs.size();) {
         const size_t j = std::min(runs.find(',', i), runs.size());
         if (j > i) cfg.runs.push_back(runs.substr(i, j - i));
         i = j + 1;
+    }
+    if (a.flag("serve")) {
+        const ViewSource source(cfg.db, cfg.runs);
+        std::signal(SIGINT, on_view_signal);
+        std::signal(SIGTERM, on_view_signal);
+        serve_viewer(
+            source, "127.0.0.1", static_cast<int>(a.get_int("port", 0, 65535)),
+            [&](int port) {
+                std::printf("serving a viewer of %zu runs, %zu episodes on http://127.0.0.1:%d/ (Ctrl-C stops)\n", source.runs(),
+                            source.episodes(), port);
+                std::fflush(stdout);
+            },
+            g_view_stop);
+        return 0;
     }
     const ViewSummary s = write_viewer(cfg);
     const std::string index = (std::filesystem::absolute(cfg.out) / "index.html").string();

@@ -136,12 +136,34 @@ def main():
         shot = os.path.join(work, "overview.png")
         browse(index + "#/", f"--screenshot={shot}")
         check(os.path.exists(shot) and os.path.getsize(shot) > 20000, "no screenshot of the overview")
+        # The same page served from loopback: the same rendering; nothing but its files is served.
+        srv = subprocess.Popen([ENVFORGE, "view", "--db", db, "--serve", "--port", "0"], stdout=subprocess.PIPE, text=True)
+        try:
+            line = srv.stdout.readline()
+            url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+            check(url, f"--serve printed {line!r}")
+            if url:
+                served = browse(url.group(0) + f"#/episode/{eid}")
+                clean(served)
+                check("&lt;/script&gt;&lt;script&gt;document.title" in served and "Transcript" in served, "--serve: the episode page differs")
+                import urllib.request, urllib.error
+                for path in ("/data/../../etc/passwd", "/data/detail-99999.js", "/etc/passwd", "/data/detail-0x1.js"):
+                    try:
+                        urllib.request.urlopen(url.group(0).rstrip("/") + path, timeout=10)
+                        check(False, f"--serve answered {path}")
+                    except urllib.error.HTTPError as e:
+                        check(e.code == 404, f"--serve {path}: {e.code}")
+                with urllib.request.urlopen(url.group(0) + "data/summary.js", timeout=10) as r:
+                    check("default-src 'none'" in r.headers.get("Content-Security-Policy", ""), "--serve: no CSP header")
+        finally:
+            srv.terminate()
+            check(srv.wait(timeout=10) == 0, "--serve did not stop on SIGTERM")
         # Bad arguments: one line, exit 2.
         open(os.path.join(work, "notastore.db"), "w").write("hello")
         for args, want in ((["--db", os.path.join(work, "notastore.db"), "-o", os.path.join(work, "v2")], "notastore.db"),
                            (["--db", db, "-o", work], "holds other files"),
                            (["--db", db, "--run", "nope", "-o", os.path.join(work, "v3")], "--run 'nope'"),
-                           (["--db", db], "--out DIR is required")):
+                           (["--db", db], "give -o/--out DIR, or --serve")):
             r = ef("view", *args, ok=2)
             check(want in r.stderr and r.stderr.count("\n") <= 1, f"view {args}: {r.stderr!r}")
         print(f"test_view: {n} episodes, 2 runs; overview, episodes ({rows} rows), episode, group, compare and a code diff rendered "
