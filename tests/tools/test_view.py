@@ -58,7 +58,8 @@ def browse(url, *extra, budget=8000):
 
 def make_store(work):
     db = os.path.join(work, "s.db")
-    for kind, extra in (("interp", ["--count", "4"]), ("general", ["--domain", "retail", "--count", "3"]), ("code", ["--count", "1"])):
+    for kind, extra in (("interp", ["--count", "4"]), ("general", ["--domain", "retail", "--count", "3"]), ("code", ["--count", "1"]),
+                        ("search", ["--count", "2", "--world-size", "200"])):
         ef("synth", kind, *extra, "--db", db)
     ef("run", "--db", db, "--policy", "reference", "--rollouts", "2", "--run", "ref", "--json")
     ef("run", "--db", db, "--policy", "null", "--run", "null", "--json")
@@ -133,6 +134,19 @@ def main():
         page = browse(index + f"#/episode/{code}")
         clean(page)
         check("the real fix" in page and 'class="add"' in page, "code episode: no diff beside the gold patch")
+        con = sqlite3.connect(db)
+        kinds = dict(con.execute("SELECT t.kind, min(e.id) FROM episodes e JOIN tasks t ON t.id = e.task_id JOIN runs r ON r.id = e.run_id "
+                                 "WHERE r.name = 'ref' GROUP BY t.kind").fetchall())
+        page = browse(index + f"#/episode/{kinds['search']}")
+        clean(page)
+        check("Documents" in page and "gold: " in page, "search episode: no documents opened beside the gold one")
+        page = browse(index + f"#/episode/{kinds['general']}")
+        clean(page)
+        check("customer records unchanged" in page and '<td class="pass">ok</td>' in page, "general episode: no table of the verifier's checks")
+        # A word only in one tool output (the planted 5,000 x): found by the transcript search.
+        page = browse(index + "#/search?q=" + "x" * 4000)
+        clean(page)
+        check(f'href="#/episode/{eid}"' in page and "episodes found in" in page, "the transcript search did not find the planted output")
         shot = os.path.join(work, "overview.png")
         browse(index + "#/", f"--screenshot={shot}")
         check(os.path.exists(shot) and os.path.getsize(shot) > 20000, "no screenshot of the overview")

@@ -34,6 +34,13 @@ Json task_view(const Json& t) {
     Json v = Json::object({{"system", t.get_string("system")}, {"prompt", t.get_string("prompt")}, {"tools", Json(std::move(tools))}});
     if (const Json* ref = t.find("reference"); ref && ref->is_object() && ref->find("patch") && ref->find("patch")->is_string())
         v.set("patch", ref->find("patch")->as_string());
+    // What the verifier compares against, without the large fields (a code task's tests).
+    if (const Json* vf = t.find("verifier"); vf && vf->is_object()) {
+        Json gold = Json::object();
+        for (const char* k : {"type", "answer", "answer_type", "tolerance", "answer_doc", "aliases"})
+            if (const Json* x = vf->find(k)) gold.set(k, *x);
+        v.set("gold", std::move(gold));
+    }
     return v;
 }
 

@@ -74,6 +74,7 @@ function route() {
     if (parts[0] === "episode") return viewEpisode(Number(parts[1]), Number(q.get("turn") || -1));
     if (parts[0] === "group") return viewGroup(parts[1], parts[2]);
     if (parts[0] === "compare") return viewCompare(parts[1], parts[2]);
+    if (parts[0] === "search") return deepSearch(null, q.get("q") || "");
     return viewOverview();
   } catch (e) {
     show(el("p", { class: "fail" }, "viewer error: " + e.message));
@@ -155,9 +156,32 @@ function viewEpisodes(q) {
       el("td", {}, r[COL.rollout]), el("td", { class: cls }, r[COL.status]), el("td", { class: cls }, r[COL.reward].toFixed(2)), el("td", {}, r[COL.turns]),
       el("td", {}, r[COL.ptok] + r[COL.ctok]), el("td", {}, r[COL.secs].toFixed(1)), el("td", { class: "muted" }, t[4].slice(0, 90)));
   });
+  const deep = f.q ? el("p", {}, link(["search"], "search the transcripts too", { q: f.q })) : "";
   const pager = el("div", { class: "pager" }, el("button", { onclick: () => go({ page: String(page - 1) }), disabled: page === 0 }, "previous"),
     `page ${page + 1} of ${pages}`, el("button", { onclick: () => go({ page: String(page + 1) }), disabled: page + 1 >= pages }, "next"));
-  show(el("h1", {}, "Episodes"), filters, el("table", {}, el("tr", {}, head), body), pager);
+  show(el("h1", {}, "Episodes"), filters, deep, el("table", {}, el("tr", {}, head), body), pager);
+}
+
+// Tool outputs, contents and arguments are in the transcript files: searching them loads every
+// file of the episodes shown (100 episodes a file), with progress.
+async function deepSearch(_, q) {
+  const words = q.toLowerCase().split(/\s+/).filter(Boolean);
+  const status = el("p", { class: "muted" }, "searching…");
+  const list = el("table", {});
+  show(el("h1", {}, `Transcripts holding "${q}"`), status, list);
+  const chunks = [...new Set(ROWS.map((r) => r[COL.chunk]))];
+  let found = 0;
+  for (let i = 0; i < chunks.length; ++i) {
+    const detail = await load("detail-" + chunks[i]);
+    for (const [id, d] of Object.entries(detail)) {
+      const text = d.messages.map((m) => (m.content || "") + " " + (m.reasoning || "") + " " + JSON.stringify(m.tool_calls || [])).join(" ").toLowerCase();
+      if (!words.every((w) => text.includes(w))) continue;
+      const r = BYID.get(Number(id));
+      if (++found <= 500) list.append(el("tr", { class: "row", onclick: () => (location.hash = "#/episode/" + id) }, el("td", {}, link(["episode", id], id)),
+        el("td", {}, S.runs[r[COL.run]].name), el("td", {}, TASKS[r[COL.task]][1]), el("td", { class: r[COL.passed] ? "pass" : "fail" }, r[COL.status])));
+    }
+    status.textContent = `${found} episodes found in ${i + 1} of ${chunks.length} transcript files` + (found > 500 ? " (first 500 shown)" : "");
+  }
 }
 
 function pretty(text) {
@@ -200,6 +224,16 @@ async function viewEpisode(id, turn) {
   const gold = task.patch ? el("div", {}, el("h2", {}, "Agent's diff and the real fix"), el("div", { class: "sidebyside" },
     el("div", {}, el("div", { class: "muted" }, "agent"), d.diff ? diffView(d.diff) : el("p", { class: "muted" }, "no diff recorded")),
     el("div", {}, el("div", { class: "muted" }, "gold"), diffView(task.patch)))) : "";
+  // Search: the documents the agent opened, beside the gold one.
+  const opened = d.messages.flatMap((m) => (m.tool_calls || []).map((c) => c.function || c).filter((c) => c.name === "open")
+    .map((c) => { try { return JSON.parse(c.arguments).doc_id; } catch (e) { return String(c.arguments); } }));
+  const g = task.gold || {};
+  const docs = g.answer_doc ? el("div", {}, el("h2", {}, "Documents"), el("p", {}, "opened: ",
+    opened.length ? opened.map((x, i) => el("code", { class: x === g.answer_doc ? "pass" : "" }, (i ? ", " : "") + x)) : el("span", { class: "muted" }, "none"),
+    " · gold: ", el("code", {}, g.answer_doc))) : "";
+  const checks = ((d.verdict || {}).details || {}).checks || [];
+  const checkTable = checks.length ? el("table", {}, el("tr", {}, el("th", {}, "check"), el("th", {}, ""), el("th", {}, "why")),
+    checks.map((c) => el("tr", {}, el("td", {}, c.check || c.name || ""), el("td", { class: c.ok ? "pass" : "fail" }, c.ok ? "ok" : "failed"), el("td", {}, c.why || "")))) : "";
   show(el("h1", {}, `Episode ${id} `, el("span", { class: cls }, `${r[COL.status]} · reward ${r[COL.reward].toFixed(3)}`)), nav,
     el("p", { class: "muted" }, `run ${S.runs[r[COL.run]].name} · ${t[1]} · difficulty ${t[2]} · ${t[3]} · rollout ${r[COL.rollout]} · ${r[COL.turns]} turns · ${r[COL.calls]} tool calls · ${r[COL.ptok]}+${r[COL.ctok]} tokens · ${r[COL.secs].toFixed(2)} s`),
     r[COL.error] ? el("pre", { class: "fail" }, r[COL.error]) : "",
@@ -208,8 +242,9 @@ async function viewEpisode(id, turn) {
     el("pre", {}, task.prompt || ""),
     el("details", {}, el("summary", {}, `tools (${(task.tools || []).length})`), (task.tools || []).map((x) => el("div", {}, el("b", {}, x.name), " ", x.description || "", el("pre", {}, JSON.stringify(x.parameters, null, 2))))),
     el("h2", {}, "Transcript"), msgs,
-    el("h2", {}, "Verdict"), el("pre", {}, JSON.stringify(d.verdict, null, 2)),
-    el("p", {}, "final answer: ", el("code", {}, JSON.stringify(d.final_answer))), gold);
+    el("h2", {}, "Verdict"), checkTable,
+    el("p", {}, "final answer: ", el("code", {}, JSON.stringify(d.final_answer)), g.answer !== undefined ? el("span", { class: "muted" }, " · gold: " + JSON.stringify(g.answer)) : ""),
+    el("details", {}, el("summary", {}, "verdict as stored"), el("pre", {}, JSON.stringify(d.verdict, null, 2))), docs, gold);
   if (turn >= 0) {
     const target = main().querySelectorAll(".msg.assistant")[turn - 1];
     if (target) target.scrollIntoView();
