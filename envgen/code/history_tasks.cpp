@@ -201,6 +201,62 @@ std::vector<std::string> present_dirs(const std::vector<std::string>& dirs, cons
 
 }  // namespace
 
+namespace {
+
+// The tests of the parent run (with the commit's tests) against those of the commit's run.
+struct RunComparison {
+    std::vector<std::string> f2p, p2p, neutral, broken, breaks;
+};
+
+RunComparison compare_runs(const TestRun& pre, const TestRun& gold) {
+    RunComparison c;
+    const auto before = statuses(pre), after = statuses(gold);
+    for (const auto& [id, status] : after) {
+        const auto b = before.find(id);
+        const bool passed_before = b != before.end() && b->second == "passed";
+        if (status == "passed") {
+            if (passed_before) c.p2p.push_back(id);
+            else if (b == before.end() || b->second == "failed" || b->second == "error") c.f2p.push_back(id);
+            else c.neutral.push_back(id);  // skipped before, passing now: in no verdict
+        } else if (passed_before && (status == "failed" || status == "error")) {
+            c.breaks.push_back(id);
+        } else if (status == "failed" || status == "error") {
+            c.broken.push_back(id);  // failing at both: set aside, as always-failing tests are
+        } else {
+            c.neutral.push_back(id);
+        }
+    }
+    for (const auto& [id, status] : before)
+        if (status == "passed" && !after.count(id)) c.breaks.push_back(id + " (gone)");
+    return c;
+}
+
+// The gold state again, the way the verifier runs it: the fail-to-pass tests alone, the
+// pass-to-pass tests alone, the fail-to-pass tests once more (`runs` in all). A test that does
+// not pass every time is flaky, and so is one that passes only after others ran (a suite whose
+// imports work by the order of its modules): the verifier would see it fail. `slowest` gets
+// each test's longest time.
+std::set<std::string> flaky_as_verified(const std::string& dir, const RunnerConfig& cfg, double limit, int runs,
+                                        const std::vector<std::string>& f2p, const std::vector<std::string>& p2p, const TestRun& gold,
+                                        std::map<std::string, double>& slowest) {
+    std::set<std::string> flaky;
+    for (const auto& t : gold.tests) slowest[t.id] = t.seconds;
+    for (int i = 1; i < runs + 1; ++i) {
+        const std::vector<std::string>& ids = i == 2 ? p2p : f2p;
+        if (ids.empty()) continue;
+        RunnerConfig subset = cfg;
+        subset.ids = ids;
+        const TestRun again = run_tests_blocking(dir, subset, limit);
+        const auto st = statuses(again);
+        for (const auto& t : again.tests) slowest[t.id] = std::max(slowest[t.id], t.seconds);
+        for (const auto& id : ids)
+            if (!again.ok() || !st.count(id) || st.at(id) != "passed") flaky.insert(id);
+    }
+    return flaky;
+}
+
+}  // namespace
+
 HistoryOutcome check_commit(const HistoryOptions& o, const Candidate& c) {
     HistoryOutcome out;
     out.commit = c.commit.hash;
@@ -238,25 +294,7 @@ HistoryOutcome check_commit(const HistoryOptions& o, const Candidate& c) {
     TestRun gold = run_tests_blocking(dir.path(), cfg, limit);
     out.suite_seconds = std::chrono::duration<double>(Clock::now() - g0).count();
     if (!gold.ok()) return done(gold.timed_out ? "timeout" : "setup_failed", "at the commit: " + gold.error);
-    const auto before = statuses(pre), after = statuses(gold);
-    std::vector<std::string> f2p, p2p, neutral, broken, breaks;
-    for (const auto& [id, status] : after) {
-        const auto b = before.find(id);
-        const bool passed_before = b != before.end() && b->second == "passed";
-        if (status == "passed") {
-            if (passed_before) p2p.push_back(id);
-            else if (b == before.end() || b->second == "failed" || b->second == "error") f2p.push_back(id);
-            else neutral.push_back(id);  // skipped before, passing now: in no verdict
-        } else if (passed_before && (status == "failed" || status == "error")) {
-            breaks.push_back(id);
-        } else if (status == "failed" || status == "error") {
-            broken.push_back(id);  // failing at both: set aside, as always-failing tests are
-        } else {
-            neutral.push_back(id);
-        }
-    }
-    for (const auto& [id, status] : before)
-        if (status == "passed" && !after.count(id)) breaks.push_back(id + " (gone)");
+    auto [f2p, p2p, neutral, broken, breaks] = compare_runs(pre, gold);
     if (!breaks.empty())
         return done("breaks_passing_test",
                     breaks.front() + (breaks.size() > 1 ? " and " + std::to_string(breaks.size() - 1) + " more" : ""));
@@ -267,24 +305,8 @@ HistoryOutcome check_commit(const HistoryOptions& o, const Candidate& c) {
         }
         return done("no_fail_to_pass", std::to_string(p2p.size()) + " tests pass before and after");
     }
-    // The gold state again, the way the verifier runs it: the fail-to-pass tests alone, the
-    // pass-to-pass tests alone, the fail-to-pass tests once more. A test that does not pass
-    // every time is flaky, and so is one that passes only after others ran (a suite whose
-    // imports work by the order of its modules): the verifier would see it fail.
-    std::set<std::string> flaky;
     std::map<std::string, double> slowest;
-    for (const auto& t : gold.tests) slowest[t.id] = t.seconds;
-    for (int i = 1; i < std::max(o.gold_runs, 2) + 1; ++i) {
-        const std::vector<std::string>& ids = i == 2 ? p2p : f2p;
-        if (ids.empty()) continue;
-        RunnerConfig subset = cfg;
-        subset.ids = ids;
-        const TestRun again = run_tests_blocking(dir.path(), subset, limit);
-        const auto st = statuses(again);
-        for (const auto& t : again.tests) slowest[t.id] = std::max(slowest[t.id], t.seconds);
-        for (const auto& id : ids)
-            if (!again.ok() || !st.count(id) || st.at(id) != "passed") flaky.insert(id);
-    }
+    const std::set<std::string> flaky = flaky_as_verified(dir.path(), cfg, limit, std::max(o.gold_runs, 2), f2p, p2p, gold, slowest);
     for (const auto& id : f2p)
         if (flaky.count(id)) return done("flaky", id + " did not pass in every run (the whole suite; alone, as the verifier runs it)");
     std::erase_if(p2p, [&](const std::string& id) { return flaky.count(id) > 0; });

@@ -114,6 +114,58 @@ void write_issues(Store& store, const HistoryConfig& cfg, std::vector<code::Hist
     store.add_synthesis_calls(calls);
 }
 
+// The first-parent commits of the range, and those that make candidates (the others counted
+// by the scan's reason, the files left out of patches by their kind).
+std::vector<code::Candidate> scan_candidates(const HistoryConfig& cfg, HistorySummary& s) {
+    const std::vector<code::Commit> commits = code::scan_history(cfg.options.repo, cfg.range, cfg.max_commits);
+    s.scanned = commits.size();
+    std::vector<code::Candidate> candidates;
+    for (const auto& c : commits) {
+        code::Candidate cand;
+        const std::string why = code::candidate_of(c, cfg.options.rules, cand);
+        for (const auto& d : cand.dropped) ++s.dropped_files[extension_of(d)];
+        if (!why.empty()) ++s.rejected[why];
+        else candidates.push_back(std::move(cand));
+    }
+    s.candidates = candidates.size();
+    return candidates;
+}
+
+// The candidates no earlier run with the same options decided (what those runs decided is
+// counted in the summary).
+std::vector<const code::Candidate*> undecided(Store& store, const std::string& repo, const std::string& key,
+                                              const std::vector<code::Candidate>& candidates, HistorySummary& s) {
+    const auto decided = store.history_decisions(repo, key);
+    std::vector<const code::Candidate*> todo;
+    for (const auto& c : candidates) {
+        auto it = decided.find(c.commit.hash);
+        if (it == decided.end()) {
+            todo.push_back(&c);
+            continue;
+        }
+        ++s.already_decided;
+        if (it->second.task_id.empty()) ++s.rejected[it->second.reason];
+        else ++s.tasks, s.check_seconds_sum += it->second.seconds, s.suite_seconds_sum += it->second.suite_seconds;
+    }
+    return todo;
+}
+
+// One candidate's execution check; an exception (a git or sandbox failure) is a setup failure
+// of that commit, not of the run.
+code::HistoryOutcome checked(const code::HistoryOptions& o, const code::Candidate& c) {
+    code::HistoryOutcome out;
+    try {
+        out = code::check_commit(o, c);
+    } catch (const std::exception& e) {
+        out.commit = c.commit.hash;
+        out.reason = "setup_failed";
+        out.detail = e.what();
+    }
+    if (std::getenv("ENVFORGE_DEBUG") && !out.task)
+        std::fprintf(stderr, "history: %s %s: %s\n", out.commit.substr(0, 10).c_str(), out.reason.c_str(), out.detail.c_str());
+    return out;
+}
+
 }  // namespace
 
 Json HistorySummary::to_json() const {
@@ -172,17 +224,7 @@ HistorySummary synthesize_from_history(Store& store, const HistoryConfig& cfg) {
     const code::HistoryOptions& o = cfg.options;
     s.repo = o.name;
     const auto t0 = Clock::now();
-    const std::vector<code::Commit> commits = code::scan_history(o.repo, cfg.range, cfg.max_commits);
-    s.scanned = commits.size();
-    std::vector<code::Candidate> candidates;
-    for (const auto& c : commits) {
-        code::Candidate cand;
-        const std::string why = code::candidate_of(c, o.rules, cand);
-        for (const auto& d : cand.dropped) ++s.dropped_files[extension_of(d)];
-        if (!why.empty()) ++s.rejected[why];
-        else candidates.push_back(std::move(cand));
-    }
-    s.candidates = candidates.size();
+    const std::vector<code::Candidate> candidates = scan_candidates(cfg, s);
     if (cfg.scan_only) {
         // Splitting: each candidate's diff into patch and test_patch, as a task would get them.
         for (const auto& c : candidates) {
@@ -195,18 +237,7 @@ HistorySummary synthesize_from_history(Store& store, const HistoryConfig& cfg) {
     }
     s.scan_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     const std::string key = options_key(o);
-    const auto decided = store.history_decisions(o.repo, key);
-    std::vector<const code::Candidate*> todo;
-    for (const auto& c : candidates) {
-        auto it = decided.find(c.commit.hash);
-        if (it == decided.end()) {
-            todo.push_back(&c);
-            continue;
-        }
-        ++s.already_decided;
-        if (it->second.task_id.empty()) ++s.rejected[it->second.reason];
-        else ++s.tasks, s.check_seconds_sum += it->second.seconds, s.suite_seconds_sum += it->second.suite_seconds;
-    }
+    const std::vector<const code::Candidate*> todo = undecided(store, o.repo, key, candidates, s);
     // The checks, `jobs` at a time; each decision is stored as it is made (unless a model still
     // has to write the issue: then after it has).
     std::mutex mu;
@@ -227,14 +258,7 @@ HistorySummary synthesize_from_history(Store& store, const HistoryConfig& cfg) {
             if (cfg.max_tasks && made_count.load() >= cfg.max_tasks) return;
             const size_t i = next++;
             if (i >= todo.size()) return;
-            code::HistoryOutcome out;
-            try {
-                out = code::check_commit(o, *todo[i]);
-            } catch (const std::exception& e) {
-                out.commit = todo[i]->commit.hash;
-                out.reason = "setup_failed";
-                out.detail = e.what();
-            }
+            code::HistoryOutcome out = checked(o, *todo[i]);
             std::lock_guard lock(mu);
             // --count is exact: a task finished by another worker after the count was reached
             // is neither stored nor decided, so a later run with a larger count checks it again.
@@ -256,8 +280,6 @@ HistorySummary synthesize_from_history(Store& store, const HistoryConfig& cfg) {
                 ++s.rejected[out.reason];
                 rejected_seconds += out.seconds;
                 record(out);
-                if (std::getenv("ENVFORGE_DEBUG"))
-                    std::fprintf(stderr, "history: %s %s: %s\n", out.commit.substr(0, 10).c_str(), out.reason.c_str(), out.detail.c_str());
             }
             progress.tick(1, !out.task);
         }
