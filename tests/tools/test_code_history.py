@@ -41,8 +41,9 @@ def synth(repo, db, *extra):
 
 def decisions(repo, db, expected):
     subject = {l.split(" ", 1)[0]: l.split(" ", 1)[1] for l in history_fixture.git(repo, "log", "--format=%H %s").splitlines()}
-    got = {subject[c]: (r if r != "task" else "task") for c, r in
-           sqlite3.connect(db).execute("SELECT commit_hash, reason FROM history_decisions")}
+    rows = sqlite3.connect(db).execute("SELECT commit_hash, reason, detail FROM history_decisions").fetchall()
+    got = {subject[c]: r for c, r, _ in rows}
+    decisions.detail = {subject[c]: d for c, _, d in rows}  # why, for a failure message
     return subject, got
 
 
@@ -64,10 +65,12 @@ def main():
         for subj, reason in expected.items():
             if reason in scan_reasons:
                 continue
-            check(got.get(subj) == reason, f"{subj!r}: decided {got.get(subj)}, expected {reason}")
+            check(got.get(subj) == reason, f"{subj!r}: decided {got.get(subj)} ({decisions.detail.get(subj)}), expected {reason}")
         con = sqlite3.connect(db)
         tasks = [json.loads(j) for (j,) in con.execute("SELECT json FROM tasks")]
         by_subject = {t["verifier"]["history"]["subject"]: t for t in tasks}
+        if len(by_subject) != 3:  # the decisions above say why; the checks below need all three
+            raise SystemExit(f"test_code_history: tasks {sorted(by_subject)}; failures: {failures}")
         # The statement: the commit subject unless it gives the fix away.
         leaky = "mean: raise 'mean of no values' instead of dividing by zero"
         check(leaky not in by_subject[leaky]["prompt"], "a subject that names the fix's literal is in the statement")
