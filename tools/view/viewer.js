@@ -188,6 +188,18 @@ function pretty(text) {
   try { return JSON.stringify(JSON.parse(text), null, 2); } catch (e) { return text; }
 }
 
+// A tool call's arguments: multi-line strings (code, commands, file contents) as they read,
+// the rest as JSON.
+function callArgs(text) {
+  let args;
+  try { args = JSON.parse(text); } catch (e) { return el("pre", {}, String(text)); }
+  if (!args || typeof args !== "object" || Array.isArray(args)) return el("pre", {}, pretty(text));
+  const long = Object.entries(args).filter(([, v]) => typeof v === "string" && v.includes("\n"));
+  const rest = Object.fromEntries(Object.entries(args).filter(([, v]) => !(typeof v === "string" && v.includes("\n"))));
+  return el("div", {}, Object.keys(rest).length ? el("pre", {}, JSON.stringify(rest, null, 2)) : "",
+    long.map(([k, v]) => el("div", {}, el("span", { class: "muted" }, k + ":"), el("pre", {}, v))));
+}
+
 function diffView(text) {
   return el("pre", { class: "diff" }, String(text).split("\n").map((l) =>
     el("span", { class: l.startsWith("@@") ? "hunk" : l.startsWith("+") ? "add" : l.startsWith("-") ? "del" : "" }, l + "\n")));
@@ -205,7 +217,7 @@ function message(m, i, turn) {
     el("div", {}, el("span", { class: "role" }, role), " ", el("span", { class: "muted" }, m.role === "assistant" ? `turn ${turn}` : "")),
     m.reasoning ? el("details", {}, el("summary", {}, "reasoning"), el("pre", {}, m.reasoning)) : "",
     m.content ? (m.role === "tool" ? folded("tool output", m.content) : el("pre", {}, m.content)) : "",
-    (m.tool_calls || []).map((c) => el("div", {}, el("span", { class: "muted" }, "→ " + (c.function ? c.function.name : c.name)), el("pre", {}, pretty(c.function ? c.function.arguments : c.arguments)))));
+    (m.tool_calls || []).map((c) => el("div", {}, el("span", { class: "muted" }, "→ " + (c.function ? c.function.name : c.name)), callArgs(c.function ? c.function.arguments : c.arguments))));
 }
 
 async function viewEpisode(id, turn) {
