@@ -293,10 +293,7 @@ private:
         JsonArray probes = code::code_probes(failing_file, m.file, orig + "\ndef broken(:\n    pass\n", p.test_dir);
         t.reference = reference_json(script_to_json(script), Json(), std::move(probes));
         t.reference.set("patch", unified_diff(m.file, mutated, orig));  // the gold patch, as SWE-bench has it
-        t.limits.max_turns = 50;
-        t.limits.max_tool_calls = 100;
-        t.limits.wall_seconds = 1800;
-        t.limits.call_timeout_seconds = 120;
+        code::set_code_limits(t);
         t.finalize();
         return t;
     }

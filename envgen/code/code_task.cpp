@@ -33,6 +33,13 @@ void set_code_tools(Task& t) {
     };
 }
 
+void set_code_limits(Task& t) {
+    t.limits.max_turns = 50;
+    t.limits.max_tool_calls = 100;
+    t.limits.wall_seconds = 1800;
+    t.limits.call_timeout_seconds = 120;
+}
+
 Json project_env(const Project& p, const Files& files) {
     JsonArray src, roots, own;
     for (const auto& d : p.source_dirs) src.emplace_back(d);

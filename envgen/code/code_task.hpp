@@ -12,6 +12,10 @@ namespace envforge::code {
 // The system prompt and the tools (bash, read_file, str_replace, write_file, run_tests, submit).
 void set_code_tools(Task& t);
 
+// The episode limits of every code task (mutant or real fix): 50 turns, 100 tool calls,
+// 30 minutes, 120 s a call.
+void set_code_limits(Task& t);
+
 // A task's env for `p` with `files` as the agent's checkout: source dirs, runner settings and the
 // slow tests' own limits.
 Json project_env(const Project& p, const Files& files);

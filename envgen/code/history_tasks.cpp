@@ -160,10 +160,7 @@ Task make_history_task(const HistoryOptions& o, const Project& p, const Candidat
     t.reference = reference_json(script_to_json(reference_script(trees, c)), Json(), std::move(probes));
     t.reference.set("patch", trees.patch);
     t.reference.set("test_patch", trees.test_patch);
-    t.limits.max_turns = 50;
-    t.limits.max_tool_calls = 100;
-    t.limits.wall_seconds = 1800;
-    t.limits.call_timeout_seconds = 120;
+    set_code_limits(t);
     t.finalize();
     return t;
 }

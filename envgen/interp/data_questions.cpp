@@ -297,18 +297,21 @@ void aggregates(Builder& b, const Column& n) {
 void filtered_aggregates(Builder& b, const Column& n, const std::vector<Cond>& conds) {
     const Table& t = b.table();
     const Rows all = all_rows(t);
+    static constexpr const char* kAggs[] = {"mean", "median", "sum", "max"};
+    std::optional<double> unfiltered[4];  // the probes' wrong answers, one per aggregate
+    for (size_t i = 0; i < 4; ++i) unfiltered[i] = aggregate(kAggs[i], present(n, all), b.bug());
     for (const Cond& k : conds) {
         if (k.c == &n) continue;
         const Rows rows = where(all, {k});
         if (rows.size() < 3 || rows.size() == all.size()) continue;
-        for (const char* agg : {"mean", "median", "sum", "max"}) {
+        for (size_t i = 0; i < 4; ++i) {
+            const char* agg = kAggs[i];
             const auto v = aggregate(agg, present(n, rows), b.bug());
-            const auto unfiltered = aggregate(agg, present(n, all), b.bug());
-            if (!v || !unfiltered) continue;
+            if (!v || !unfiltered[i]) continue;
             b.number("filter_aggregate", 2, n.name + "|" + agg + "|" + k.mask(),
                      "What is the " + agg_words(agg) + " of " + tick(n) + " over the rows where " + k.words() + "?" + missing_note(n, rows),
                      *v, 2, head(t) + "sel = df[" + k.mask() + "]\nresult = " + agg_code(agg, "sel[" + lit(n.name) + "]") + "\n",
-                     {{"dropped_filter", *unfiltered}});
+                     {{"dropped_filter", *unfiltered[i]}});
         }
     }
 }
@@ -520,14 +523,21 @@ void pair_questions(Builder& b, const Column& x, const Column& y) {
 void two_filter_questions(Builder& b, const Column& n, const std::vector<Cond>& numeric, const std::vector<Cond>& equal) {
     const Table& t = b.table();
     const Rows all = all_rows(t);
-    for (const Cond& a : numeric)
-        for (const Cond& e : equal) {
+    // The probes' wrong answers (one filter dropped): the median under each single condition.
+    auto medians = [&](const std::vector<Cond>& cs) {
+        std::vector<std::optional<double>> m;
+        for (const Cond& k : cs) m.push_back(aggregate("median", present(n, where(all, {k})), b.bug()));
+        return m;
+    };
+    const auto median_numeric = medians(numeric), median_equal = medians(equal);
+    for (size_t i = 0; i < numeric.size(); ++i)
+        for (size_t j = 0; j < equal.size(); ++j) {
+            const Cond &a = numeric[i], &e = equal[j];
             if (a.c == &n || e.c == &n || a.c == e.c) continue;
             const Rows rows = where(all, {a, e});
             if (rows.size() < 3) continue;
             const auto v = aggregate("median", present(n, rows), b.bug());
-            const auto only_a = aggregate("median", present(n, where(all, {a})), b.bug());
-            const auto only_e = aggregate("median", present(n, where(all, {e})), b.bug());
+            const auto &only_a = median_numeric[i], &only_e = median_equal[j];
             if (!v || !only_a || !only_e) continue;
             b.number("two_filter_median", 5, n.name + "|" + a.mask() + "|" + e.mask(),
                      "What is the median of " + tick(n) + " over the rows where " + conds_words({a, e}) + "?" + missing_note(n, rows), *v,

@@ -12,6 +12,7 @@
 #include "common/sha256.hpp"
 #include "tools/cli/model_calls.hpp"
 #include "tools/cli/policy_options.hpp"
+#include "tools/cli/pipeline.hpp"
 #include "tools/cli/progress.hpp"
 
 namespace envforge::cli {
@@ -19,12 +20,6 @@ namespace envforge::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-Json counts(const std::map<std::string, size_t>& m) {
-    Json o = Json::object();
-    for (const auto& [k, v] : m) o.set(k, static_cast<int64_t>(v));
-    return o;
-}
 
 // What the decisions of a run depend on: a rerun with other rules decides again.
 std::string options_key(const code::HistoryOptions& o) {
@@ -178,9 +173,9 @@ Json HistorySummary::to_json() const {
                          {"already_decided", static_cast<int64_t>(already_decided)},
                          {"tasks", static_cast<int64_t>(tasks)},
                          {"new_tasks", static_cast<int64_t>(added)},
-                         {"rejected", counts(rejected)},
+                         {"rejected", counts_json(rejected)},
                          {"difficulty", d},
-                         {"dropped_files", counts(dropped_files)},
+                         {"dropped_files", counts_json(dropped_files)},
                          {"scan_seconds", scan_seconds},
                          {"patch_bytes", static_cast<int64_t>(patch_bytes)},
                          {"test_patch_bytes", static_cast<int64_t>(test_patch_bytes)},

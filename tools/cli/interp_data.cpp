@@ -7,6 +7,7 @@
 #include "common/errors.hpp"
 #include "envgen/interp/data_check.hpp"
 #include "envgen/interp/interp_kind.hpp"
+#include "tools/cli/pipeline.hpp"
 #include "tools/cli/progress.hpp"
 
 namespace envforge::cli {
@@ -14,12 +15,6 @@ namespace envforge::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-Json counts(const std::map<std::string, size_t>& m) {
-    Json j = Json::object();
-    for (const auto& [k, v] : m) j.set(k, static_cast<int64_t>(v));
-    return j;
-}
 
 std::string describe(const interp::Table& t) {
     std::string s = t.file + ": " + std::to_string(t.rows) + " rows, " + std::to_string(t.columns.size()) + " columns (";
@@ -82,9 +77,9 @@ Json InterpDataSummary::to_json() const {
                          {"checked", static_cast<int64_t>(checked)},
                          {"tasks", static_cast<int64_t>(kept)},
                          {"new", static_cast<int64_t>(added)},
-                         {"dropped", counts(dropped)},
+                         {"dropped", counts_json(dropped)},
                          {"difficulty", std::move(diff)},
-                         {"families", counts(families)},
+                         {"families", counts_json(families)},
                          {"seconds", seconds},
                          {"check_seconds", check_seconds}});
 }
