@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -361,22 +362,53 @@ bool clear_dir(int dir, int top, int depth, size_t& moved_up) {
 
 }  // namespace
 
+namespace {
+
+// Removes everything beneath the open directory `fd`.
+bool clear_open_dir(int fd) {
+    // Subtrees moved up from below kMaxDepth land in the top directory: repeat while any moved.
+    bool ok = true;
+    size_t moved_up = 0;
+    for (int round = 0; round < 100000; ++round) {
+        const size_t before = moved_up;
+        ok = clear_dir(fd, fd, 0, moved_up);
+        if (moved_up == before) break;
+    }
+    return ok;
+}
+
+}  // namespace
+
 bool remove_tree(const std::string& dir) {
     Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.ok()) {
         if (errno == ENOENT) return true;
         return ::unlink(dir.c_str()) == 0;  // a symlink or a file where the directory was
     }
-    // Subtrees moved up from below kMaxDepth land in the top directory: repeat while any moved.
-    bool ok = true;
-    size_t moved_up = 0;
-    for (int round = 0; round < 100000; ++round) {
-        const size_t before = moved_up;
-        ok = clear_dir(fd.fd, fd.fd, 0, moved_up);
-        if (moved_up == before) break;
-    }
+    const bool ok = clear_open_dir(fd.fd);
     fd.reset();
     return ::rmdir(dir.c_str()) == 0 && ok;
+}
+
+bool empty_dir(const std::string& dir) {
+    // The agent may have locked its own workspace (chmod 0): its owner, or root, opens it again.
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+    if (::chmod(dir.c_str(), 0700) != 0) return false;
+    // A default ACL would shape the files put there next: gone (ENODATA when there is none).
+    for (const char* acl : {"system.posix_acl_default", "system.posix_acl_access"})
+        if (::removexattr(dir.c_str(), acl) != 0 && errno != ENODATA && errno != ENOTSUP) return false;
+    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.ok()) return false;
+    if (!clear_open_dir(fd.fd)) return false;
+    // Empty for real: nothing came back while it was being cleared.
+    DIR* d = ::fdopendir(::dup(fd.fd));
+    if (!d) return false;
+    bool empty = true;
+    while (dirent* e = ::readdir(d))
+        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) empty = false;
+    ::closedir(d);
+    return empty;
 }
 
 void force_component_walk(bool on) { g_component_walk = on; }

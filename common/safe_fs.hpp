@@ -59,6 +59,11 @@ private:
 // returns false when something could not be removed.
 bool remove_tree(const std::string& dir);
 
+// Empties `dir` (kept, with mode 0700) the way remove_tree removes: true only when it is empty
+// afterwards. For a directory mounted somewhere that must keep its inode (a warm sandbox's
+// /workspace), once nothing runs that could write to it.
+bool empty_dir(const std::string& dir);
+
 // Tests only: resolve component by component with O_NOFOLLOW, as on kernels without openat2.
 void force_component_walk(bool on);
 

@@ -10,6 +10,7 @@
 #include "common/process_owner.hpp"
 #include "common/safe_fs.hpp"
 #include "envgen/episode_sandbox.hpp"
+#include "envgen/warm_sessions.hpp"
 #include "common/errors.hpp"
 
 namespace envforge {
@@ -41,11 +42,28 @@ void PrivateDir::remove() {
     path_.clear();
 }
 
+EpisodeWorkspace::EpisodeWorkspace() = default;
+EpisodeWorkspace::~EpisodeWorkspace() { close(); }
+
 void EpisodeWorkspace::create() { dir_ = std::make_unique<PrivateDir>("episode"); }
 
+boost::asio::awaitable<void> EpisodeWorkspace::create_warm(const sandbox::Limits& limits, std::vector<std::string> preload) {
+    if (!warm_sessions_enabled()) {
+        create();
+        co_return;
+    }
+    warm_ = co_await lease_warm_sandbox(limits, std::move(preload));
+}
+
+const std::string& EpisodeWorkspace::dir() const { return warm_ ? warm_->dir() : dir_->path(); }
+
 boost::asio::awaitable<void> EpisodeWorkspace::start_session(const sandbox::Limits& limits) {
-    auto& io = static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());
     session_.reset();
+    if (warm_) {
+        session_ = co_await warm_->fork(limits);
+        co_return;
+    }
+    auto& io = static_cast<boost::asio::io_context&>((co_await boost::asio::this_coro::executor).context());
     session_ = co_await sandbox::Session::start(episode_sandbox(io), dir_->path(), limits);
 }
 
@@ -55,7 +73,8 @@ sandbox::Session& EpisodeWorkspace::session() {
 }
 
 void EpisodeWorkspace::close() {
-    session_.reset();  // kills the sandbox if it is still running
+    session_.reset();  // kills the sandbox if it is still running (a forked one: its agent exits)
+    warm_.reset();     // back to the pool: the next episode releases it before its turn
     dir_.reset();
 }
 

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -36,18 +37,25 @@ private:
 // memory and processes its kind needs.
 sandbox::Limits episode_limits(const Limits& task_limits, int64_t memory_bytes, int processes);
 
+class WarmLease;
+
 class EpisodeWorkspace {
 public:
-    EpisodeWorkspace() = default;
+    EpisodeWorkspace();
     EpisodeWorkspace(const EpisodeWorkspace&) = delete;
     EpisodeWorkspace& operator=(const EpisodeWorkspace&) = delete;
-    ~EpisodeWorkspace() { close(); }
+
+    ~EpisodeWorkspace();
 
     // Makes the episode's private directory; throws IoError.
     void create();
-    const std::string& dir() const { return dir_->path(); }
+    // The same, in a warm sandbox of this io_context that sessions with `limits` may share one
+    // after another (warm_sessions.hpp), whose interpreter has `preload` imported; a private
+    // directory as create() makes where warm sessions are off.
+    boost::asio::awaitable<void> create_warm(const sandbox::Limits& limits, std::vector<std::string> preload);
+    const std::string& dir() const;
     // (Re)starts the session over the directory, on the sandbox of the calling coroutine's
-    // io_context (see episode_sandbox.hpp).
+    // io_context (see episode_sandbox.hpp), or forks it from the warm sandbox.
     boost::asio::awaitable<void> start_session(const sandbox::Limits& limits);
     // Throws SandboxError once the session has been stopped.
     sandbox::Session& session();
@@ -58,6 +66,7 @@ public:
 
 private:
     std::unique_ptr<PrivateDir> dir_;
+    std::unique_ptr<WarmLease> warm_;
     std::unique_ptr<sandbox::Session> session_;
 };
 

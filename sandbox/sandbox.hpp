@@ -121,7 +121,9 @@ public:
 
 private:
     struct Impl;
-    std::unique_ptr<Impl> impl_;
+    // Shared with every call in flight: a call's coroutine that the io_context destroys at its
+    // shutdown, after this object, must still find its slots and cgroups.
+    std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace envforge::sandbox

@@ -2,9 +2,11 @@
 // Python cells on persistent globals and shell commands as fresh children with tracked cwd and
 // environment. It speaks length-prefixed frames on an inherited socket (no TCP, no in-band
 // sentinels). A cell that overruns is interrupted with KeyboardInterrupt and the state is kept;
-// one that ignores that is killed with its whole sandbox, reported as session_lost.
+// one that ignores that is killed with its whole sandbox, reported as session_lost. A session can
+// also be forked from a warm sandbox (zygote.hpp) instead of starting one of its own.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,7 +43,12 @@ public:
     struct Impl;
 
 private:
+    friend class Zygote;
     explicit Session(std::shared_ptr<Impl> impl);
+    // A session over a connected socket to an agent a zygote forked (see zygote.hpp): it lives
+    // `wall_seconds`, and losing it calls `on_lost`.
+    static std::unique_ptr<Session> adopt(boost::asio::io_context& io, int fd, Limits limits, double wall_seconds,
+                                          std::function<void()> on_lost);
     std::shared_ptr<Impl> impl_;  // shared with the sandbox call, which may finish after us
 };
 

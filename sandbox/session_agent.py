@@ -6,6 +6,7 @@
 import ast, contextlib, ctypes, io, os, signal, socket, struct, subprocess, sys, traceback
 
 conn = socket.socket(fileno=3)
+ZYGOTE = os.environ.pop("ENVFORGE_ZYGOTE", "") == "1"
 MAX_OUT = int(os.environ.pop("ENVFORGE_CELL_OUTPUT", "65536"))
 
 # Not dumpable: programs the shell tool starts run as the same uid, and would otherwise be able
@@ -35,12 +36,16 @@ def read_frame():
     return fields
 
 
-def send_frame(fields):
+def encode_frame(fields):
     body = b""
     for k, v in fields.items():
         kb, vb = k.encode(), str(v).encode("utf-8", "replace")
         body += struct.pack(">I", len(kb)) + kb + struct.pack(">I", len(vb)) + vb
-    conn.sendall(struct.pack(">I", len(body)) + body)
+    return struct.pack(">I", len(body)) + body
+
+
+def send_frame(fields):
+    conn.sendall(encode_frame(fields))
 
 
 def cap(text):
@@ -129,20 +134,177 @@ def run_shell(command, timeout):
     return {"stdout": o, "stderr": e, "exit_code": p.returncode, "timed_out": timed_out, "truncated": t1 | t2, "cwd": cwd}
 
 
-send_frame({"ready": 1})
-while True:
-    try:
-        req = read_frame()
-    except EOFError:
-        break
-    try:
-        if req.get("op") == "python":
-            reply = run_python(req.get("code", ""), float(req.get("timeout", "120")))
-        elif req.get("op") == "shell":
-            reply = run_shell(req.get("code", ""), float(req.get("timeout", "120")))
+def serve():
+    global req  # module-level, as it always was (a hostile-cell test forges replies with it)
+    while True:
+        try:
+            req = read_frame()
+        except EOFError:
+            break
+        try:
+            if req.get("op") == "python":
+                reply = run_python(req.get("code", ""), float(req.get("timeout", "120")))
+            elif req.get("op") == "shell":
+                reply = run_shell(req.get("code", ""), float(req.get("timeout", "120")))
+            else:
+                reply = {"exception": "unknown op %r" % req.get("op")}
+        except BaseException as e:  # a late alarm or a broken cell must not take the agent down
+            reply = {"exception": "agent: %r" % e}
+        reply["id"] = req.get("id", "")
+        send_frame(reply)
+
+
+# ---- Zygote mode: a warm sandbox that forks a fresh session per episode -----------------------
+# The zygote owns fd 3 (the control channel) alone: each session is a forked child that gets a
+# new socket pair, whose other end goes to the supervisor with SCM_RIGHTS, and closes fd 3 before
+# any episode code runs. Episode code runs as the zygote's uid but cannot reach it: the zygote is
+# not dumpable (no ptrace, no /proc/<pid>/fd), ignores every signal it can, and reads nothing an
+# episode can write. At release it kills every process in the pid namespace but init and itself,
+# reaps them, and empties /tmp, /dev/shm and System V IPC; anything it cannot clean ends the
+# sandbox (the supervisor then starts a fresh one).
+IGNORED = [signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2, signal.SIGPIPE,
+           signal.SIGALRM, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGXCPU, signal.SIGVTALRM, signal.SIGPROF]
+
+
+def fork_session(cpu_seconds):
+    global conn
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.dup2(theirs.fileno(), 3)  # replaces the control channel: the session never holds it
+            theirs.close(); ours.close()
+            conn.detach()  # the old object must not close fd 3, which is now the session's
+            conn = socket.socket(fileno=3)
+            for s in IGNORED:  # as a fresh interpreter has them
+                signal.signal(s, signal.SIG_DFL)
+            signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGALRM, on_alarm)
+            cpu = max(1, int(cpu_seconds + 0.999))
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+            os.chdir("/workspace" if os.path.isdir("/workspace") else "/tmp")
+            globals()["cwd"] = os.getcwd()
+            send_frame({"ready": 1})
+            serve()
+        finally:
+            os._exit(0)
+    theirs.close()
+    return ours, pid
+
+
+def others():
+    """The pids in this namespace other than init and the zygote."""
+    me = os.getpid()
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+
+
+def kill_all(session):
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if session:  # killed: it is gone as soon as the kernel has torn it down
+            try:
+                os.waitpid(session, 0)
+            except ChildProcessError:
+                pass
+            session = 0
+        while True:  # reap what was ours (orphans come here: the zygote is a subreaper)
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        if not others():
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError("processes survive the release: %r" % others()[:8])
+        time.sleep(0.0002)
+
+
+def empty_dir(top):
+    for name in os.listdir(top):
+        path = os.path.join(top, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+            empty_dir(path)
+            os.rmdir(path)
         else:
-            reply = {"exception": "unknown op %r" % req.get("op")}
-    except BaseException as e:  # a late alarm or a broken cell must not take the agent down
-        reply = {"exception": "agent: %r" % e}
-    reply["id"] = req.get("id", "")
-    send_frame(reply)
+            os.unlink(path)
+
+
+def remove_ipc():
+    libc = ctypes.CDLL(None, use_errno=True)
+    for kind, ctl in (("shm", libc.shmctl), ("sem", libc.semctl), ("msg", libc.msgctl)):
+        try:
+            lines = open("/proc/sysvipc/" + kind).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            ident = int(line.split()[1])
+            if (ctl(ident, 0, 0, 0) if kind == "sem" else ctl(ident, 0, None)) != 0:  # IPC_RMID = 0
+                raise RuntimeError("cannot remove %s %d" % (kind, ident))
+
+
+def release(session):
+    kill_all(session)
+    for top in ("/tmp", "/dev/shm"):
+        if os.path.isdir(top):
+            empty_dir(top)
+    remove_ipc()
+
+
+def zygote():
+    import gc
+    global resource, time
+    import resource, time
+    for s in IGNORED:
+        signal.signal(s, signal.SIG_IGN)
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come back here
+    for module in os.environ.pop("ENVFORGE_PRELOAD", "").split(","):
+        if module:
+            try:
+                __import__(module)
+            except Exception:
+                pass  # not installed here: the session imports it (or fails) itself
+    os.chdir("/")
+    gc.collect()
+    gc.freeze()  # pages shared with every session stay shared: no collector writes to them
+    send_frame({"ready": 1, "zygote": 1})
+    session = 0  # the pid of the session forked last, until its release
+    while True:
+        try:
+            req = read_frame()
+        except EOFError:
+            break
+        op, reply = req.get("op"), {}
+        try:
+            if op == "fork":
+                sock, pid = fork_session(float(req.get("cpu", "10")))
+                session = pid
+                # The frame and the session's socket in one message: the descriptor arrives
+                # with the frame's first byte.
+                socket.send_fds(conn, [encode_frame({"forked": pid, "id": req.get("id", "")})], [sock.fileno()])
+                sock.close()
+                continue
+            if op == "release":
+                release(session)
+                session = 0
+                reply = {"released": 1}
+            else:
+                reply = {"exception": "unknown op %r" % op}
+        except BaseException as e:  # the sandbox cannot be made clean: end it
+            send_frame({"exception": "zygote: %r" % e, "id": req.get("id", "")})
+            os._exit(1)
+        reply["id"] = req.get("id", "")
+        send_frame(reply)
+
+
+if ZYGOTE:
+    zygote()
+else:
+    send_frame({"ready": 1})
+    serve()

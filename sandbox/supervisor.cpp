@@ -189,10 +189,13 @@ struct Sandbox::Impl {
     }
 };
 
-Sandbox::Sandbox(asio::io_context& io, Backend backend, int slots) : impl_(std::make_unique<Impl>(io, backend, slots)) {}
+Sandbox::Sandbox(asio::io_context& io, Backend backend, int slots) : impl_(std::make_shared<Impl>(io, backend, slots)) {}
 Sandbox::~Sandbox() = default;
 Backend Sandbox::backend() const { return impl_->backend; }
-asio::awaitable<Result> Sandbox::run(Request request) { return impl_->run(std::move(request)); }
+asio::awaitable<Result> Sandbox::run(Request request) {
+    std::shared_ptr<Impl> keep = impl_;  // lives in this coroutine's frame as long as the call
+    co_return co_await keep->run(std::move(request));
+}
 
 LaunchConfig Sandbox::Impl::configure(const Request& req, size_t slot, SlotCgroups*& cg, CgroupStats& before) {
     const Limits& L = req.limits;

@@ -23,19 +23,28 @@ std::string hex(const std::string& s) {
     return out;
 }
 
+// The package's files in the episode's workspace (a plain function: an initializer list after
+// a co_await trips GCC 12).
+void write_package_files(const Task& task, const Json& files, const std::string& dir) {
+    for (const char* name : {"schema.sql", "tools.py", "verify.py"}) {
+        const Json* f = files.find(name);
+        if (!f || !f->is_string()) throw InvalidInput("task " + task.id + ": the package has no " + name);
+        std::ofstream(dir + "/" + name, std::ios::binary) << f->as_string();
+    }
+}
+
+std::vector<std::string> package_preload() { return {"sqlite3", "json"}; }
+
 class PackageEnvironment final : public Environment {
 public:
     boost::asio::awaitable<void> start(const Task& task) override {
         task_ = &task;
         const Json* files = task.env.find("package") ? task.env.at("package").find("files") : nullptr;
         if (!files || !files->is_object()) throw InvalidInput("task " + task.id + ": env.package.files missing");
-        ws_.create();
-        for (const char* name : {"schema.sql", "tools.py", "verify.py"}) {
-            const Json* f = files->find(name);
-            if (!f || !f->is_string()) throw InvalidInput("task " + task.id + ": the package has no " + name);
-            std::ofstream(ws_.dir() + "/" + name, std::ios::binary) << f->as_string();
-        }
-        co_await ws_.start_session(episode_limits(task.limits, 1ll << 30, 32));
+        const sandbox::Limits limits = episode_limits(task.limits, 1ll << 30, 32);
+        co_await ws_.create_warm(limits, package_preload());
+        write_package_files(task, *files, ws_.dir());
+        co_await ws_.start_session(limits);
         auto r = co_await ws_.session().python(kPackageRuntime, 60);
         // A package that does not load (a syntax error in tools.py, bad SQL) is the environment's
         // failure, named so its author can fix it.

@@ -35,14 +35,14 @@ class InterpEnvironment final : public Environment {
 public:
     boost::asio::awaitable<void> start(const Task& task) override {
         task_ = &task;
-        ws_.create();
+        co_await ws_.create_warm(limits(task), preload());
         if (const Json* files = task.env.find("files"); files && files->is_object())
             for (const auto& f : files->as_object()) {
                 if (f.key.find('/') != std::string::npos || f.key.empty() || f.key[0] == '.')
                     throw InvalidInput("task " + task.id + ": bad file name '" + f.key + "'");
                 std::ofstream(ws_.dir() + "/" + f.key, std::ios::binary) << (f.value.is_string() ? f.value.as_string() : "");
             }
-        co_await ws_.start_session(episode_limits(task.limits, 1ll << 30, 128));
+        co_await ws_.start_session(limits(task));
     }
 
     boost::asio::awaitable<ToolResult> call(const std::string& name, const Json& args) override {
@@ -59,7 +59,7 @@ public:
         bool error = !r.exception.empty() || r.session_lost;
         if (r.session_lost) {
             // A fresh interpreter for the rest of the episode, with the same files.
-            co_await ws_.start_session(episode_limits(task_->limits, 1ll << 30, 128));
+            co_await ws_.start_session(limits(*task_));
         }
         co_return ToolResult{out, error, false, Json()};
     }
@@ -76,6 +76,11 @@ public:
     void close() override { ws_.close(); }
 
 private:
+    static sandbox::Limits limits(const Task& task) { return episode_limits(task.limits, 1ll << 30, 128); }
+    // What the warm interpreter imports once for every episode (a function: an initializer
+    // list in a coroutine trips GCC 12).
+    static std::vector<std::string> preload() { return {"pandas", "numpy"}; }
+
     const Task* task_ = nullptr;
     EpisodeWorkspace ws_;
     int executions_ = 0;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "envgen/interp/interp_kind.hpp"
+#include "tasks/scripted_policy.hpp"
 #include "tests/play_script.hpp"
 
 using namespace envforge;
@@ -48,5 +49,43 @@ TEST_CASE("interp: each io_context owns its sandbox; twenty in a row neither col
         Episode ep = play(t, probes[0].script, io.get());
         INFO("round " << round << " " << ep.error);
         CHECK(ep.verdict.passed);
+    }
+}
+
+TEST_CASE("interp: episodes of one worker share a warm sandbox, and none sees anything of the one before") {
+    SynthRequest req;
+    req.seed = 7;
+    req.difficulty = 1;
+    const Task t = require_kind("interp").synthesize(req);
+    // Each episode reports what it finds of earlier ones, then plants its own: a variable, files
+    // in /workspace, /tmp and /dev/shm, and a process that outlives it.
+    const std::string code =
+        "import os, subprocess\n"
+        "print('workspace', os.stat('/workspace').st_ino)\n"
+        "print('seen', 'planted' in globals(), sorted(f for f in os.listdir('/workspace') if f.startswith('left')),\n"
+        "      os.listdir('/tmp'), os.listdir('/dev/shm'),\n"
+        "      [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid(), os.getppid())])\n"
+        "planted = 1\n"
+        "for d in ('/workspace', '/tmp', '/dev/shm'):\n    open(d + '/left-behind', 'w').write('x')\n"
+        "subprocess.Popen(['setsid', 'sleep', '1000'])\n";
+    ScriptTurn turn;
+    turn.calls.push_back({"python", Json::object({{"code", code}})});
+    std::vector<std::string> outputs;
+    ScriptedPolicy policy("plant", [&](const Task&, int) { return std::vector<ScriptTurn>{turn}; });
+    std::vector<WorkItem> items;
+    for (int r = 0; r < 4; ++r) items.push_back({&t, r});
+    boost::asio::io_context io;
+    run_episodes(
+        io, items, 1, [](const Task& task) { return require_kind(task.kind).make_environment(task); }, policy, EpisodeOptions{},
+        [&](Episode&& ep) {
+            for (const auto& m : ep.transcript)
+                if (m.role == Role::Tool && m.content) outputs.push_back(*m.content);
+        });
+    REQUIRE(outputs.size() == 4);
+    const std::string workspace = outputs[0].substr(0, outputs[0].find('\n'));
+    for (const auto& out : outputs) {
+        INFO(out);
+        CHECK(out.substr(0, out.find('\n')) == workspace);  // the same warm sandbox each time
+        CHECK(out.find("seen False [] [] [] []") != std::string::npos);
     }
 }
