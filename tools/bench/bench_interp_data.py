@@ -23,9 +23,9 @@ p.add_argument("--jobs", type=int, default=2)
 a = p.parse_args()
 
 
-def sh(*args):
+def sh(*args, env=None):
     t0 = time.monotonic()
-    r = subprocess.run([a.envforge, *args], capture_output=True, text=True, check=True)
+    r = subprocess.run([a.envforge, *args], capture_output=True, text=True, check=True, env=env)
     return time.monotonic() - t0, r.stdout
 
 
@@ -35,19 +35,30 @@ try:
     os.makedirs(data)
     shutil.copy(a.table, data)
     db = {k: os.path.join(work, k + ".db") for k in ("data", "interp", "retail")}
+    cold = dict(os.environ, ENVFORGE_WARM_SESSIONS="0")
     synth_s, out = sh("synth", "interp", "--data", data, "--count", str(a.tasks), "--db", db["data"], "--json")
     kept = json.loads(out)["tasks"]
     sh("synth", "interp", "--count", str(kept), "--db", db["interp"])
     sh("synth", "general", "--domain", "retail", "--count", str(kept), "--db", db["retail"])
+    # Each kind twice on copies of the same tasks: a fresh sandbox per episode (before) and warm
+    # sandboxes reused across episodes (after); retail runs in process either way.
     rate = {}
     for k, path in db.items():
-        secs, _ = sh("run", "--db", path, "--policy", "reference", "--jobs", str(a.jobs), "--json")
-        n = sqlite3.connect(path).execute("SELECT count(*) FROM episodes WHERE passed = 1").fetchone()[0]
-        rate[k] = n / secs
+        for mode, env in (("cold", cold), ("warm", None)):
+            if k == "retail" and mode == "cold":
+                continue
+            copy = path + "." + mode
+            shutil.copy(path, copy)
+            secs, _ = sh("run", "--db", copy, "--policy", "reference", "--jobs", str(a.jobs), "--json", env=env)
+            n = sqlite3.connect(copy).execute("SELECT count(*) FROM episodes WHERE passed = 1").fetchone()[0]
+            assert n == kept, (k, mode, n, kept)
+            rate[k, mode] = n / secs
+    retail = rate["retail", "warm"]
     print(f"synth interp --data ({os.path.basename(a.table)}): {kept} questions kept in {synth_s:.2f} s = {kept / synth_s:.0f} questions/s "
           f"(each checked by its pandas program in the sandbox)")
-    print(f"reference episodes/s with --jobs {a.jobs}: interp --data {rate['data']:.1f}, procedural interp {rate['interp']:.1f}, "
-          f"general retail {rate['retail']:.1f}; interp --data / retail = {rate['data'] / rate['retail']:.3f}x, "
-          f"/ procedural interp = {rate['data'] / rate['interp']:.2f}x")
+    print(f"reference episodes/s with --jobs {a.jobs} (whole command, start-up included); general retail {retail:.1f}")
+    for k, name in (("data", "interp --data"), ("interp", "procedural interp")):
+        print(f"  {name}: fresh sandbox per episode {rate[k, 'cold']:.1f}, warm reuse {rate[k, 'warm']:.1f} "
+              f"({rate[k, 'warm'] / rate[k, 'cold']:.1f}x); / retail {rate[k, 'cold'] / retail:.3f}x -> {rate[k, 'warm'] / retail:.3f}x")
 finally:
     shutil.rmtree(work, ignore_errors=True)
