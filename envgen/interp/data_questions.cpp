@@ -266,8 +266,8 @@ private:
         q.family = family;
         q.difficulty = difficulty;
         q.table = &t_;
-        q.key = t_.file + "|" + family + "|" + key;
-        q.question = "The file `" + t_.file + "` is in the current directory. " + ask;
+        q.key = t_.label() + "|" + family + "|" + key;
+        q.question = t_.intro() + ask;
         q.keep = names_and_numbers(q.question.substr(0, q.question.find('?')));
         return q;
     }
@@ -585,7 +585,7 @@ std::vector<DataQuestion> data_questions(const std::vector<Table>& tables, uint6
         Builder b(t, bug);
         table_questions(b);
         for (auto& [family, qs] : b.out) {
-            Rng rng(seed ^ fnv1a(t.file + "|" + family));
+            Rng rng(seed ^ fnv1a(t.label() + "|" + family));
             for (size_t i = qs.size(); i > 1; --i) std::swap(qs[i - 1], qs[rng.below(i)]);
             if (qs.size() > per_family) qs.resize(per_family);
             for (auto& q : qs) all.push_back(std::move(q));

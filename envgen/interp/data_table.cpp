@@ -3,14 +3,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include <sqlite3.h>
+
 #include "common/errors.hpp"
 #include "common/json.hpp"
+#include "common/sqlite.hpp"
 #include "common/utf8.hpp"
 
 namespace envforge::interp {
@@ -21,6 +25,14 @@ namespace {
 
 constexpr size_t kMaxFileBytes = 8u << 20;  // every task carries its table
 constexpr size_t kMaxColumns = 200;
+constexpr size_t kMaxRows = 1000000;  // a database's table (the file's 8 MiB bound it already)
+
+// An SQL identifier, quoted ("a""b").
+std::string sql_quote(const std::string& name) {
+    std::string out = "\"";
+    for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
 
 // pandas' default missing markers (read_csv's na_values when keep_default_na is on).
 bool is_missing_marker(const std::string& s) {
@@ -196,6 +208,82 @@ Table from_json_records(const std::string& file, const std::vector<Json>& record
     return t;
 }
 
+// One table of a database: the values as text (REAL with every digit, NULL as missing), then
+// each column typed by its storage classes, as pandas' read_sql types it: all INTEGER is int,
+// INTEGER and REAL is float, TEXT is a string (or a date), anything mixed is unusable.
+Table sqlite_table(const SqliteDb& db, const std::string& file, const std::string& name) {
+    SqliteStmt st(db, "SELECT * FROM " + sql_quote(name));
+    std::vector<std::string> header;
+    for (int c = 0; c < st.columns(); ++c) header.push_back(st.column_name(c) ? st.column_name(c) : "");
+    std::vector<std::vector<std::string>> body;
+    std::vector<std::vector<bool>> missing(header.size());
+    std::vector<std::set<int>> classes(header.size());
+    while (st.step()) {
+        if (body.size() >= kMaxRows) throw InvalidInput(file + ": table " + name + " has more than " + std::to_string(kMaxRows) + " rows");
+        std::vector<std::string> row;
+        for (int c = 0; c < static_cast<int>(header.size()); ++c) {
+            const int type = st.column_type(c);
+            const auto col = static_cast<size_t>(c);
+            missing[col].push_back(type == SQLITE_NULL);
+            if (type != SQLITE_NULL) classes[col].insert(type);
+            if (type == SQLITE_FLOAT) {
+                char buf[40];
+                std::snprintf(buf, sizeof buf, "%.17g", st.real(c));
+                row.push_back(buf);
+            } else {
+                row.push_back(type == SQLITE_NULL || type == SQLITE_BLOB ? "" : st.text(c));
+            }
+        }
+        body.push_back(std::move(row));
+    }
+    Table t = from_rows(file, header, body, &missing);
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+        Column& col = t.columns[c];
+        const std::set<int>& k = classes[c];
+        const bool text = k == std::set<int>{SQLITE_TEXT};
+        if (k == std::set<int>{SQLITE_INTEGER}) type_column(col, "int", file, false);
+        else if (k == std::set<int>{SQLITE_FLOAT} || k == std::set<int>{SQLITE_INTEGER, SQLITE_FLOAT})
+            type_column(col, "float", file, false);
+        else if (text && col.numeric()) type_column(col, "string", file, false);  // read_sql keeps text as text
+        else if (!text && !k.empty()) col.type = ColumnType::String, col.missing.assign(col.text.size(), true);  // unusable
+    }
+    t.format = "sqlite";
+    t.sql_table = name;
+    return t;
+}
+
+std::vector<Table> from_sqlite(const std::string& file, const std::string& content) {
+    try {
+        SqliteDb db(":memory:");
+        // Read from a private copy in memory, read-only; a hostile schema's functions never run.
+        auto* image = static_cast<unsigned char*>(sqlite3_malloc64(content.size()));
+        if (!image) throw InvalidInput(file + ": out of memory");
+        std::memcpy(image, content.data(), content.size());
+        if (sqlite3_deserialize(db.raw(), "main", image, static_cast<sqlite3_int64>(content.size()),
+                                static_cast<sqlite3_int64>(content.size()),
+                                SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
+            throw InvalidInput(file + ": not a SQLite database");
+        sqlite3_db_config(db.raw(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+        sqlite3_db_config(db.raw(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+        std::vector<std::string> names;
+        SqliteStmt list(db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+        while (list.step()) names.push_back(list.text(0));
+        std::vector<Table> tables;
+        for (const std::string& name : names) {
+            if (!is_valid_utf8(name)) continue;
+            Table t = sqlite_table(db, file, name);
+            if (t.rows > 0) tables.push_back(std::move(t));
+        }
+        if (tables.empty()) throw InvalidInput(file + ": no table with rows");
+        return tables;
+    } catch (const IoError& e) {
+        // SQLite's own words come last ("file is not a database"), after our statement's.
+        const std::string what = e.what();
+        const size_t cut = what.rfind(": ");
+        throw InvalidInput(file + ": not a readable SQLite database (" + what.substr(cut == std::string::npos ? 0 : cut + 2, 200) + ")");
+    }
+}
+
 }  // namespace
 
 const char* column_type_name(ColumnType t) {
@@ -212,10 +300,26 @@ size_t Column::present() const { return static_cast<size_t>(std::count(missing.b
 
 std::string Table::pandas_load() const {
     const std::string name = Json(file).dump();
+    if (format == "sqlite")
+        return "import sqlite3\ndf = pd.read_sql_query(" + Json("SELECT * FROM " + sql_quote(sql_table)).dump() + ", sqlite3.connect(" +
+               name + "))";
     if (format == "tsv") return "df = pd.read_csv(" + name + ", sep='\\t')";
     if (format == "json") return "df = pd.read_json(" + name + ", convert_dates=False)";
     if (format == "jsonl") return "df = pd.read_json(" + name + ", lines=True, convert_dates=False)";
     return "df = pd.read_csv(" + name + ")";
+}
+
+std::string Table::label() const { return format == "sqlite" ? file + ":" + sql_table : file; }
+
+std::string Table::intro() const {
+    if (format == "sqlite")
+        return "The SQLite database `" + file + "` is in the current directory; the data is its table `" + sql_table + "`. ";
+    return "The file `" + file + "` is in the current directory. ";
+}
+
+bool is_sqlite_file(const std::string& file) {
+    const std::string ext = fs::path(file).extension().string();
+    return ext == ".sqlite" || ext == ".sqlite3" || ext == ".db";
 }
 
 bool parse_iso_date(const std::string& s, int64_t& days) {
@@ -287,6 +391,13 @@ Table parse_table(const std::string& file, const std::string& content) {
     return t;
 }
 
+std::vector<Table> parse_tables(const std::string& file, const std::string& content) {
+    if (!is_sqlite_file(file)) return {parse_table(file, content)};
+    std::vector<Table> tables = from_sqlite(file, content);
+    for (Table& t : tables) t.content = content;
+    return tables;
+}
+
 std::vector<Table> load_tables(const std::string& dir, std::vector<std::string>* skipped) {
     if (!fs::is_directory(dir)) throw InvalidInput("--data '" + dir + "': no such directory");
     Json schema = Json::object();
@@ -295,7 +406,8 @@ std::vector<Table> load_tables(const std::string& dir, std::vector<std::string>*
     for (const auto& e : fs::directory_iterator(dir)) {
         if (e.path() == schema_path) continue;
         const std::string ext = e.path().extension().string();
-        const bool table = ext == ".csv" || ext == ".tsv" || ext == ".json" || ext == ".jsonl" || ext == ".ndjson";
+        const bool table = ext == ".csv" || ext == ".tsv" || ext == ".json" || ext == ".jsonl" || ext == ".ndjson" ||
+                           is_sqlite_file(e.path().string());
         if (!e.is_regular_file() || e.is_symlink() || !table) {
             if (skipped) skipped->push_back(e.path().filename().string() + ": not a table file");
             continue;
@@ -322,12 +434,14 @@ std::vector<Table> load_tables(const std::string& dir, std::vector<std::string>*
         }
         const std::string name = p.filename().string();
         if (name.empty() || name[0] == '.' || name.find('/') != std::string::npos) continue;
-        Table t = parse_table(name, read(p));
-        if (const Json* forced = schema.find(name); forced && forced->is_object())
-            for (Column& c : t.columns)
-                if (const Json* type = forced->find(c.name); type && type->is_string())
-                    type_column(c, type->as_string(), name, t.format == "csv" || t.format == "tsv");
-        tables.push_back(std::move(t));
+        for (Table& t : parse_tables(name, read(p))) {
+            // schema.json names a database's table as "file:table".
+            if (const Json* forced = schema.find(t.label()); forced && forced->is_object())
+                for (Column& c : t.columns)
+                    if (const Json* type = forced->find(c.name); type && type->is_string())
+                        type_column(c, type->as_string(), name, t.format == "csv" || t.format == "tsv");
+            tables.push_back(std::move(t));
+        }
     }
     return tables;
 }

@@ -1,7 +1,7 @@
 // A user's tables for the interp kind's --data path: CSV or TSV with a header, JSON (an array
-// of objects) and JSON lines, each column typed by inference (an optional schema file
-// overrides it). Missing values are what pandas reads as missing by default (empty, NA, null,
-// NaN, ...), so the generator and an agent's `pd.read_csv` agree on them.
+// of objects), JSON lines and every table of a SQLite database, each column typed by inference
+// (SQLite's storage classes, for a database; an optional schema file overrides it). Missing values are what pandas reads as missing by
+// default (empty, NA, null, NaN, ...), so the generator and an agent's `pd.read_csv` agree on them.
 #pragma once
 
 #include <cstdint>
@@ -24,16 +24,22 @@ struct Column {
 };
 
 struct Table {
-    std::string file;     // the file's name, as the agent finds it in its working directory
-    std::string content;  // the file's bytes
-    std::string format;   // csv, tsv, json, jsonl
+    std::string file;       // the file's name, as the agent finds it in its working directory
+    std::string content;    // the file's bytes
+    std::string format;     // csv, tsv, json, jsonl, sqlite
+    std::string sql_table;  // sqlite: the table's name in the database
     std::vector<Column> columns;
     size_t rows = 0;
     // The pandas statement that loads the file into `df`, as a reference program writes it.
     std::string pandas_load() const;
+    // The file, or for a database the file and its table ("shop.db:orders").
+    std::string label() const;
+    // Where the data is, as the question opens.
+    std::string intro() const;
 };
 
-// Every table file directly in `dir` (.csv, .tsv, .json, .jsonl, .ndjson; other files are
+// Every table file directly in `dir` (.csv, .tsv, .json, .jsonl, .ndjson, and each table of a
+// SQLite database in .sqlite, .sqlite3 or .db; other files are
 // listed in `skipped` with the reason). `dir`/schema.json, when present, maps a file name to
 // {column: "int" | "float" | "date" | "string"}. Throws InvalidInput (one line naming the
 // file) on a file that does not parse.
@@ -41,6 +47,10 @@ std::vector<Table> load_tables(const std::string& dir, std::vector<std::string>*
 
 // One table from its bytes (tests, and load_tables).
 Table parse_table(const std::string& file, const std::string& content);
+// Every table in a file's bytes: one, or a SQLite database's tables (read from memory, never
+// trusting its schema's functions). Throws InvalidInput naming the file.
+std::vector<Table> parse_tables(const std::string& file, const std::string& content);
+bool is_sqlite_file(const std::string& file);
 
 // Days since 1970-01-01 of an ISO date ("YYYY-MM-DD", optionally followed by a time), or false.
 bool parse_iso_date(const std::string& s, int64_t& days);

@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "common/base64.hpp"
+#include "common/utf8.hpp"
 #include "envgen/episode_sandbox.hpp"
 #include "envgen/episode_workspace.hpp"
 #include "envgen/interp/problems.hpp"
@@ -40,7 +42,8 @@ public:
             for (const auto& f : files->as_object()) {
                 if (f.key.find('/') != std::string::npos || f.key.empty() || f.key[0] == '.')
                     throw InvalidInput("task " + task.id + ": bad file name '" + f.key + "'");
-                std::ofstream(ws_.dir() + "/" + f.key, std::ios::binary) << (f.value.is_string() ? f.value.as_string() : "");
+                std::ofstream(ws_.dir() + "/" + f.key, std::ios::binary)
+                    << (f.value.is_string() ? f.value.as_string() : base64_decode(f.value.get_string("base64")));
             }
         co_await ws_.start_session(limits(task));
     }
@@ -131,7 +134,9 @@ Task make_task(const TaskSpec& s) {
     t.tools.push_back({"submit", "Submit the final answer.", object_schema({{"answer", str_prop("the answer")}}, {"answer"}),
                        Json::object({{"submit", true}})});
     Json files = Json::object();
-    for (const auto& [name, content] : s.files) files.set(name, content);
+    // Binary files (a SQLite database) travel as base64, so the task stays valid JSON.
+    for (const auto& [name, content] : s.files)
+        files.set(name, is_valid_utf8(content) ? Json(content) : Json::object({{"base64", base64_encode(content)}}));
     t.env = Json::object({{"files", std::move(files)}});
     t.verifier = Json::object({{"type", "interp"}, {"answer", s.answer}, {"answer_type", s.answer_type}, {"tolerance", s.tolerance}});
     if (!s.must_keep.empty()) {

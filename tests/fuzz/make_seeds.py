@@ -17,6 +17,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
+def sqlite_seed():
+    """A small SQLite database (512-byte pages): typed, mixed and NULL columns, and a second table
+    with a name that needs quoting."""
+    import sqlite3
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "seed.db")
+        c = sqlite3.connect(path)
+        c.execute("PRAGMA page_size=512")
+        c.execute("CREATE TABLE t (d TEXT, n INTEGER, x REAL, s TEXT, m)")
+        c.executemany("INSERT INTO t VALUES (?,?,?,?,?)",
+                      [("2020-01-0%d" % i, i, i * 1.5, "ab"[i % 2], [1, "a", None][i % 3]) for i in range(1, 9)])
+        c.execute('CREATE TABLE "we""ird" (a INTEGER)')
+        c.execute('INSERT INTO "we""ird" VALUES (1)')
+        c.commit()
+        c.close()
+        return open(path, "rb").read()
+
+
 def seed(target, name, content):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
@@ -117,7 +135,7 @@ def main():
             {"id": "d2", "title": "France", "text": "France is a country."}]
     facts = [{"subject": "France", "relation": "capital", "object": "Paris", "doc_id": "d1", "subject_type": "country"}]
     seed("corpus", "docs_and_facts.jsonl", "\n".join(map(json.dumps, docs)) + "\n---\n" + "\n".join(map(json.dumps, facts)) + "\n")
-    # Tables for synth interp --data: the first byte picks .csv, .tsv, .json or .jsonl.
+    # Tables for synth interp --data: the first byte picks .csv, .tsv, .json, .jsonl or .db.
     csv = ("date,precipitation,temp_max,weather,station\n" + "".join(
         f"2012-0{1 + i % 9}-1{i % 10},{i * 0.7 % 5:.1f},{10 + i * 1.3 % 17:.1f},{['rain', 'sun', 'fog'][i % 3]},{'' if i % 7 == 0 else 'S' + str(i)}\n"
         for i in range(30)))
@@ -127,6 +145,7 @@ def main():
              "Year": f"197{i % 10}-01-01"} for i in range(30)]
     seed("table", "penguins.json", b"\x02" + json.dumps(recs).encode())
     seed("table", "penguins.jsonl", b"\x03" + "\n".join(map(json.dumps, recs)).encode())
+    seed("table", "sqlite-two-tables", b"\x04" + sqlite_seed())
     if len(sys.argv) > 1:
         with tempfile.TemporaryDirectory() as tmp:
             for kind, extra in (("general", ["--count", "3"]), ("search", ["--count", "1"]), ("interp", ["--count", "2"]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """synth interp --data (issue 26) on real tables no one here wrote: vega-datasets' Seattle weather
 (CSV with dates), Palmer penguins (a JSON array with missing values) and the classic cars table
-(written here as JSON lines). For each table: 100 tasks over difficulties 1-5, every one
+(written here as JSON lines), and gapminder with cars again as two tables of one SQLite database.
+For each: 100 tasks over difficulties 1-5, every one
 validated in the sandbox (its pandas reference passes, every wrong-answer probe fails), the null
 policy passes none. A generator with a planted bug in its mean has those questions dropped, never
 stored. With --llm (recorded completions) only rewrites that keep every name and number, do not
@@ -59,7 +60,10 @@ def synth(d, db, *extra, env=None):
 
 
 def one_table(work, name, files, want_per_difficulty):
-    d = table_dir(work, name, files)
+    return check_tables(work, name, table_dir(work, name, files), {dst for _, dst in files}, want_per_difficulty)
+
+
+def check_tables(work, name, d, want_files, want_per_difficulty):
     db = os.path.join(work, name + ".db")
     s = synth(d, db, "--count", "100")
     per = {int(k): v for k, v in s.get("difficulty", {}).items()}
@@ -75,10 +79,39 @@ def one_table(work, name, files, want_per_difficulty):
     passed = con.execute("SELECT count(*) FROM episodes e JOIN runs r ON r.id = e.run_id WHERE r.name = 'null' AND e.passed = 1").fetchone()[0]
     check(n.returncode == 0 and passed == 0, f"{name}: the null policy passed {passed}")
     files_in_tasks = {k for (j,) in con.execute("SELECT json FROM tasks") for k in json.loads(j)["env"]["files"]}
-    check(files_in_tasks == {dst for _, dst in files}, f"{name}: task files {files_in_tasks}")
-    print(f"{name}: {s['tables'][0]}; {s['questions']} questions, 100 tasks {dict(sorted(per.items()))}, families {s['families']}; "
+    check(files_in_tasks == want_files, f"{name}: task files {files_in_tasks}")
+    r = sh("run", "--db", db, "--policy", "reference", "--json")
+    ref = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(ref.get("passed") == 100, f"{name}: the reference passed {ref.get('passed')} of 100: {r.stderr[-300:]}")
+    print(f"{name}: {'; '.join(s['tables'])}; {s['questions']} questions, 100 tasks {dict(sorted(per.items()))}, families {s['families']}; "
           f"{vs.get('probes')} probes, {vs.get('failed_probes')} failed; null passed {passed}; synth {s['seconds']:.1f} s", flush=True)
     return d
+
+
+def sqlite_tables(work):
+    """Two real tables (vega-datasets' gapminder and cars) in one SQLite database with typed
+    columns: the tasks carry the database (base64 in the task's JSON), ask about each table by
+    name, and the pandas references read it with read_sql."""
+    d = os.path.join(work, "sqlite")
+    os.makedirs(d)
+    con = sqlite3.connect(os.path.join(d, "vega.db"))
+    for src, table, types in (
+            ("gapminder.json", "gapminder", {"year": "INTEGER", "country": "TEXT", "cluster": "INTEGER", "pop": "INTEGER",
+                                             "life_expect": "REAL", "fertility": "REAL"}),
+            ("cars.json", "cars", {"Name": "TEXT", "Miles_per_Gallon": "REAL", "Cylinders": "INTEGER", "Displacement": "REAL",
+                                   "Horsepower": "INTEGER", "Weight_in_lbs": "INTEGER", "Acceleration": "REAL", "Year": "TEXT",
+                                   "Origin": "TEXT"})):
+        cols = list(types)
+        con.execute(f'CREATE TABLE {table} ({", ".join(f"{c} {t}" for c, t in types.items())})')
+        con.executemany(f'INSERT INTO {table} VALUES ({",".join("?" * len(cols))})',
+                        [[r.get(c) for c in cols] for r in json.load(open(os.path.join(DATA, src)))])
+    con.commit()
+    con.close()
+    check_tables(work, "sqlite", d, {"vega.db"}, 20)
+    tasks = [json.loads(j) for (j,) in sqlite3.connect(os.path.join(work, "sqlite.db")).execute("SELECT json FROM tasks")]
+    check(all("base64" in t["env"]["files"]["vega.db"] for t in tasks), "sqlite: the database is not carried as base64")
+    for table in ("gapminder", "cars"):
+        check(any(f"its table `{table}`" in t["prompt"] for t in tasks), f"sqlite: no question about table {table}")
 
 
 def planted_bug(work, d):
@@ -159,6 +192,8 @@ def bad_tables(work):
         "broken.json": ('[{"a": 1}, {"a": ', "broken.json"),
         "scalars.json": ("[1, 2, 3]", "every record must be a JSON object"),
         "dup.csv": ("a,a\n1,2\n", "repeated"),
+        "corrupt.db": (b"SQLite format 3\x00" + b"\xff" * 200, "not a readable SQLite database"),
+        "notes.sqlite": ("just text, not a database", "notes.sqlite: not a readable SQLite database (file is not a database)"),
     }
     for name, (content, want) in cases.items():
         d = os.path.join(work, "bad-" + name)
@@ -178,7 +213,16 @@ def bad_tables(work):
     check(r.returncode == 2 and "schema.json says column 'weather' is float" in r.stderr, f"schema: {r.stderr}")
     r = sh("synth", "search", "--data", d, "--db", os.path.join(work, "bad.db"))
     check(r.returncode == 2 and "--data applies to `synth interp` only" in r.stderr, f"--data on search: {r.stderr}")
-    print(f"bad tables: {len(cases) + 3} one-line errors, exit 2", flush=True)
+    d = os.path.join(work, "bad-empty-db")
+    os.makedirs(d)
+    con = sqlite3.connect(os.path.join(d, "empty.db"))
+    con.execute("CREATE TABLE t (a INTEGER)")
+    con.execute("CREATE VIEW v AS SELECT 1")
+    con.commit()
+    con.close()
+    r = sh("synth", "interp", "--data", d, "--db", os.path.join(work, "bad.db"))
+    check(r.returncode == 2 and "empty.db: no table with rows" in r.stderr, f"empty database: {r.stderr}")
+    print(f"bad tables: {len(cases) + 4} one-line errors, exit 2", flush=True)
 
 
 def main():
@@ -187,6 +231,7 @@ def main():
         seattle = one_table(work, "seattle", [("seattle-weather.csv", "seattle-weather.csv")], 15)
         one_table(work, "penguins", [("penguins.json", "penguins.json")], 20)
         one_table(work, "cars", [("cars.json", "cars.jsonl")], 20)
+        sqlite_tables(work)
         planted_bug(work, seattle)
         llm_rewrites(work, seattle)
         determinism(work, seattle)

@@ -17,7 +17,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string describe(const interp::Table& t) {
-    std::string s = t.file + ": " + std::to_string(t.rows) + " rows, " + std::to_string(t.columns.size()) + " columns (";
+    std::string s = t.label() + ": " + std::to_string(t.rows) + " rows, " + std::to_string(t.columns.size()) + " columns (";
     std::map<std::string, int> types;
     for (const auto& c : t.columns) ++types[interp::column_type_name(c.type)];
     bool first = true;
@@ -30,7 +30,7 @@ std::string describe(const interp::Table& t) {
 std::vector<const interp::DataQuestion*> schedule(const std::vector<interp::DataQuestion>& qs, int lo, int hi) {
     std::map<int, std::map<std::string, std::deque<const interp::DataQuestion*>>> by;  // difficulty -> table|family -> queue
     for (const auto& q : qs)
-        if (q.difficulty >= lo && q.difficulty <= hi) by[q.difficulty][q.table->file + "|" + q.family].push_back(&q);
+        if (q.difficulty >= lo && q.difficulty <= hi) by[q.difficulty][q.table->label() + "|" + q.family].push_back(&q);
     std::map<int, std::vector<const interp::DataQuestion*>> lanes;
     for (auto& [d, groups] : by)
         for (bool any = true; any;) {
@@ -100,7 +100,7 @@ InterpDataSummary synthesize_from_data(Store& store, const InterpDataConfig& cfg
     const auto t0 = Clock::now();
     InterpDataSummary s;
     const std::vector<interp::Table> tables = interp::load_tables(cfg.dir, &s.skipped);
-    if (tables.empty()) throw InvalidInput("--data '" + cfg.dir + "': no table files (.csv, .tsv, .json, .jsonl)");
+    if (tables.empty()) throw InvalidInput("--data '" + cfg.dir + "': no table files (.csv, .tsv, .json, .jsonl, SQLite .db/.sqlite)");
     for (const auto& t : tables) s.tables.push_back(describe(t));
     const std::vector<interp::DataQuestion> questions = interp::data_questions(tables, cfg.seed, 40, cfg.bug);
     s.questions = questions.size();
