@@ -129,7 +129,10 @@ bool warm_sessions_enabled() {
 WarmLease::WarmLease(std::unique_ptr<Entry> entry) : entry_(std::move(entry)) {}
 
 WarmLease::~WarmLease() {
-    if (entry_ && entry_->reusable()) asio::use_service<WarmPool>(entry_->io).put(std::move(entry_));
+    if (!entry_ || !entry_->reusable()) return;
+    // The zygote cleans up after the episode now, while the host stores it and starts the next.
+    entry_->zygote->begin_release();
+    asio::use_service<WarmPool>(entry_->io).put(std::move(entry_));
 }
 
 const std::string& WarmLease::dir() const { return entry_->dir.path(); }

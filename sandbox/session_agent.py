@@ -185,8 +185,7 @@ def fork_session(cpu_seconds):
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
             os.chdir("/workspace" if os.path.isdir("/workspace") else "/tmp")
             globals()["cwd"] = os.getcwd()
-            send_frame({"ready": 1})
-            serve()
+            serve()  # no "ready": the first reply shows the session runs
         finally:
             os._exit(0)
     theirs.close()

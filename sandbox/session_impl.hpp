@@ -2,6 +2,8 @@
 // (sandbox/zygote.cpp). Internal to sandbox/: nothing outside includes it.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <array>
 #include <chrono>
 #include <functional>
@@ -126,12 +128,30 @@ struct Session::Impl {
     // Sends a request and waits for its reply until `deadline`; then the session is killed.
     boost::asio::awaitable<std::optional<Fields>> call(Fields req, std::chrono::milliseconds wait, int* fd = nullptr) {
         namespace asio = boost::asio;
-        using namespace asio::experimental::awaitable_operators;
         const std::string id = std::to_string(++next_id);
         req.emplace_back("id", id);
         const std::string frame = encode_frame(req);
         auto [ec, n] = co_await asio::async_write(sock, asio::buffer(frame), asio::as_tuple(asio::use_awaitable));
         if (ec) co_return std::nullopt;
+        co_return co_await await_reply(id, wait, fd);
+    }
+
+    // Sends a small request now, without waiting: its id, or "" when the whole frame could not
+    // be written at once (a part written ends the session, the stream being no longer framed).
+    std::string post_now(Fields req) {
+        const std::string id = std::to_string(++next_id);
+        req.emplace_back("id", id);
+        const std::string frame = encode_frame(req);
+        const ssize_t n = ::send(sock.native_handle(), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n == static_cast<ssize_t>(frame.size())) return id;
+        if (n > 0) end("session_lost: a request could not be written whole");
+        return "";
+    }
+
+    // Waits for the reply to request `id` until `wait` has passed; then the session is killed.
+    boost::asio::awaitable<std::optional<Fields>> await_reply(std::string id, std::chrono::milliseconds wait, int* fd = nullptr) {
+        namespace asio = boost::asio;
+        using namespace asio::experimental::awaitable_operators;
         asio::steady_timer timer(io, wait);
         auto outcome = co_await (read_reply(id, fd) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
         if (outcome.index() == 0) co_return std::get<0>(outcome);

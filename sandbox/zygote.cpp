@@ -55,21 +55,26 @@ asio::awaitable<std::unique_ptr<Session>> Zygote::fork(double cpu_seconds, doubl
     auto s = Session::adopt(ctl.io, fd, session_limits, wall_seconds, [weak] {
         if (auto c = weak.lock(); c && !c->lost) c->end("a session of the warm sandbox was lost");
     });
-    // The forked agent says it is ready before it reads anything.
-    asio::steady_timer timer(ctl.io, std::chrono::seconds(10));
-    auto ready = co_await (s->impl_->read_frame() || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-    if (ready.index() != 0 || !std::get<0>(ready) || field(*std::get<0>(ready), "ready") != "1") {
-        kill();
-        throw SandboxError("the forked session did not start");
-    }
     co_return s;
+}
+
+void Zygote::begin_release() {
+    if (!alive() || !pending_release_.empty()) return;
+    Fields req;
+    req.emplace_back("op", "release");
+    pending_release_ = control_->impl_->post_now(std::move(req));
 }
 
 asio::awaitable<bool> Zygote::release(std::chrono::milliseconds wait) {
     if (!alive()) co_return false;
-    Fields req;
-    req.emplace_back("op", "release");
-    auto reply = co_await control_->impl_->call(std::move(req), wait);
+    std::optional<Fields> reply;
+    if (!pending_release_.empty()) {
+        reply = co_await control_->impl_->await_reply(std::exchange(pending_release_, std::string()), wait);
+    } else {
+        Fields req;
+        req.emplace_back("op", "release");
+        reply = co_await control_->impl_->call(std::move(req), wait);
+    }
     if (reply && field(*reply, "released") == "1") co_return true;
     kill();
     co_return false;

@@ -37,6 +37,9 @@ public:
     // Kills every process in the sandbox but its init and the zygote, and empties /tmp,
     // /dev/shm and IPC. False when it could not: the sandbox is then ended.
     boost::asio::awaitable<bool> release(std::chrono::milliseconds wait = std::chrono::seconds(10));
+    // Asks for the release now, without waiting (a session just ended): the zygote cleans while
+    // the caller does other work, and release() then only collects the answer.
+    void begin_release();
     bool alive() const;
     // Ends the sandbox and everything in it.
     void kill();
@@ -46,6 +49,7 @@ private:
     Zygote() = default;
     std::unique_ptr<Session> control_;
     int sessions_ = 0;
+    std::string pending_release_;  // the id of a release asked for and not yet answered
 };
 
 }  // namespace envforge::sandbox

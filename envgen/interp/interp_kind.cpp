@@ -82,7 +82,10 @@ private:
     static sandbox::Limits limits(const Task& task) { return episode_limits(task.limits, 1ll << 30, 128); }
     // What the warm interpreter imports once for every episode (a function: an initializer
     // list in a coroutine trips GCC 12).
-    static std::vector<std::string> preload() { return {"pandas", "numpy"}; }
+    static std::vector<std::string> preload() {
+        return {"pandas",    "numpy",  "math",     "statistics", "fractions", "decimal", "collections",
+                "itertools", "random", "datetime", "json",       "csv",       "re"};
+    }
 
     const Task* task_ = nullptr;
     EpisodeWorkspace ws_;
