@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Environment packages (tools in Python, run in the episode's sandboxed session) against the
 built-in general domains (tools as SQL in process), in the same run: reference episodes per
-second and validation probes per second.
+second and validation probes per second, with a fresh sandbox per episode and with warm
+sandboxes reused across episodes.
 
 usage: bench_package.py ENVFORGE [--copies N]"""
 import json, os, shutil, subprocess, sys, tempfile
@@ -22,19 +23,25 @@ with open(os.path.join(pkg, "tasks.jsonl"), "w") as f:
 n = copies * len(tasks)
 
 
-def ef(*a):
-    return json.loads(subprocess.run([envforge, *a, "--json"], check=True, capture_output=True, text=True).stdout)
+def ef(*a, env=None):
+    return json.loads(subprocess.run([envforge, *a, "--json"], check=True, capture_output=True, text=True, env=env).stdout)
 
 
+# The package twice on copies of the same tasks: a fresh sandbox per episode (before the warm
+# reuse) and warm sandboxes reused across episodes (after); the built-in domain runs in process.
+cold = dict(os.environ, ENVFORGE_WARM_SESSIONS="0")
 rows = []
-for name, flags in (("package", ["--package", pkg]), ("built-in", ["--count", str(n)])):
-    db = os.path.join(work, name + ".db")
+for name, flags, env in (("package, fresh sandbox per episode", ["--package", pkg], cold), ("package, warm reuse", ["--package", pkg], None),
+                         ("built-in", ["--count", str(n)], None)):
+    db = os.path.join(work, name.replace(" ", "_").replace(",", "") + ".db")
     subprocess.run([envforge, "synth", "general", *flags, "--db", db], check=True, capture_output=True)
-    v = ef("validate", "--db", db)
-    r = ef("run", "--db", db)
+    v = ef("validate", "--db", db, env=env)
+    r = ef("run", "--db", db, env=env)
     assert r["passed"] == n and v["failed_probes"] == 0, (r, v)
     rows.append((name, v["probes"] / v["seconds"], r["episodes_per_second"]))
 for name, probes, eps in rows:
     print(f"{name}: {n} tasks, {probes:.0f} validation probes/s, {eps:.0f} reference episodes/s")
-print(f"ratio package/built-in: probes {rows[0][1] / rows[1][1]:.2f}x, episodes {rows[0][2] / rows[1][2]:.2f}x")
+base = rows[2]
+for name, probes, eps in rows[:2]:
+    print(f"{name} / built-in: probes {probes / base[1]:.2f}x, episodes {eps / base[2]:.2f}x")
 shutil.rmtree(work)
