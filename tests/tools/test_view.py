@@ -5,7 +5,12 @@ arguments, tool output, the final answer, a task's prompt): `</script>`, inline 
 javascript: URLs. The viewer is written, then opened from disk (file://) in headless Chromium:
 the page's own script must run (it marks the document ready and renders the runs, the episode
 table, an episode with its transcript and a group), and nothing planted may run or become markup.
-Bad arguments are one-line errors. Skips (77) without Debian's chromium.
+Then, driven by puppeteer-core in headless Chromium and Firefox (view_browser.cjs), a person's
+path through it: filter to the failed episodes, open one, unfold reasoning, read a code
+episode's diff (it must equal the stored one), follow a deep link to a turn, move with j/k; no
+console error and no request outside the viewer's own files, and a screenshot. The same page
+served by --serve, too. Bad arguments are one-line errors. Skips (77) without Debian's chromium
+or the npm packages.
 
     test_view.py ENVFORGE"""
 import json
@@ -19,9 +24,15 @@ import tempfile
 from html.parser import HTMLParser
 
 ENVFORGE = sys.argv[1]
+HERE = os.path.dirname(os.path.abspath(__file__))
+NPM = os.path.join(os.path.dirname(os.path.dirname(HERE)), "third_party", "npm")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
 if not CHROMIUM:
     print("SKIP: no chromium (Debian package chromium; tools/install-deps installs it)")
+    sys.exit(77)
+if not shutil.which("node") or not os.path.isdir(os.path.join(NPM, "node_modules", "puppeteer-core")):
+    print("SKIP: no node or no puppeteer-core in third_party/npm (tools/install-deps installs them)")
     sys.exit(77)
 failures = []
 MARK = "PWNED"
@@ -103,6 +114,58 @@ def clean(dom):
     check(not bad, f"planted markup became elements: {bad[:5]}")
 
 
+def drive(browser, executable, index, origin, expect, work):
+    """A person's path through the viewer in `browser`, checked against the store."""
+    shot = os.path.join(work, f"{browser}-{abs(hash(index))}.png")
+    cfg = dict(expect, browser=browser, executable=executable, index=index, origin=origin, npm=NPM, screenshot=shot)
+    path = os.path.join(work, "drive.json")
+    json.dump(cfg, open(path, "w"))
+    r = subprocess.run(["node", os.path.join(HERE, "view_browser.cjs"), path], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "HOME": work})
+    try:
+        rep = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        rep = {"fatal": f"exit {r.returncode}: {r.stdout[-300:]} {r.stderr[-600:]}"}
+    where = f"{browser} {index[:60]}"
+    check("fatal" not in rep, f"{where}: {rep.get('fatal', '')[:800]}")
+    if "fatal" in rep and os.environ.get("ENVFORGE_TEST_DEBUG"):
+        open(f"/tmp/drive-{browser}.txt", "w").write(rep["fatal"])
+    if "fatal" in rep:
+        return None
+    c = rep["checks"]
+    check(not rep["errors"], f"{where}: console errors {rep['errors'][:3]}")
+    outside = [u for u in rep["requests"] if not u.startswith("data:")]  # the browser's own inline resources
+    check(not outside, f"{where}: requests outside the viewer {outside[:3]}")
+    check(c["failed_rows"] == expect["failed"] and c["all_rows_failed"], f"{where}: the failed filter shows {c['failed_rows']} rows, "
+          f"want {expect['failed']}, all failed: {c['all_rows_failed']}")
+    check(re.fullmatch(r"#/episode/\d+", c["opened"] or ""), f"{where}: clicking a row opened {c['opened']!r}")
+    check(c["reasoning_closed_before"] and c["reasoning"] == expect["reasoning"], f"{where}: reasoning unfolded: {c['reasoning']!r}")
+    shown = "".join(line + "\n" for line in expect["code_diff"].split("\n"))
+    check(c["diff"] == shown, f"{where}: the diff shown differs from the stored one")
+    check(c["deep_link"] and c["deep_link"]["index"] == expect["turn"] and c["deep_link"]["in_view"],
+          f"{where}: the deep link to turn {expect['turn']}: {c['deep_link']}")
+    j, k = c["keys"]
+    check(j != f"#/episode/{expect['turn_episode']}" and k == f"#/episode/{expect['turn_episode']}", f"{where}: j/k went {c['keys']}")
+    check(os.path.exists(shot) and os.path.getsize(shot) > 20000, f"{where}: no screenshot")
+    return shot
+
+
+def expectations(db):
+    """What the browser must find, read from the store itself."""
+    con = sqlite3.connect(db)
+    failed = con.execute("SELECT count(*) FROM episodes WHERE passed = 0").fetchone()[0]
+    eid, reasoning = con.execute("SELECT m.episode_id, m.reasoning FROM messages m JOIN runs r ON r.id = (SELECT run_id FROM episodes "
+                                 "WHERE id = m.episode_id) WHERE m.role = 'assistant' AND m.reasoning IS NOT NULL AND m.reasoning <> '' "
+                                 "AND r.name = 'ref' AND m.reasoning NOT LIKE '%PWNED%' ORDER BY m.episode_id, m.idx LIMIT 1").fetchone()
+    code, verdict = con.execute("SELECT e.id, e.verdict FROM episodes e JOIN tasks t ON t.id = e.task_id JOIN runs r ON r.id = e.run_id "
+                                "WHERE t.kind = 'code' AND r.name = 'ref' ORDER BY e.id LIMIT 1").fetchone()
+    turn_episode = con.execute("SELECT min(e.id) FROM episodes e WHERE (SELECT count(*) FROM messages m WHERE m.episode_id = e.id "
+                               "AND m.role = 'assistant') >= 2").fetchone()[0]
+    episodes = con.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    return {"failed": failed, "episodes": episodes, "reasoning_episode": eid, "reasoning": reasoning, "code_episode": code,
+            "code_diff": json.loads(verdict)["details"]["diff"], "turn_episode": turn_episode, "turn": 2}
+
+
 def main():
     work = tempfile.mkdtemp(prefix="envforge-view-")
     try:
@@ -150,6 +213,17 @@ def main():
         shot = os.path.join(work, "overview.png")
         browse(index + "#/", f"--screenshot={shot}")
         check(os.path.exists(shot) and os.path.getsize(shot) > 20000, "no screenshot of the overview")
+        expect = expectations(db)
+        browsers = [("chrome", CHROMIUM)] + ([("firefox", FIREFOX)] if FIREFOX else [])
+        if not FIREFOX:
+            print("note: no firefox-esr here; the viewer was driven in Chromium only", flush=True)
+        shots = [drive(name, exe, index, "file://", expect, work) for name, exe in browsers]
+        artifacts = os.environ.get("ENVFORGE_TEST_ARTIFACTS")
+        if artifacts:
+            os.makedirs(artifacts, exist_ok=True)
+            for (name, _), s in zip(browsers, shots):
+                if s:
+                    shutil.copy(s, os.path.join(artifacts, f"viewer-{name}.png"))
         # The same page served from loopback: the same rendering; nothing but its files is served.
         srv = subprocess.Popen([ENVFORGE, "view", "--db", db, "--serve", "--port", "0"], stdout=subprocess.PIPE, text=True)
         try:
@@ -157,6 +231,7 @@ def main():
             url = re.search(r"http://127\.0\.0\.1:\d+/", line)
             check(url, f"--serve printed {line!r}")
             if url:
+                drive("chrome", CHROMIUM, url.group(0), url.group(0), expect, work)
                 served = browse(url.group(0) + f"#/episode/{eid}")
                 clean(served)
                 check("&lt;/script&gt;&lt;script&gt;document.title" in served and "Transcript" in served, "--serve: the episode page differs")
@@ -181,9 +256,13 @@ def main():
             r = ef("view", *args, ok=2)
             check(want in r.stderr and r.stderr.count("\n") <= 1, f"view {args}: {r.stderr!r}")
         print(f"test_view: {n} episodes, 2 runs; overview, episodes ({rows} rows), episode, group, compare and a code diff rendered "
-              f"from file:// in headless Chromium; {len(HOSTILE)} planted payloads in 6 places shown as text, none ran", flush=True)
+              f"from file:// in headless Chromium; {len(HOSTILE)} planted payloads in 6 places shown as text, none ran; "
+              f"driven in {', '.join(b for b, _ in browsers)} (file://) and Chromium (--serve): {expect['failed']} failed episodes "
+              f"filtered, reasoning unfolded, the diff as stored, a deep link to turn 2, j/k, no console error, no outside request",
+              flush=True)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not os.environ.get("ENVFORGE_TEST_DEBUG"):
+            shutil.rmtree(work, ignore_errors=True)
     if failures:
         sys.exit(f"test_view: {len(failures)} failures")
     print("test_view: ok")

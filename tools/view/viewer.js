@@ -259,7 +259,10 @@ async function viewEpisode(id, turn) {
     el("details", {}, el("summary", {}, "verdict as stored"), el("pre", {}, JSON.stringify(d.verdict, null, 2))), docs, gold);
   if (turn >= 0) {
     const target = main().querySelectorAll(".msg.assistant")[turn - 1];
-    if (target) target.scrollIntoView();
+    if (target) {
+      target.classList.add("focus");  // the turn the link names, marked where it scrolled to
+      target.scrollIntoView();
+    }
   }
 }
 
