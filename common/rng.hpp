@@ -60,4 +60,9 @@ inline uint64_t mix_seed(uint64_t base, std::string_view label) {
     return mix_seed(base, h);
 }
 
+// The stream of one generation stage, derived from the task's seed and the stage's name: a
+// stage's draws never depend on how many draws the stages before it made, so one stage can be
+// refactored (or draw more) without changing what the others generate.
+inline Rng stage_rng(uint64_t seed, std::string_view stage) { return Rng(mix_seed(seed, stage)); }
+
 }  // namespace envforge

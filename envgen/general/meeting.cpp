@@ -95,51 +95,24 @@ bool overlaps(int64_t a0, int64_t a1, int64_t b0, int64_t b1) { return a0 < b1 &
 
 }  // namespace
 
-Task synthesize_meeting(uint64_t seed, int d) {
-    Rng rng(seed);
-    std::set<std::string> names;
-    const int64_t date_day = day_number(2026, static_cast<int>(rng.range(1, 12)), static_cast<int>(rng.range(1, 28)));
-    const std::string date = date_string(date_day);
-    const int64_t base = date_day * kDay;
-    const int dur = d <= 1 ? 30 : d <= 3 ? 60 : 90;
-    const int slot = static_cast<int>(rng.range(8 * 4, 15 * 4)) * 15;  // minutes after 00:00 UTC
-    const int n_att = 2 + d / 2;
-    const bool need_video = d >= 2;
-    const int seats = n_att + (d >= 4 ? 2 : 0);
-    const char* const teams[] = {"Platform", "Research", "Sales", "Design", "Finance"};
+namespace {
 
-    auto make_person = [&](bool attendee) {
-        Person p;
-        p.name = unique_name(rng, names, person_name);
-        p.email = "";
-        for (char ch : p.name) p.email += ch == ' ' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        p.email += "@corp.example";
-        p.team = rng.pick(teams);
-        const int pattern = d >= 3 ? static_cast<int>(rng.below(4)) : 0;
-        p.work_start = kHours[pattern][0];
-        p.work_end = kHours[pattern][1];
-        p.offset = rng.pick(kOffsets);
-        if (attendee) {
-            // Pick a zone and hours in which the planned slot is inside working hours.
-            std::vector<std::pair<int, int>> fits;
-            for (int pat = 0; pat < (d >= 3 ? 4 : 1); ++pat)
-                for (int off : kOffsets) {
-                    int local = slot + off;
-                    if (local >= kHours[pat][0] && local + dur <= kHours[pat][1]) fits.push_back({pat, off});
-                }
-            auto [pat, off] = rng.pick(fits);
-            p.work_start = kHours[pat][0];
-            p.work_end = kHours[pat][1];
-            p.offset = off;
-        }
-        return p;
-    };
-    std::vector<Person> people;
-    for (int i = 0; i < n_att; ++i) people.push_back(make_person(true));
-    Person outsider = make_person(true);  // fits the slot too: the other request's attendee
-    for (int i = 0; i < 3 + d; ++i) people.push_back(make_person(false));
-    people.push_back(outsider);
+const char* const kTeams[] = {"Platform", "Research", "Sales", "Design", "Finance"};
+const char* const kBusyLabels[] = {"focus time", "1:1", "customer call", "standup", "lunch", "review"};
+const char* const kTitles[] = {"Roadmap", "Launch", "Incident", "Pricing", "Onboarding"};
 
+// Everything a meeting task is made of, filled stage by stage; each stage draws from its own
+// stream (stage_rng), so the stages are independent of each other's draws.
+struct MeetingBuild {
+    int d = 1;
+    std::set<std::string> names;  // every generated name, unique across stages
+    int64_t date_day = 0, base = 0;
+    std::string date, building, title, room, small;
+    int dur = 30, slot = 0, n_att = 2, seats = 2;
+    bool need_video = false;
+    std::vector<Person> people;  // the attendees, others, and last the other request's attendee
+    std::vector<std::string> buildings;
+    int64_t next_booking = 501;
     Table t_people{"people",
                    {{"name", "TEXT"},
                     {"email", "TEXT"},
@@ -149,33 +122,7 @@ Task synthesize_meeting(uint64_t seed, int d) {
                     {"work_start", "TEXT"},
                     {"work_end", "TEXT"}},
                    {}};
-    for (const auto& p : people)
-        t_people.add({p.name, p.email, p.team, offset_text(p.offset), int64_t{p.offset}, hhmm(p.work_start), hhmm(p.work_end)});
-
-    // Busy blocks never cover the planned slot for attendees; at d >= 3 some touch it exactly.
     Table t_busy{"busy", {{"email", "TEXT"}, {"start_utc", "TEXT"}, {"end_utc", "TEXT"}, {"label", "TEXT"}}, {}};
-    const char* const labels[] = {"focus time", "1:1", "customer call", "standup", "lunch", "review"};
-    for (size_t i = 0; i < people.size(); ++i) {
-        const bool att = i < static_cast<size_t>(n_att) || people[i].email == outsider.email;
-        int blocks = static_cast<int>(rng.range(2, 2 + d));
-        for (int b = 0; b < blocks; ++b) {
-            int len = static_cast<int>(rng.range(2, 8)) * 15;
-            int start = static_cast<int>(rng.range(0, (kDay - len) / 15)) * 15;
-            if (att && overlaps(start, start + len, slot, slot + dur)) continue;
-            t_busy.add({people[i].email, utc_string(base + start), utc_string(base + start + len), rng.pick(labels)});
-        }
-        if (att && d >= 3 && rng.chance(60)) {
-            bool before = rng.chance(50);
-            int s0 = before ? slot - 30 : slot + dur;
-            if (s0 >= 0 && s0 + 30 <= kDay) t_busy.add({people[i].email, utc_string(base + s0), utc_string(base + s0 + 30), "standup"});
-        }
-    }
-
-    // Rooms: the target, a too-small one and (with video) one without video in the target
-    // building, one booked over the slot, and others elsewhere.
-    std::vector<std::string> buildings = {"North Wing", "Atrium", "Harbour House"};
-    if (d < 3) buildings.pop_back();
-    const std::string building = rng.pick(buildings);
     Table t_rooms{
         "rooms",
         {{"name", "TEXT"}, {"building", "TEXT"}, {"capacity", "INTEGER"}, {"has_video", "INTEGER"}, {"has_whiteboard", "INTEGER"}},
@@ -185,106 +132,204 @@ Task synthesize_meeting(uint64_t seed, int d) {
         {{"id", "INTEGER"}, {"room", "TEXT"}, {"start_utc", "TEXT"}, {"end_utc", "TEXT"}, {"title", "TEXT"}, {"organizer", "TEXT"}},
         {}};
     Table t_att{"booking_attendees", {{"booking_id", "INTEGER"}, {"email", "TEXT"}}, {}};
-    auto add_room = [&](const std::string& b, int cap, bool video) {
+
+    bool attends(size_t i) const { return i < static_cast<size_t>(n_att) || i + 1 == people.size(); }
+    std::string add_room(Rng& rng, const std::string& b, int cap, bool video) {
         std::string n = unique_name(rng, names, room_name);
         t_rooms.add({n, b, int64_t{cap}, int64_t{video ? 1 : 0}, int64_t{rng.chance(50) ? 1 : 0}});
         return n;
-    };
-    const std::string room = add_room(building, seats + static_cast<int>(rng.range(0, 4)), true);
-    const std::string small = add_room(building, std::max(1, seats - static_cast<int>(rng.range(1, 2))), true);
-    if (need_video) add_room(building, seats + static_cast<int>(rng.range(0, 4)), false);
-    const std::string taken = add_room(building, seats + static_cast<int>(rng.range(0, 6)), true);
-    for (int i = 0; i < d + 1; ++i) add_room(rng.pick(buildings), static_cast<int>(rng.range(2, 14)), rng.chance(60));
-
-    int64_t next_booking = 501;
-    std::vector<std::string> outsiders;
-    for (size_t i = static_cast<size_t>(n_att); i + 1 < people.size(); ++i) outsiders.push_back(people[i].email);
-    auto add_booking = [&](const std::string& r, int start, int len, const std::string& title, std::vector<std::string> who) {
-        int64_t id = next_booking++;
-        t_book.add({id, r, utc_string(base + start), utc_string(base + start + len), title, who[0]});
-        for (const auto& e : who) t_att.add({id, e});
-    };
-    add_booking(taken, slot - 15 * static_cast<int>(rng.range(0, 2)), dur + 30, "Quarterly review", {rng.pick(outsiders)});
-    // The target room is busy right before or after the slot; the small one is free at it.
-    if (slot >= 60) add_booking(room, slot - 60, 60, "Design sync", {rng.pick(outsiders)});
-    add_booking(room, slot + dur + 15 * static_cast<int>(rng.range(0, 2)), 30, "Hiring debrief", {rng.pick(outsiders)});
-    if (d >= 4) {  // an attendee is in another meeting, visible only through bookings
-        int s0 = slot + dur;
-        if (s0 + 45 <= kDay) add_booking(small, s0, 45, "Budget check-in", {people[0].email});
     }
+    void add_booking(const std::string& r, int start, int len, const std::string& what, const std::string& who) {
+        const int64_t id = next_booking++;
+        t_book.add({id, r, utc_string(base + start), utc_string(base + start + len), what, who});
+        t_att.add({id, who});
+    }
+};
 
-    std::string title = std::string(rng.pick({std::string("Roadmap"), std::string("Launch"), std::string("Incident"),
-                                              std::string("Pricing"), std::string("Onboarding")})) +
-                        " review";
+// Stage "request": the date, the slot (minutes after 00:00 UTC), the duration, the attendee
+// count, the seats and video asked for, and the title.
+void draw_request(MeetingBuild& b, Rng rng) {
+    const int d = b.d;
+    b.date_day = day_number(2026, static_cast<int>(rng.range(1, 12)), static_cast<int>(rng.range(1, 28)));
+    b.date = date_string(b.date_day);
+    b.base = b.date_day * kDay;
+    b.dur = d <= 1 ? 30 : d <= 3 ? 60 : 90;
+    b.slot = static_cast<int>(rng.range(8 * 4, 15 * 4)) * 15;
+    b.n_att = 2 + d / 2;
+    b.need_video = d >= 2;
+    b.seats = b.n_att + (d >= 4 ? 2 : 0);
+    b.title = std::string(rng.pick(kTitles)) + " review";
+}
+
+// A person; an attendee gets a zone and hours in which the planned slot is inside working hours.
+Person draw_person(MeetingBuild& b, Rng& rng, bool attendee) {
+    Person p;
+    p.name = unique_name(rng, b.names, person_name);
+    for (char ch : p.name) p.email += ch == ' ' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    p.email += "@corp.example";
+    p.team = rng.pick(kTeams);
+    const int patterns = b.d >= 3 ? 4 : 1;
+    const int pattern = static_cast<int>(rng.below(static_cast<uint64_t>(patterns)));
+    p.work_start = kHours[pattern][0];
+    p.work_end = kHours[pattern][1];
+    p.offset = rng.pick(kOffsets);
+    if (attendee) {
+        std::vector<std::pair<int, int>> fits;
+        for (int pat = 0; pat < patterns; ++pat)
+            for (int off : kOffsets) {
+                const int local = b.slot + off;
+                if (local >= kHours[pat][0] && local + b.dur <= kHours[pat][1]) fits.push_back({pat, off});
+            }
+        const auto [pat, off] = rng.pick(fits);
+        p.work_start = kHours[pat][0];
+        p.work_end = kHours[pat][1];
+        p.offset = off;
+    }
+    return p;
+}
+
+// Stage "people": the attendees, others, and one more who fits the slot (the attendee of the
+// other request a probe plays).
+void draw_people(MeetingBuild& b, Rng rng) {
+    for (int i = 0; i < b.n_att; ++i) b.people.push_back(draw_person(b, rng, true));
+    const Person outsider = draw_person(b, rng, true);
+    for (int i = 0; i < 3 + b.d; ++i) b.people.push_back(draw_person(b, rng, false));
+    b.people.push_back(outsider);
+    for (const auto& p : b.people)
+        b.t_people.add({p.name, p.email, p.team, offset_text(p.offset), int64_t{p.offset}, hhmm(p.work_start), hhmm(p.work_end)});
+}
+
+// Stage "busy": blocks that never cover the planned slot for attendees; at d >= 3 some touch it
+// exactly.
+void draw_busy(MeetingBuild& b, Rng rng) {
+    for (size_t i = 0; i < b.people.size(); ++i) {
+        const bool att = b.attends(i);
+        const int blocks = static_cast<int>(rng.range(2, 2 + b.d));
+        for (int k = 0; k < blocks; ++k) {
+            const int len = static_cast<int>(rng.range(2, 8)) * 15;
+            const int start = static_cast<int>(rng.range(0, (kDay - len) / 15)) * 15;
+            if (att && overlaps(start, start + len, b.slot, b.slot + b.dur)) continue;
+            b.t_busy.add({b.people[i].email, utc_string(b.base + start), utc_string(b.base + start + len), rng.pick(kBusyLabels)});
+        }
+        if (att && b.d >= 3 && rng.chance(60)) {
+            const int s0 = rng.chance(50) ? b.slot - 30 : b.slot + b.dur;
+            if (s0 >= 0 && s0 + 30 <= kDay)
+                b.t_busy.add({b.people[i].email, utc_string(b.base + s0), utc_string(b.base + s0 + 30), "standup"});
+        }
+    }
+}
+
+// Stage "rooms": the target, a too-small one and (with video) one without video in the target
+// building, one booked over the slot, and others elsewhere; the bookings that make the target
+// busy right before or after the slot.
+void draw_rooms(MeetingBuild& b, Rng rng) {
+    b.buildings = {"North Wing", "Atrium", "Harbour House"};
+    if (b.d < 3) b.buildings.pop_back();
+    b.building = rng.pick(b.buildings);
+    b.room = b.add_room(rng, b.building, b.seats + static_cast<int>(rng.range(0, 4)), true);
+    b.small = b.add_room(rng, b.building, std::max(1, b.seats - static_cast<int>(rng.range(1, 2))), true);
+    if (b.need_video) b.add_room(rng, b.building, b.seats + static_cast<int>(rng.range(0, 4)), false);
+    const std::string taken = b.add_room(rng, b.building, b.seats + static_cast<int>(rng.range(0, 6)), true);
+    for (int i = 0; i < b.d + 1; ++i) b.add_room(rng, rng.pick(b.buildings), static_cast<int>(rng.range(2, 14)), rng.chance(60));
+    std::vector<std::string> others;
+    for (size_t i = static_cast<size_t>(b.n_att); i + 1 < b.people.size(); ++i) others.push_back(b.people[i].email);
+    b.add_booking(taken, b.slot - 15 * static_cast<int>(rng.range(0, 2)), b.dur + 30, "Quarterly review", rng.pick(others));
+    if (b.slot >= 60) b.add_booking(b.room, b.slot - 60, 60, "Design sync", rng.pick(others));
+    b.add_booking(b.room, b.slot + b.dur + 15 * static_cast<int>(rng.range(0, 2)), 30, "Hiring debrief", rng.pick(others));
+    if (b.d >= 4 && b.slot + b.dur + 45 <= kDay)  // an attendee is in another meeting, seen only in bookings
+        b.add_booking(b.small, b.slot + b.dur, 45, "Budget check-in", b.people[0].email);
+}
+
+std::string meeting_prompt(const MeetingBuild& b) {
     std::string who;
-    for (int i = 0; i < n_att; ++i) who += (i == 0 ? "" : i + 1 == n_att ? " and " : ", ") + people[static_cast<size_t>(i)].name;
+    for (int i = 0; i < b.n_att; ++i) who += (i == 0 ? "" : i + 1 == b.n_att ? " and " : ", ") + b.people[static_cast<size_t>(i)].name;
+    return "Please book a " + std::to_string(b.dur) + "-minute meeting titled \"" + b.title + "\" with " + who + " on " + b.date +
+           " (UTC date; it must start and end that day in UTC). It must fall inside every "
+           "attendee's working hours in their own time zone, and nobody may have a conflict (busy blocks "
+           "or other bookings). Start on a quarter hour. Use a room in " +
+           b.building + " with at least " + std::to_string(b.seats) + " seats" + (b.need_video ? " and video conferencing" : "") + ".";
+}
+
+// A script that books `room` for `att` and submits `booking_id`.
+std::vector<ScriptTurn> meeting_script(const MeetingBuild& b, const std::vector<const Person*>& att, const std::string& room,
+                                       int64_t booking_id) {
+    std::vector<ScriptTurn> s;
+    ScriptTurn find{"Look up everyone.", {}};
+    for (const Person* p : att) find.calls.push_back({"find_person", Json::object({{"name", p->name}})});
+    s.push_back(std::move(find));
+    ScriptTurn cal{"Check calendars and rooms.", {}};
+    for (const Person* p : att) {
+        cal.calls.push_back({"get_busy", Json::object({{"email", p->email}, {"date", b.date}})});
+        cal.calls.push_back({"get_bookings_for_person", Json::object({{"email", p->email}, {"date", b.date}})});
+    }
+    cal.calls.push_back({"list_rooms", Json::object({{"building", b.building}, {"min_capacity", b.seats}})});
+    cal.calls.push_back({"get_room_bookings", Json::object({{"room", room}, {"date", b.date}})});
+    s.push_back(std::move(cal));
+    JsonArray emails;
+    for (const Person* p : att) emails.emplace_back(p->email);
+    s.push_back({"Book the slot.",
+                 {{"book_meeting", Json::object({{"room", room},
+                                                 {"start_utc", utc_string(b.base + b.slot)},
+                                                 {"duration_minutes", b.dur},
+                                                 {"title", b.title},
+                                                 {"attendees", Json(std::move(emails))}})}}});
+    s.push_back({"Done.", {{"submit_result", Json::object({{"booking_id", booking_id}})}}});
+    return s;
+}
+
+// The reference and its probes: a room too small, and the right booking for other attendees.
+Json meeting_reference(const MeetingBuild& b) {
+    std::vector<const Person*> att;
+    for (int i = 0; i < b.n_att; ++i) att.push_back(&b.people[static_cast<size_t>(i)]);
+    std::vector<const Person*> other_att = att;
+    other_att.back() = &b.people.back();  // the outsider replaces one attendee
+    const int64_t new_id = b.next_booking;
+    JsonArray probes;
+    probes.push_back(Json::object(
+        {{"name", "broken_room_too_small"}, {"expect_pass", false}, {"turns", script_to_json(meeting_script(b, att, b.small, new_id))}}));
+    probes.push_back(Json::object({{"name", "other_request_other_attendees"},
+                                   {"expect_pass", false},
+                                   {"turns", script_to_json(meeting_script(b, other_att, b.room, new_id))}}));
+    return reference_json(script_to_json(meeting_script(b, att, b.room, new_id)), Json::object({{"booking_id", new_id}}),
+                          std::move(probes));
+}
+
+}  // namespace
+
+Task synthesize_meeting(uint64_t seed, int d) {
+    MeetingBuild b;
+    b.d = d;
+    draw_request(b, stage_rng(seed, "meeting.request"));
+    draw_people(b, stage_rng(seed, "meeting.people"));
+    draw_busy(b, stage_rng(seed, "meeting.busy"));
+    draw_rooms(b, stage_rng(seed, "meeting.rooms"));
 
     Task t = general_task("meeting", seed, d);
+    t.generator_version = "2";  // 2: each stage draws from its own stream (stage_rng)
     t.system =
         "You are a scheduling assistant. Use the tools to check people's time zones, working "
         "hours, busy blocks and bookings, and the rooms. Book exactly one meeting, then call "
         "submit_result with its booking id.";
-    t.prompt = "Please book a " + std::to_string(dur) + "-minute meeting titled \"" + title + "\" with " + who + " on " + date +
-               " (UTC date; it must start and end that day in UTC). It must fall inside every "
-               "attendee's working hours in their own time zone, and nobody may have a conflict (busy blocks "
-               "or other bookings). Start on a quarter hour. Use a room in " +
-               building + " with at least " + std::to_string(seats) + " seats" + (need_video ? " and video conferencing" : "") + ".";
+    t.prompt = meeting_prompt(b);
     t.tools = meeting_tools(d);
     // Booking ids come from a counter, so a cancelled booking's id is never handed out again.
     Table t_counter{"counters", {{"name", "TEXT"}, {"next", "INTEGER"}}, {}};
-    t_counter.add({"booking", next_booking});
+    t_counter.add({"booking", b.next_booking});
     JsonArray tables;
-    for (Table* tb : {&t_people, &t_busy, &t_rooms, &t_book, &t_att, &t_counter}) tables.push_back(tb->take_json());
+    for (Table* tb : {&b.t_people, &b.t_busy, &b.t_rooms, &b.t_book, &b.t_att, &t_counter}) tables.push_back(tb->take_json());
     t.env = Json::object({{"domain", "meeting"}});
     t.env.set("tables", Json(std::move(tables)));
     JsonArray required;
-    for (int i = 0; i < n_att; ++i) required.emplace_back(people[static_cast<size_t>(i)].email);
+    for (int i = 0; i < b.n_att; ++i) required.emplace_back(b.people[static_cast<size_t>(i)].email);
     t.verifier = Json::object({{"type", "meeting"},
-                               {"date", date},
-                               {"title", title},
-                               {"duration", dur},
-                               {"building", building},
-                               {"seats", seats},
-                               {"video", need_video},
+                               {"date", b.date},
+                               {"title", b.title},
+                               {"duration", b.dur},
+                               {"building", b.building},
+                               {"seats", b.seats},
+                               {"video", b.need_video},
                                {"attendees", Json(required)}});
-
-    auto script_for = [&](const std::vector<const Person*>& att, const std::string& r, int64_t booking_id) {
-        std::vector<ScriptTurn> s;
-        ScriptTurn find{"Look up everyone.", {}};
-        for (const Person* p : att) find.calls.push_back({"find_person", Json::object({{"name", p->name}})});
-        s.push_back(std::move(find));
-        ScriptTurn cal{"Check calendars and rooms.", {}};
-        for (const Person* p : att) {
-            cal.calls.push_back({"get_busy", Json::object({{"email", p->email}, {"date", date}})});
-            cal.calls.push_back({"get_bookings_for_person", Json::object({{"email", p->email}, {"date", date}})});
-        }
-        cal.calls.push_back({"list_rooms", Json::object({{"building", building}, {"min_capacity", seats}})});
-        cal.calls.push_back({"get_room_bookings", Json::object({{"room", r}, {"date", date}})});
-        s.push_back(std::move(cal));
-        JsonArray emails_json;
-        for (const Person* p : att) emails_json.emplace_back(p->email);
-        s.push_back({"Book the slot.",
-                     {{"book_meeting", Json::object({{"room", r},
-                                                     {"start_utc", utc_string(base + slot)},
-                                                     {"duration_minutes", dur},
-                                                     {"title", title},
-                                                     {"attendees", Json(std::move(emails_json))}})}}});
-        s.push_back({"Done.", {{"submit_result", Json::object({{"booking_id", booking_id}})}}});
-        return s;
-    };
-    std::vector<const Person*> att, other_att;
-    for (int i = 0; i < n_att; ++i) att.push_back(&people[static_cast<size_t>(i)]);
-    other_att = att;
-    other_att.back() = &people.back();  // the outsider replaces one attendee
-    const int64_t new_id = next_booking;
-    auto script = script_for(att, room, new_id);
-    JsonArray probes;
-    probes.push_back(Json::object(
-        {{"name", "broken_room_too_small"}, {"expect_pass", false}, {"turns", script_to_json(script_for(att, small, new_id))}}));
-    probes.push_back(Json::object({{"name", "other_request_other_attendees"},
-                                   {"expect_pass", false},
-                                   {"turns", script_to_json(script_for(other_att, room, new_id))}}));
-    t.reference = reference_json(script_to_json(script), Json::object({{"booking_id", new_id}}), std::move(probes));
+    t.reference = meeting_reference(b);
     t.limits.max_turns = 12 + 3 * d;
     t.limits.max_tool_calls = 40 + 10 * d;
     t.finalize();

@@ -156,8 +156,59 @@ std::vector<ToolSpec> trip_tools(int difficulty, int days) {
 
 }  // namespace
 
-Task synthesize_trip(uint64_t seed, int d) {
-    Rng rng(seed);
+namespace {
+
+const char* const kRegions[] = {"North Coast", "Lake District", "Highlands", "River Delta", "Eastern Plains"};
+const char* const kCuisines[] = {"noodles", "seafood", "hotpot", "vegetarian", "barbecue", "dumplings", "fusion", "tea house"};
+const char* const kCategories[] = {"museum", "park", "temple", "gallery", "garden", "tower", "market", "old town"};
+const char* const kHotelWords[] = {"Lodge", "Inn", "Residence", "Suites", "Hotel", "House"};
+const char* const kRestWords[] = {"Kitchen", "Table", "Bistro", "Canteen", "Garden", "Hall"};
+const char* const kAttrWords[] = {"Gardens", "Museum", "Pagoda", "Gallery", "Old Quarter", "Observatory", "Bridge", "Market"};
+const char* const kModes[] = {"train", "bus", "flight"};
+const char* const kGoodWeather[] = {"sunny", "cloudy", "windy", "overcast"};
+
+int rand_rating(Rng& rng) { return static_cast<int>(rng.range(25, 50)); }
+int good_rating(Rng& rng, int min10) { return static_cast<int>(rng.range(std::max(min10, 25), 50)); }
+
+// Everything a trip task is made of, filled stage by stage; each stage draws from its own
+// stream (stage_rng), so the stages are independent of each other's draws.
+struct TripBuild {
+    int d = 1;
+    Rules r;
+    std::set<std::string> names;  // every generated name, unique across stages
+    std::vector<std::string> cities, dates;
+    std::vector<DayPlan> plan;
+    int probe_day = 1;
+    std::string violator;  // an attraction that breaks the probe day's ticket cap
+    Table t_cities{"cities", {{"name", "TEXT"}, {"region", "TEXT"}}, {}};
+    Table t_hotels{"hotels", {{"name", "TEXT"}, {"city", "TEXT"}, {"price", "INTEGER"}, {"rating", "REAL"}, {"stars", "INTEGER"}}, {}};
+    Table t_rest{
+        "restaurants", {{"name", "TEXT"}, {"city", "TEXT"}, {"cuisine", "TEXT"}, {"avg_price", "INTEGER"}, {"rating", "REAL"}}, {}};
+    Table t_attr{"attractions", {{"name", "TEXT"}, {"city", "TEXT"}, {"category", "TEXT"}, {"ticket", "INTEGER"}, {"rating", "REAL"}}, {}};
+    Table t_trans{
+        "transport", {{"from_city", "TEXT"}, {"to_city", "TEXT"}, {"mode", "TEXT"}, {"price", "INTEGER"}, {"minutes", "INTEGER"}}, {}};
+    Table t_weather{"weather", {{"city", "TEXT"}, {"date", "TEXT"}, {"condition", "TEXT"}, {"high_c", "INTEGER"}}, {}};
+    Table t_local{"local_transport", {{"city", "TEXT"}, {"mode", "TEXT"}, {"day_pass", "INTEGER"}}, {}};
+
+    std::string hotel(Rng& rng, const std::string& city, int price, int r10) {
+        std::string n = city + " " + unique_name(rng, names, brand_name) + " " + rng.pick(kHotelWords);
+        t_hotels.add({n, city, price, rating(r10), static_cast<int64_t>(2 + price / 350)});
+        return n;
+    }
+    std::string restaurant(Rng& rng, const std::string& city, int price, int r10) {
+        std::string n = unique_name(rng, names, brand_name) + " " + rng.pick(kRestWords);
+        t_rest.add({n, city, rng.pick(kCuisines), price, rating(r10)});
+        return n;
+    }
+    std::string attraction(Rng& rng, const std::string& city, int ticket, int r10) {
+        std::string n = unique_name(rng, names, brand_name) + " " + rng.pick(kAttrWords);
+        t_attr.add({n, city, rng.pick(kCategories), ticket, rating(r10)});
+        return n;
+    }
+};
+
+// Stage "rules": the trip's length and every threshold the plan must meet.
+Rules draw_rules(int d, Rng rng) {
     Rules r;
     r.days = d <= 2 ? 2 : d <= 4 ? 3 : 4;
     r.connected = d >= 2;
@@ -172,168 +223,133 @@ Task synthesize_trip(uint64_t seed, int d) {
     r.mid_meal_min10 = static_cast<int>(rng.range(40, 46));
     r.mid_ticket_max = round_to(rng.range(120, 200), 5);
     r.low_meal_min10 = static_cast<int>(rng.range(34, 42));
+    return r;
+}
 
-    const int n_cities = r.days + 2 + d;
-    const int hotels_per_city = 2 + d, restaurants_per_city = 3 + d, attractions_per_city = 2 + d;
-    std::set<std::string> names;
-    std::vector<std::string> cities;
-    for (int i = 0; i < n_cities; ++i) cities.push_back(unique_name(rng, names, place_name));
-    const std::string origin = cities[0];
+// Stage "cities": the cities (the first is the origin) and the trip's dates.
+void draw_cities(TripBuild& b, Rng rng) {
+    const int n_cities = b.r.days + 2 + b.d;
+    for (int i = 0; i < n_cities; ++i) b.cities.push_back(unique_name(rng, b.names, place_name));
     const int64_t start_day = day_number(2026, static_cast<int>(rng.range(3, 10)), static_cast<int>(rng.range(1, 20)));
-    std::vector<std::string> dates;
-    for (int i = 0; i < r.days; ++i) dates.push_back(date_string(start_day + i));
+    for (int i = 0; i < b.r.days; ++i) b.dates.push_back(date_string(start_day + i));
+}
 
-    const char* const regions[] = {"North Coast", "Lake District", "Highlands", "River Delta", "Eastern Plains"};
-    const char* const cuisines[] = {"noodles", "seafood", "hotpot", "vegetarian", "barbecue", "dumplings", "fusion", "tea house"};
-    const char* const categories[] = {"museum", "park", "temple", "gallery", "garden", "tower", "market", "old town"};
-    const char* const hotel_words[] = {"Lodge", "Inn", "Residence", "Suites", "Hotel", "House"};
-    const char* const rest_words[] = {"Kitchen", "Table", "Bistro", "Canteen", "Garden", "Hall"};
-    const char* const attr_words[] = {"Gardens", "Museum", "Pagoda", "Gallery", "Old Quarter", "Observatory", "Bridge", "Market"};
-
-    Table t_cities{"cities", {{"name", "TEXT"}, {"region", "TEXT"}}, {}};
-    Table t_hotels{"hotels", {{"name", "TEXT"}, {"city", "TEXT"}, {"price", "INTEGER"}, {"rating", "REAL"}, {"stars", "INTEGER"}}, {}};
-    Table t_rest{
-        "restaurants", {{"name", "TEXT"}, {"city", "TEXT"}, {"cuisine", "TEXT"}, {"avg_price", "INTEGER"}, {"rating", "REAL"}}, {}};
-    Table t_attr{"attractions", {{"name", "TEXT"}, {"city", "TEXT"}, {"category", "TEXT"}, {"ticket", "INTEGER"}, {"rating", "REAL"}}, {}};
-    Table t_trans{
-        "transport", {{"from_city", "TEXT"}, {"to_city", "TEXT"}, {"mode", "TEXT"}, {"price", "INTEGER"}, {"minutes", "INTEGER"}}, {}};
-    Table t_weather{"weather", {{"city", "TEXT"}, {"date", "TEXT"}, {"condition", "TEXT"}, {"high_c", "INTEGER"}}, {}};
-    Table t_local{"local_transport", {{"city", "TEXT"}, {"mode", "TEXT"}, {"day_pass", "INTEGER"}}, {}};
-
-    auto make_hotel = [&](const std::string& city, int price, int r10) {
-        std::string n = city + " " + unique_name(rng, names, brand_name) + " " + rng.pick(hotel_words);
-        t_hotels.add({n, city, price, rating(r10), static_cast<int64_t>(2 + price / 350)});
-        return n;
-    };
-    auto make_rest = [&](const std::string& city, int price, int r10) {
-        std::string n = unique_name(rng, names, brand_name) + " " + rng.pick(rest_words);
-        t_rest.add({n, city, rng.pick(cuisines), price, rating(r10)});
-        return n;
-    };
-    auto make_attr = [&](const std::string& city, int ticket, int r10) {
-        std::string n = unique_name(rng, names, brand_name) + " " + rng.pick(attr_words);
-        t_attr.add({n, city, rng.pick(categories), ticket, rating(r10)});
-        return n;
-    };
-    auto rand_rating = [&] { return static_cast<int>(rng.range(25, 50)); };
-    auto good_rating = [&](int min10) { return static_cast<int>(rng.range(std::max(min10, 25), 50)); };
-
-    // The plan: cities 1..days in order; the probe day (first rule day) gets a tier with a ticket cap.
-    std::vector<DayPlan> plan;
-    const int probe_day = r.rule_days[0];
+// One day of the plan in city `i + 1`: a hotel of a random tier and meals and an attraction
+// that meet that tier's rules where the day is ruled. Returns the hotel's price.
+int draw_plan_day(TripBuild& b, Rng& rng, int i) {
+    const Rules& r = b.r;
+    DayPlan p;
+    p.city = b.cities[static_cast<size_t>(i + 1)];
+    p.date = b.dates[static_cast<size_t>(i)];
+    int tier = static_cast<int>(rng.below(3));  // 0 high, 1 mid, 2 low
+    if (i + 1 == b.probe_day && tier == 2) tier = static_cast<int>(rng.below(2));
+    const int price = tier == 0   ? round_to(rng.range(kHighTier, 1400), 10)
+                      : tier == 1 ? round_to(rng.range(kMidTier, kHighTier - 10), 10)
+                                  : round_to(rng.range(200, kMidTier - 10), 10);
+    p.hotel = b.hotel(rng, p.city, price, static_cast<int>(rng.range(30, 50)));
+    const bool ruled = std::find(r.rule_days.begin(), r.rule_days.end(), i + 1) != r.rule_days.end();
+    const int min_attr = std::max(r.min_attraction10, 25);
+    int lunch_price = round_to(rng.range(40, 200), 5), dinner_price = round_to(rng.range(40, 220), 5);
+    int lunch_r = rand_rating(rng), dinner_r = rand_rating(rng);
+    int ticket = round_to(rng.range(0, 250), 5);
+    if (ruled && tier == 0) {
+        const int half = r.high_meals_max / 2;
+        lunch_price = round_to(rng.range(40, half - 10), 5);
+        dinner_price = round_to(rng.range(40, half - 10), 5);
+        lunch_r = good_rating(rng, r.high_meal_min10);
+        dinner_r = good_rating(rng, r.high_meal_min10);
+        ticket = round_to(rng.range(0, r.high_ticket_max - 5), 5);
+    } else if (ruled && tier == 1) {
+        lunch_r = good_rating(rng, r.mid_meal_min10);
+        ticket = round_to(rng.range(0, r.mid_ticket_max - 5), 5);
+    } else if (ruled) {
+        dinner_r = good_rating(rng, r.low_meal_min10);
+    }
     int violator_ticket = 0;
-    std::string violator;
+    if (ruled && i + 1 == b.probe_day) violator_ticket = (tier == 0 ? r.high_ticket_max : r.mid_ticket_max) + round_to(rng.range(5, 60), 5);
+    p.lunch = b.restaurant(rng, p.city, lunch_price, lunch_r);
+    p.dinner = b.restaurant(rng, p.city, dinner_price, dinner_r);
+    p.attraction = b.attraction(rng, p.city, ticket, good_rating(rng, min_attr));
+    if (violator_ticket && b.violator.empty()) b.violator = b.attraction(rng, p.city, violator_ticket, good_rating(rng, min_attr));
+    b.plan.push_back(std::move(p));
+    return price;
+}
+
+// Stage "plan": the satisfying plan, built first (cities 1..days in order; the probe day, the
+// first ruled day, gets a tier with a ticket cap), and the hotel budget derived from it.
+void draw_plan(TripBuild& b, Rng rng) {
+    b.probe_day = b.r.rule_days[0];
     int hotel_total = 0;
-    for (int i = 0; i < r.days; ++i) {
-        DayPlan p;
-        p.city = cities[static_cast<size_t>(i + 1)];
-        p.date = dates[static_cast<size_t>(i)];
-        int tier = static_cast<int>(rng.below(3));  // 0 high, 1 mid, 2 low
-        if (i + 1 == probe_day && tier == 2) tier = static_cast<int>(rng.below(2));
-        int price = tier == 0   ? round_to(rng.range(kHighTier, 1400), 10)
-                    : tier == 1 ? round_to(rng.range(kMidTier, kHighTier - 10), 10)
-                                : round_to(rng.range(200, kMidTier - 10), 10);
-        hotel_total += price;
-        p.hotel = make_hotel(p.city, price, static_cast<int>(rng.range(30, 50)));
-        const bool ruled = std::find(r.rule_days.begin(), r.rule_days.end(), i + 1) != r.rule_days.end();
-        int min_attr = std::max(r.min_attraction10, 25);
-        int lunch_price = round_to(rng.range(40, 200), 5), dinner_price = round_to(rng.range(40, 220), 5);
-        int lunch_r = rand_rating(), dinner_r = rand_rating();
-        int ticket = round_to(rng.range(0, 250), 5);
-        if (ruled && tier == 0) {
-            int half = r.high_meals_max / 2;
-            lunch_price = round_to(rng.range(40, half - 10), 5);
-            dinner_price = round_to(rng.range(40, half - 10), 5);
-            lunch_r = good_rating(r.high_meal_min10);
-            dinner_r = good_rating(r.high_meal_min10);
-            ticket = round_to(rng.range(0, r.high_ticket_max - 5), 5);
-        } else if (ruled && tier == 1) {
-            lunch_r = good_rating(r.mid_meal_min10);
-            ticket = round_to(rng.range(0, r.mid_ticket_max - 5), 5);
-        } else if (ruled) {
-            dinner_r = good_rating(r.low_meal_min10);
-        }
-        if (ruled && i + 1 == probe_day) {
-            violator_ticket = (tier == 0 ? r.high_ticket_max : r.mid_ticket_max) + round_to(rng.range(5, 60), 5);
-        }
-        p.lunch = make_rest(p.city, lunch_price, lunch_r);
-        p.dinner = make_rest(p.city, dinner_price, dinner_r);
-        p.attraction = make_attr(p.city, ticket, good_rating(min_attr));
-        if (violator_ticket && violator.empty()) violator = make_attr(p.city, violator_ticket, good_rating(min_attr));
-        plan.push_back(std::move(p));
-    }
-    if (d >= 4) r.hotel_total_max = hotel_total + round_to(rng.range(0, 150), 10);
+    for (int i = 0; i < b.r.days; ++i) hotel_total += draw_plan_day(b, rng, i);
+    if (b.d >= 4) b.r.hotel_total_max = hotel_total + round_to(rng.range(0, 150), 10);
+}
 
-    // Distractors in every city: some satisfy the rules, many do not.
-    for (size_t c = 0; c < cities.size(); ++c) {
-        const std::string& city = cities[c];
-        t_cities.add({city, rng.pick(regions)});
-        const int extra = c >= 1 && c <= static_cast<size_t>(r.days) ? 1 : 0;
-        for (int k = extra; k < hotels_per_city; ++k) make_hotel(city, round_to(rng.range(200, 1400), 10), rand_rating());
-        for (int k = 2 * extra; k < restaurants_per_city; ++k) make_rest(city, round_to(rng.range(40, 320), 5), rand_rating());
-        for (int k = extra; k < attractions_per_city; ++k) make_attr(city, round_to(rng.range(0, 300), 5), rand_rating());
-        t_local.add({city, "metro", static_cast<int64_t>(rng.range(10, 40))});
-        t_local.add({city, "bus", static_cast<int64_t>(rng.range(5, 20))});
+// Stage "distractors": more places in every city; some satisfy the rules, many do not.
+void draw_distractors(TripBuild& b, Rng rng) {
+    const int hotels_per_city = 2 + b.d, restaurants_per_city = 3 + b.d, attractions_per_city = 2 + b.d;
+    for (size_t c = 0; c < b.cities.size(); ++c) {
+        const std::string& city = b.cities[c];
+        b.t_cities.add({city, rng.pick(kRegions)});
+        const int extra = c >= 1 && c <= static_cast<size_t>(b.r.days) ? 1 : 0;
+        for (int k = extra; k < hotels_per_city; ++k) b.hotel(rng, city, round_to(rng.range(200, 1400), 10), rand_rating(rng));
+        for (int k = 2 * extra; k < restaurants_per_city; ++k) b.restaurant(rng, city, round_to(rng.range(40, 320), 5), rand_rating(rng));
+        for (int k = extra; k < attractions_per_city; ++k) b.attraction(rng, city, round_to(rng.range(0, 300), 5), rand_rating(rng));
+        b.t_local.add({city, "metro", static_cast<int64_t>(rng.range(10, 40))});
+        b.t_local.add({city, "bus", static_cast<int64_t>(rng.range(5, 20))});
     }
+}
 
-    // Connections: the plan's path always; other pairs at random (both directions).
-    const char* const modes[] = {"train", "bus", "flight"};
+// Stage "transport": the plan's path always; other pairs at random (both directions).
+void draw_transport(TripBuild& b, Rng rng) {
     std::set<std::pair<size_t, size_t>> edges;
-    for (size_t i = 0; i < static_cast<size_t>(r.days); ++i) edges.insert({i, i + 1});
-    for (size_t a = 0; a < cities.size(); ++a)
-        for (size_t b = a + 1; b < cities.size(); ++b)
-            if (rng.chance(20)) edges.insert({a, b});
-    for (const auto& [a, b] : edges) {
-        const char* mode = rng.pick(modes);
-        int64_t price = round_to(rng.range(40, 900), 5), minutes = rng.range(35, 420);
-        t_trans.add({cities[a], cities[b], mode, price, minutes});
-        t_trans.add({cities[b], cities[a], mode, price, minutes});
+    for (size_t i = 0; i < static_cast<size_t>(b.r.days); ++i) edges.insert({i, i + 1});
+    for (size_t a = 0; a < b.cities.size(); ++a)
+        for (size_t c = a + 1; c < b.cities.size(); ++c)
+            if (rng.chance(20)) edges.insert({a, c});
+    for (const auto& [a, c] : edges) {
+        const char* mode = rng.pick(kModes);
+        const int64_t price = round_to(rng.range(40, 900), 5), minutes = rng.range(35, 420);
+        b.t_trans.add({b.cities[a], b.cities[c], mode, price, minutes});
+        b.t_trans.add({b.cities[c], b.cities[a], mode, price, minutes});
     }
+}
 
-    // Weather: the plan's cities are dry on their day; others often are not.
-    const char* const good_weather[] = {"sunny", "cloudy", "windy", "overcast"};
-    for (size_t c = 0; c < cities.size(); ++c)
-        for (size_t k = 0; k < dates.size(); ++k) {
-            bool plan_day = c == k + 1;
-            std::string cond = plan_day || rng.chance(55) ? rng.pick(good_weather) : rng.pick(kBadWeather);
-            t_weather.add({cities[c], dates[k], cond, rng.range(8, 31)});
+// Stage "weather": the plan's cities are dry on their day; others often are not.
+void draw_weather(TripBuild& b, Rng rng) {
+    for (size_t c = 0; c < b.cities.size(); ++c)
+        for (size_t k = 0; k < b.dates.size(); ++k) {
+            const bool plan_day = c == k + 1;
+            const std::string cond = plan_day || rng.chance(55) ? rng.pick(kGoodWeather) : rng.pick(kBadWeather);
+            b.t_weather.add({b.cities[c], b.dates[k], cond, rng.range(8, 31)});
         }
+}
 
-    Task t = general_task("trip", seed, d);
-    t.system =
-        "You are a travel-planning agent. Use the tools to look up cities, hotels, "
-        "restaurants, attractions, transport and weather; never guess names or prices. "
-        "When the plan satisfies every requirement, call submit_result once.";
-    t.prompt = prompt_text(origin, dates[0], r);
-    t.tools = trip_tools(d, r.days);
-    JsonArray tables;
-    for (Table* tb : {&t_cities, &t_hotels, &t_rest, &t_attr, &t_trans, &t_weather, &t_local}) tables.push_back(tb->take_json());
-    t.env = Json::object({{"domain", "trip"}});
-    t.env.set("tables", Json(std::move(tables)));
-    JsonArray date_list;
-    for (const auto& ds : dates) date_list.emplace_back(ds);
-    t.verifier = Json::object(
-        {{"type", "trip"}, {"origin", origin}, {"days", r.days}, {"dates", Json(std::move(date_list))}, {"rules", rules_json(r)}});
+Json plan_json(const std::vector<DayPlan>& days) {
+    JsonArray a;
+    for (size_t i = 0; i < days.size(); ++i) a.push_back(days[i].to_json(static_cast<int>(i + 1)));
+    return Json::object({{"plan", Json(std::move(a))}});
+}
 
-    // Reference: look up what the plan needs through the tools, then submit it.
+// The reference's lookups: what a careful agent asks before it submits the plan.
+std::vector<ScriptTurn> reference_lookups(const TripBuild& b) {
     std::vector<ScriptTurn> script;
     script.push_back({"Start with the list of cities.", {{"get_all_cities", Json::object()}}});
     ScriptTurn checks{"Check connections and forecasts for the candidate cities.", {}};
-    for (int i = 0; i < r.days; ++i) {
-        const auto& p = plan[static_cast<size_t>(i)];
-        const std::string& prev = i == 0 ? origin : plan[static_cast<size_t>(i - 1)].city;
-        if (r.connected) checks.calls.push_back({"get_inter_city_transport", Json::object({{"from_city", prev}, {"to_city", p.city}})});
-        if (r.weather) checks.calls.push_back({"get_weather_by_city_date", Json::object({{"city", p.city}, {"date", p.date}})});
+    for (int i = 0; i < b.r.days; ++i) {
+        const auto& p = b.plan[static_cast<size_t>(i)];
+        const std::string& prev = i == 0 ? b.cities[0] : b.plan[static_cast<size_t>(i - 1)].city;
+        if (b.r.connected) checks.calls.push_back({"get_inter_city_transport", Json::object({{"from_city", prev}, {"to_city", p.city}})});
+        if (b.r.weather) checks.calls.push_back({"get_weather_by_city_date", Json::object({{"city", p.city}, {"date", p.date}})});
     }
     if (!checks.calls.empty()) script.push_back(std::move(checks));
     ScriptTurn listing{"List hotels, restaurants and attractions in those cities.", {}};
-    for (const auto& p : plan)
+    for (const auto& p : b.plan)
         for (const char* tool : {"get_all_hotels_by_city", "get_all_restaurants_by_city", "get_all_attractions_by_city"})
             listing.calls.push_back({tool, Json::object({{"city", p.city}})});
     script.push_back(std::move(listing));
-    if (d >= 3) {
+    if (b.d >= 3) {
         ScriptTurn infos{"Get prices and ratings of the chosen places.", {}};
-        for (const auto& p : plan) {
+        for (const auto& p : b.plan) {
             infos.calls.push_back({"get_infos_by_hotel", Json::object({{"name", p.hotel}})});
             infos.calls.push_back({"get_infos_by_restaurant", Json::object({{"name", p.lunch}})});
             infos.calls.push_back({"get_infos_by_restaurant", Json::object({{"name", p.dinner}})});
@@ -341,20 +357,19 @@ Task synthesize_trip(uint64_t seed, int d) {
         }
         script.push_back(std::move(infos));
     }
-    auto plan_json = [&](const std::vector<DayPlan>& days) {
-        JsonArray a;
-        for (size_t i = 0; i < days.size(); ++i) a.push_back(days[i].to_json(static_cast<int>(i + 1)));
-        return Json::object({{"plan", Json(std::move(a))}});
-    };
-    const Json answer = plan_json(plan);
-    std::vector<ScriptTurn> body(script.begin(), script.end());
-    script.push_back({"Every rule holds; submit.", {{"submit_result", answer}}});
+    return script;
+}
 
-    // Probes: a plan that breaks exactly the ticket cap of the probe day, and a valid-looking
-    // plan for a different (shorter) trip request.
-    std::vector<DayPlan> broken = plan;
-    broken[static_cast<size_t>(probe_day - 1)].attraction = violator;
-    std::vector<DayPlan> shorter(plan.begin(), plan.end() - 1);
+// The reference (lookups, then the plan) and its probes: a plan that breaks exactly the probe
+// day's ticket cap, and a valid-looking plan for a different (shorter) trip request.
+Json trip_reference(const TripBuild& b) {
+    const std::vector<ScriptTurn> body = reference_lookups(b);
+    const Json answer = plan_json(b.plan);
+    std::vector<ScriptTurn> script = body;
+    script.push_back({"Every rule holds; submit.", {{"submit_result", answer}}});
+    std::vector<DayPlan> broken = b.plan;
+    broken[static_cast<size_t>(b.probe_day - 1)].attraction = b.violator;
+    std::vector<DayPlan> shorter(b.plan.begin(), b.plan.end() - 1);
     auto with_submit = [&](const Json& a) {
         std::vector<ScriptTurn> s = body;
         s.push_back({"", {{"submit_result", a}}});
@@ -364,7 +379,39 @@ Task synthesize_trip(uint64_t seed, int d) {
     probes.push_back(Json::object({{"name", "broken_ticket_cap"}, {"expect_pass", false}, {"turns", with_submit(plan_json(broken))}}));
     probes.push_back(
         Json::object({{"name", "other_request_shorter_trip"}, {"expect_pass", false}, {"turns", with_submit(plan_json(shorter))}}));
-    t.reference = reference_json(script_to_json(script), answer, std::move(probes));
+    return reference_json(script_to_json(script), answer, std::move(probes));
+}
+
+}  // namespace
+
+Task synthesize_trip(uint64_t seed, int d) {
+    TripBuild b;
+    b.d = d;
+    b.r = draw_rules(d, stage_rng(seed, "trip.rules"));
+    draw_cities(b, stage_rng(seed, "trip.cities"));
+    draw_plan(b, stage_rng(seed, "trip.plan"));
+    draw_distractors(b, stage_rng(seed, "trip.distractors"));
+    draw_transport(b, stage_rng(seed, "trip.transport"));
+    draw_weather(b, stage_rng(seed, "trip.weather"));
+
+    Task t = general_task("trip", seed, d);
+    t.generator_version = "2";  // 2: each stage draws from its own stream (stage_rng)
+    t.system =
+        "You are a travel-planning agent. Use the tools to look up cities, hotels, "
+        "restaurants, attractions, transport and weather; never guess names or prices. "
+        "When the plan satisfies every requirement, call submit_result once.";
+    t.prompt = prompt_text(b.cities[0], b.dates[0], b.r);
+    t.tools = trip_tools(d, b.r.days);
+    JsonArray tables;
+    for (Table* tb : {&b.t_cities, &b.t_hotels, &b.t_rest, &b.t_attr, &b.t_trans, &b.t_weather, &b.t_local})
+        tables.push_back(tb->take_json());
+    t.env = Json::object({{"domain", "trip"}});
+    t.env.set("tables", Json(std::move(tables)));
+    JsonArray date_list;
+    for (const auto& ds : b.dates) date_list.emplace_back(ds);
+    t.verifier = Json::object(
+        {{"type", "trip"}, {"origin", b.cities[0]}, {"days", b.r.days}, {"dates", Json(std::move(date_list))}, {"rules", rules_json(b.r)}});
+    t.reference = trip_reference(b);
     t.limits.max_turns = 12 + 4 * d;
     t.limits.max_tool_calls = 60 + 20 * d;
     t.finalize();
