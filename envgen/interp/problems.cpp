@@ -50,162 +50,185 @@ std::string sales_csv(const std::vector<Sale>& s) {
 
 const char* kLoadSales = "import csv\nrows = list(csv.DictReader(open('sales.csv')))\n";
 
-Problem data_problem(Rng& rng, int d) {
+// Difficulty 1-2: one sales table; the revenue of a region, or a region's best product in a month.
+Problem sales_problem(Rng& rng, int d, int n) {
     Problem p;
     p.family = "data";
-    const int n = 200 * d + static_cast<int>(rng.range(0, 100));
-    if (d <= 2) {
-        auto sales = make_sales(rng, n, 3 + d, 4 + d);
-        p.files["sales.csv"] = sales_csv(sales);
-        const std::string region = kRegions[rng.below(static_cast<uint64_t>(3 + d))];
-        if (d == 1) {
-            int64_t in = 0, all = 0;
-            for (const auto& s : sales) {
-                all += s.units * s.price;
-                if (s.region == region) in += s.units * s.price;
-            }
-            p.question =
-                "sales.csv lists sales (date, region, product, units, unit_price_cents). What is the total "
-                "revenue in cents (units times unit price) for the " +
-                region + " region?";
-            p.answer = num(in);
-            p.answer_type = "int";
-            p.off_by_one = num(in + 1);
-            p.dropped_filter = num(all);
-            p.reference_code = std::string(kLoadSales) +
-                               "print(sum(int(r['units']) * int(r['unit_price_cents']) for r in rows if r['region'] == '" + region +
-                               "'))\n";
-        } else {
-            const int month = static_cast<int>(rng.range(1, 12));
-            char mm[8];
-            std::snprintf(mm, sizeof mm, "2025-%02d", month);
-            std::map<std::string, int64_t> units, units_all;
-            for (const auto& s : sales)
-                if (s.region == region) {
-                    units_all[s.product] += s.units;
-                    if (s.date.compare(0, 7, mm) == 0) units[s.product] += s.units;
-                }
-            auto best = [](const std::map<std::string, int64_t>& m) {  // most units, ties alphabetical
-                std::string b;
-                int64_t bu = -1;
-                for (const auto& [k, v] : m)
-                    if (v > bu) b = k, bu = v;
-                return b;
-            };
-            auto second = [&](const std::map<std::string, int64_t>& m, const std::string& first) {
-                std::map<std::string, int64_t> rest = m;
-                rest.erase(first);
-                return rest.empty() ? first + "s" : best(rest);
-            };
-            p.question = std::string(
-                             "sales.csv lists sales (date, region, product, units, unit_price_cents). Which product "
-                             "sold the most units in the ") +
-                         region + " region in " + mm +
-                         "? If several tie, give the "
-                         "alphabetically first.";
-            p.answer = units.empty() ? "none" : best(units);
-            p.answer_type = "string";
-            p.off_by_one = second(units, p.answer);
-            p.dropped_filter = best(units_all) == p.answer ? second(units_all, p.answer) : best(units_all);
-            p.reference_code = std::string(kLoadSales) +
-                               "from collections import Counter\nc = Counter()\nfor r in rows:\n    if r['region'] == '" + region +
-                               "' and r['date'].startswith('" + mm +
-                               "'):\n        c[r['product']] += int(r['units'])\n"
-                               "best = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))\nprint(best[0][0] if best else 'none')\n";
+    auto sales = make_sales(rng, n, 3 + d, 4 + d);
+    p.files["sales.csv"] = sales_csv(sales);
+    const std::string region = kRegions[rng.below(static_cast<uint64_t>(3 + d))];
+    if (d == 1) {
+        int64_t in = 0, all = 0;
+        for (const auto& s : sales) {
+            all += s.units * s.price;
+            if (s.region == region) in += s.units * s.price;
         }
-        return p;
+        p.question =
+            "sales.csv lists sales (date, region, product, units, unit_price_cents). What is the total "
+            "revenue in cents (units times unit price) for the " +
+            region + " region?";
+        p.answer = num(in);
+        p.answer_type = "int";
+        p.off_by_one = num(in + 1);
+        p.dropped_filter = num(all);
+        p.reference_code = std::string(kLoadSales) +
+                           "print(sum(int(r['units']) * int(r['unit_price_cents']) for r in rows if r['region'] == '" + region + "'))\n";
+    } else {
+        const int month = static_cast<int>(rng.range(1, 12));
+        char mm[8];
+        std::snprintf(mm, sizeof mm, "2025-%02d", month);
+        std::map<std::string, int64_t> units, units_all;
+        for (const auto& s : sales)
+            if (s.region == region) {
+                units_all[s.product] += s.units;
+                if (s.date.compare(0, 7, mm) == 0) units[s.product] += s.units;
+            }
+        auto best = [](const std::map<std::string, int64_t>& m) {  // most units, ties alphabetical
+            std::string b;
+            int64_t bu = -1;
+            for (const auto& [k, v] : m)
+                if (v > bu) b = k, bu = v;
+            return b;
+        };
+        auto second = [&](const std::map<std::string, int64_t>& m, const std::string& first) {
+            std::map<std::string, int64_t> rest = m;
+            rest.erase(first);
+            return rest.empty() ? first + "s" : best(rest);
+        };
+        p.question = std::string(
+                         "sales.csv lists sales (date, region, product, units, unit_price_cents). Which product "
+                         "sold the most units in the ") +
+                     region + " region in " + mm +
+                     "? If several tie, give the "
+                     "alphabetically first.";
+        p.answer = units.empty() ? "none" : best(units);
+        p.answer_type = "string";
+        p.off_by_one = second(units, p.answer);
+        p.dropped_filter = best(units_all) == p.answer ? second(units_all, p.answer) : best(units_all);
+        p.reference_code = std::string(kLoadSales) +
+                           "from collections import Counter\nc = Counter()\nfor r in rows:\n    if r['region'] == '" + region +
+                           "' and r['date'].startswith('" + mm +
+                           "'):\n        c[r['product']] += int(r['units'])\n"
+                           "best = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))\nprint(best[0][0] if best else 'none')\n";
     }
-    // Orders joined with customers.
-    const int n_customers = 30 * d;
-    std::string customers = "customer_id,segment,country\n", orders = "order_id,customer_id,date,amount_cents\n";
-    std::vector<std::pair<std::string, std::string>> cust;
-    for (int i = 1; i <= n_customers; ++i) {
-        cust.emplace_back(kSegments[rng.below(3)], kCountries[rng.below(4)]);
-        customers += num(i) + "," + cust.back().first + "," + cust.back().second + "\n";
-    }
+    return p;
+}
+
+// Difficulty 3-5: customers.csv and orders.csv, joined on customer_id.
+struct Shop {
     struct Order {
         int c;
         std::string date;
         int64_t amount;
     };
+    int n_customers = 0;
+    std::vector<std::pair<std::string, std::string>> cust;  // (segment, country) by customer id - 1
     std::vector<Order> ord;
+};
+
+const char* kLoadShop =
+    "import csv\ncust = {r['customer_id']: r for r in csv.DictReader(open('customers.csv'))}\n"
+    "orders = list(csv.DictReader(open('orders.csv')))\n";
+
+Shop make_shop(Rng& rng, int d, int n, Problem& p) {
+    Shop shop;
+    shop.n_customers = 30 * d;
+    std::string customers = "customer_id,segment,country\n", orders = "order_id,customer_id,date,amount_cents\n";
+    for (int i = 1; i <= shop.n_customers; ++i) {
+        shop.cust.emplace_back(kSegments[rng.below(3)], kCountries[rng.below(4)]);
+        customers += num(i) + "," + shop.cust.back().first + "," + shop.cust.back().second + "\n";
+    }
     const int64_t day0 = day_number(2025, 1, 1);
     for (int i = 1; i <= n; ++i) {
-        ord.push_back({static_cast<int>(rng.range(1, n_customers)), date_string(day0 + rng.range(0, 364)), rng.range(500, 90000)});
-        orders += num(i) + "," + num(ord.back().c) + "," + ord.back().date + "," + num(ord.back().amount) + "\n";
+        shop.ord.push_back(
+            {static_cast<int>(rng.range(1, shop.n_customers)), date_string(day0 + rng.range(0, 364)), rng.range(500, 90000)});
+        orders += num(i) + "," + num(shop.ord.back().c) + "," + shop.ord.back().date + "," + num(shop.ord.back().amount) + "\n";
     }
     p.files["customers.csv"] = customers;
     p.files["orders.csv"] = orders;
-    const char* load =
-        "import csv\ncust = {r['customer_id']: r for r in csv.DictReader(open('customers.csv'))}\n"
-        "orders = list(csv.DictReader(open('orders.csv')))\n";
-    if (d == 3) {
-        const std::string seg = kSegments[rng.below(3)], country = kCountries[rng.below(4)];
-        double sum = 0, sum_all = 0;
-        int cnt = 0, cnt_all = 0;
-        for (const auto& o : ord) {
-            const auto& [s, c] = cust[static_cast<size_t>(o.c - 1)];
-            if (s != seg) continue;
-            sum_all += static_cast<double>(o.amount);
-            ++cnt_all;
-            if (c == country) sum += static_cast<double>(o.amount), ++cnt;
-        }
-        p.question =
-            "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
-            "amount_cents) describe a shop. What is the average order amount in cents, rounded to 2 "
-            "decimals, over orders by " +
-            seg + " customers from " + country + "? (0 if there are none)";
-        const double avg = cnt ? sum / cnt : 0, avg_all = cnt_all ? sum_all / cnt_all : 0;
-        p.answer = fixed2(avg);
-        p.answer_type = "float";
-        p.tolerance = 0.011;
-        p.off_by_one = fixed2(avg + 1);
-        p.dropped_filter = fixed2(avg_all);
-        p.reference_code = std::string(load) + "xs = [int(o['amount_cents']) for o in orders if cust[o['customer_id']]['segment'] == '" +
-                           seg + "' and cust[o['customer_id']]['country'] == '" + country +
-                           "']\n"
-                           "print('%.2f' % (sum(xs) / len(xs) if xs else 0))\n";
-        if (std::abs(avg - avg_all) < 0.05) p.dropped_filter = fixed2(avg_all + 7);  // keep the probe wrong
-        return p;
+    return shop;
+}
+
+// Difficulty 3: the average order of one segment in one country.
+void shop_average(Rng& rng, const Shop& shop, Problem& p) {
+    const auto& cust = shop.cust;
+    const auto& ord = shop.ord;
+    const char* load = kLoadShop;
+    const std::string seg = kSegments[rng.below(3)], country = kCountries[rng.below(4)];
+    double sum = 0, sum_all = 0;
+    int cnt = 0, cnt_all = 0;
+    for (const auto& o : ord) {
+        const auto& [s, c] = cust[static_cast<size_t>(o.c - 1)];
+        if (s != seg) continue;
+        sum_all += static_cast<double>(o.amount);
+        ++cnt_all;
+        if (c == country) sum += static_cast<double>(o.amount), ++cnt;
     }
-    if (d == 4) {
-        // Month with the largest month-over-month revenue increase for one segment.
-        const std::string seg = kSegments[rng.below(3)];
-        std::vector<int64_t> by_month(12, 0), by_month_all(12, 0);
-        for (const auto& o : ord) {
-            int m = std::stoi(o.date.substr(5, 2)) - 1;
-            by_month_all[static_cast<size_t>(m)] += o.amount;
-            if (cust[static_cast<size_t>(o.c - 1)].first == seg) by_month[static_cast<size_t>(m)] += o.amount;
-        }
-        auto best = [](const std::vector<int64_t>& v) {  // first month with the largest increase
-            int b = 1;
-            for (int m = 2; m < 12; ++m)
-                if (v[static_cast<size_t>(m)] - v[static_cast<size_t>(m - 1)] > v[static_cast<size_t>(b)] - v[static_cast<size_t>(b - 1)])
-                    b = m;
-            return b;
-        };
-        auto name = [](int m) {
-            char mm[8];
-            std::snprintf(mm, sizeof mm, "2025-%02d", m + 1);
-            return std::string(mm);
-        };
-        const int b = best(by_month), ba = best(by_month_all);
-        p.question =
-            "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
-            "amount_cents) describe a shop in 2025. Considering only orders by " +
-            seg +
-            " customers, which "
-            "month (YYYY-MM) had the largest increase in total order amount over the previous month? If "
-            "several tie, give the earliest.";
-        p.answer = name(b);
-        p.answer_type = "string";
-        p.off_by_one = name(b == 11 ? 10 : b + 1);
-        p.dropped_filter = name(ba == b ? (b == 11 ? 9 : (b + 2) % 12) : ba);
-        p.reference_code = std::string(load) + "tot = [0] * 12\nfor o in orders:\n    if cust[o['customer_id']]['segment'] == '" + seg +
-                           "':\n        tot[int(o['date'][5:7]) - 1] += int(o['amount_cents'])\n"
-                           "best = max(range(1, 12), key=lambda m: (tot[m] - tot[m - 1], -m))\nprint('2025-%02d' % (best + 1))\n";
-        return p;
+    p.question =
+        "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
+        "amount_cents) describe a shop. What is the average order amount in cents, rounded to 2 "
+        "decimals, over orders by " +
+        seg + " customers from " + country + "? (0 if there are none)";
+    const double avg = cnt ? sum / cnt : 0, avg_all = cnt_all ? sum_all / cnt_all : 0;
+    p.answer = fixed2(avg);
+    p.answer_type = "float";
+    p.tolerance = 0.011;
+    p.off_by_one = fixed2(avg + 1);
+    p.dropped_filter = fixed2(avg_all);
+    p.reference_code = std::string(load) + "xs = [int(o['amount_cents']) for o in orders if cust[o['customer_id']]['segment'] == '" + seg +
+                       "' and cust[o['customer_id']]['country'] == '" + country +
+                       "']\n"
+                       "print('%.2f' % (sum(xs) / len(xs) if xs else 0))\n";
+    if (std::abs(avg - avg_all) < 0.05) p.dropped_filter = fixed2(avg_all + 7);  // keep the probe wrong
+}
+
+// Difficulty 4: the month with the largest month-over-month increase for one segment.
+void shop_growth(Rng& rng, const Shop& shop, Problem& p) {
+    const auto& cust = shop.cust;
+    const auto& ord = shop.ord;
+    const char* load = kLoadShop;
+    // Month with the largest month-over-month revenue increase for one segment.
+    const std::string seg = kSegments[rng.below(3)];
+    std::vector<int64_t> by_month(12, 0), by_month_all(12, 0);
+    for (const auto& o : ord) {
+        int m = std::stoi(o.date.substr(5, 2)) - 1;
+        by_month_all[static_cast<size_t>(m)] += o.amount;
+        if (cust[static_cast<size_t>(o.c - 1)].first == seg) by_month[static_cast<size_t>(m)] += o.amount;
     }
+    auto best = [](const std::vector<int64_t>& v) {  // first month with the largest increase
+        int b = 1;
+        for (int m = 2; m < 12; ++m)
+            if (v[static_cast<size_t>(m)] - v[static_cast<size_t>(m - 1)] > v[static_cast<size_t>(b)] - v[static_cast<size_t>(b - 1)])
+                b = m;
+        return b;
+    };
+    auto name = [](int m) {
+        char mm[8];
+        std::snprintf(mm, sizeof mm, "2025-%02d", m + 1);
+        return std::string(mm);
+    };
+    const int b = best(by_month), ba = best(by_month_all);
+    p.question =
+        "customers.csv (customer_id, segment, country) and orders.csv (order_id, customer_id, date, "
+        "amount_cents) describe a shop in 2025. Considering only orders by " +
+        seg +
+        " customers, which "
+        "month (YYYY-MM) had the largest increase in total order amount over the previous month? If "
+        "several tie, give the earliest.";
+    p.answer = name(b);
+    p.answer_type = "string";
+    p.off_by_one = name(b == 11 ? 10 : b + 1);
+    p.dropped_filter = name(ba == b ? (b == 11 ? 9 : (b + 2) % 12) : ba);
+    p.reference_code = std::string(load) + "tot = [0] * 12\nfor o in orders:\n    if cust[o['customer_id']]['segment'] == '" + seg +
+                       "':\n        tot[int(o['date'][5:7]) - 1] += int(o['amount_cents'])\n"
+                       "best = max(range(1, 12), key=lambda m: (tot[m] - tot[m - 1], -m))\nprint('2025-%02d' % (best + 1))\n";
+}
+
+// Difficulty 5: the median total spend among customers with at least k orders.
+void shop_median(Rng& rng, const Shop& shop, Problem& p) {
+    const int n_customers = shop.n_customers;
+    const auto& ord = shop.ord;
+    const char* load = kLoadShop;
     // d5: median total spend among customers with at least k orders.
     const int k = static_cast<int>(rng.range(3, 6));
     std::vector<int64_t> spend(static_cast<size_t>(n_customers) + 1, 0), count(static_cast<size_t>(n_customers) + 1, 0);
@@ -241,6 +264,17 @@ Problem data_problem(Rng& rng, int d) {
                        num(k) +
                        ")\n"
                        "m = len(v) // 2\nprint(0 if not v else v[m] if len(v) % 2 else (v[m - 1] + v[m]) // 2)\n";
+}
+
+Problem data_problem(Rng& rng, int d) {
+    const int n = 200 * d + static_cast<int>(rng.range(0, 100));
+    if (d <= 2) return sales_problem(rng, d, n);
+    Problem p;
+    p.family = "data";
+    const Shop shop = make_shop(rng, d, n, p);
+    if (d == 3) shop_average(rng, shop, p);
+    else if (d == 4) shop_growth(rng, shop, p);
+    else shop_median(rng, shop, p);
     return p;
 }
 

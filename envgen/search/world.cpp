@@ -95,29 +95,23 @@ int adult_in(const World& w, const std::vector<int>& people, int year, Rng& rng)
 
 }  // namespace
 
-World generate_world(uint64_t seed, int size) {
-    // /2: works and event wins fall at least 15 years after the person's birth.
-    // /3: a work's creator has the occupation that makes it (kWorkKinds).
-    Rng rng(mix_seed(seed, "search.world/3"));
-    World w;
-    w.seed = seed;
-    w.size = size;
-    w.by_type.resize(5);
-    std::set<std::string> taken;
-    auto add = [&](EType t) -> Entity& {
-        Entity e;
-        e.id = static_cast<int>(w.entities.size());
-        e.type = t;
-        w.by_type[static_cast<size_t>(t)].push_back(e.id);
-        w.entities.push_back(std::move(e));
-        return w.entities.back();
-    };
-    const int n_places = std::max(8, size / 8), n_orgs = std::max(6, size / 4);
-    const int n_works = size, n_events = std::max(4, size / 6);
+namespace {
 
-    // Places, some with a similar-named twin ("New X", "X Minor").
+Entity& add_entity(World& w, EType t) {
+    Entity e;
+    e.id = static_cast<int>(w.entities.size());
+    e.type = t;
+    w.by_type[static_cast<size_t>(t)].push_back(e.id);
+    w.entities.push_back(std::move(e));
+    return w.entities.back();
+}
+
+const std::vector<int>& of_type(const World& w, EType t) { return w.by_type[static_cast<size_t>(t)]; }
+
+// Places, some with a similar-named twin ("New X", "X Minor").
+void add_places(World& w, Rng& rng, std::set<std::string>& taken, int n_places) {
     for (int i = 0; i < n_places; ++i) {
-        Entity& p = add(EType::Place);
+        Entity& p = add_entity(w, EType::Place);
         p.name = unique_name(rng, taken, place_name);
         p.category = rng.pick(kRegions);
         p.year = static_cast<int>(rng.range(900, 1850));
@@ -125,7 +119,7 @@ World generate_world(uint64_t seed, int size) {
         p.disambiguation = rng.pick(kCountries);
         if (rng.chance(35) && i + 1 < n_places) {
             const int first = p.id;
-            Entity& t = add(EType::Place);
+            Entity& t = add_entity(w, EType::Place);
             const std::string base = w.entities[static_cast<size_t>(first)].name;
             t.name = rng.chance(50) ? "New " + base : base + " Minor";
             taken.insert(t.name);
@@ -138,14 +132,16 @@ World generate_world(uint64_t seed, int size) {
             ++i;
         }
     }
-    const auto& places = w.by_type[static_cast<size_t>(EType::Place)];
+}
 
-    // People in families; a few share a full name with someone born decades apart.
+// People in families; a few share a full name with someone born decades apart.
+void add_people(World& w, Rng& rng, std::set<std::string>& taken, int size) {
+    const auto& places = of_type(w, EType::Place);
     std::vector<std::string> families;
     for (int i = 0; i < std::max(4, size * 2 / 5); ++i) families.push_back(unique_name(rng, taken, brand_name) + "ard");
     for (int i = 0; i < size; ++i) {
         const size_t f = rng.below(families.size());
-        Entity& p = add(EType::Person);
+        Entity& p = add_entity(w, EType::Person);
         p.family = families[f];
         // Full names are unique; the only shared names are the namesakes planted below.
         for (int attempt = 0;; ++attempt) {
@@ -182,11 +178,15 @@ World generate_world(uint64_t seed, int size) {
                 break;
             }
     }
+}
 
-    // Organisations; some have a similar-named sibling in the same city.
+// Organisations; some have a similar-named sibling in the same city. Everyone works for one.
+void add_orgs(World& w, Rng& rng, std::set<std::string>& taken, int n_orgs) {
+    const auto& places = of_type(w, EType::Place);
+    const auto& people = of_type(w, EType::Person);
     for (int i = 0; i < n_orgs; ++i) {
         const size_t kind = rng.below(std::size(kOrgTypes));
-        Entity& o = add(EType::Org);
+        Entity& o = add_entity(w, EType::Org);
         const std::string stem = unique_name(rng, taken, place_name);
         o.name = stem + " " + kOrgWords[kind][0];
         o.category = kOrgTypes[kind];
@@ -196,7 +196,7 @@ World generate_world(uint64_t seed, int size) {
         o.rel[static_cast<size_t>(Rel::FoundedBy)] = people[rng.below(people.size())];
         if (rng.chance(30) && i + 1 < n_orgs) {
             const int first = o.id;
-            Entity& t = add(EType::Org);
+            Entity& t = add_entity(w, EType::Org);
             const Entity& f = w.at(first);
             t.name = stem + " " + kOrgWords[kind][1];
             t.category = f.category;
@@ -211,10 +211,14 @@ World generate_world(uint64_t seed, int size) {
     }
     const auto& orgs = w.by_type[static_cast<size_t>(EType::Org)];
     for (int id : people) w.entities[static_cast<size_t>(id)].rel[static_cast<size_t>(Rel::WorksFor)] = orgs[rng.below(orgs.size())];
+}
 
-    // Works: unique titles; a few with near-identical titles by other creators.
+// Works: unique titles; a few with near-identical titles by other creators.
+void add_works(World& w, Rng& rng, std::set<std::string>& taken, int n_works) {
+    const auto& people = of_type(w, EType::Person);
+    const auto& orgs = of_type(w, EType::Org);
     for (int i = 0; i < n_works; ++i) {
-        Entity& wk = add(EType::Work);
+        Entity& wk = add_entity(w, EType::Work);
         std::string title;
         do {
             title = std::string("The ") + rng.pick(kAdjectives) + " " + rng.pick(kNouns) + (rng.chance(50) ? "" : " of " + place_name(rng));
@@ -241,8 +245,14 @@ World generate_world(uint64_t seed, int size) {
         wk.rel[static_cast<size_t>(Rel::CreatedBy)] = creator;
         wk.rel[static_cast<size_t>(Rel::PublishedBy)] = orgs[rng.below(orgs.size())];
     }
+}
+
+// Events in places, won by someone who was an adult in their year.
+void add_events(World& w, Rng& rng, std::set<std::string>& taken, int n_events) {
+    const auto& places = of_type(w, EType::Place);
+    const auto& people = of_type(w, EType::Person);
     for (int i = 0; i < n_events; ++i) {
-        Entity& ev = add(EType::Event);
+        Entity& ev = add_entity(w, EType::Event);
         const std::string type = rng.pick(kEventTypes);
         std::string n;
         do {
@@ -255,6 +265,24 @@ World generate_world(uint64_t seed, int size) {
         ev.rel[static_cast<size_t>(Rel::HeldIn)] = places[rng.below(places.size())];
         ev.rel[static_cast<size_t>(Rel::WonBy)] = adult_in(w, people, ev.year, rng);
     }
+}
+
+}  // namespace
+
+World generate_world(uint64_t seed, int size) {
+    // /2: works and event wins fall at least 15 years after the person's birth.
+    // /3: a work's creator has the occupation that makes it (kWorkKinds).
+    Rng rng(mix_seed(seed, "search.world/3"));
+    World w;
+    w.seed = seed;
+    w.size = size;
+    w.by_type.resize(5);
+    std::set<std::string> taken;
+    add_places(w, rng, taken, std::max(8, size / 8));
+    add_people(w, rng, taken, size);
+    add_orgs(w, rng, taken, std::max(6, size / 4));
+    add_works(w, rng, taken, size);
+    add_events(w, rng, taken, std::max(4, size / 6));
     return w;
 }
 
