@@ -108,8 +108,11 @@ int synth_interp_data(const Args& a, Store& store, size_t count, uint64_t seed, 
 
 }  // namespace
 
-int cmd_synth(int argc, char** argv) {
-    Args a(
+namespace {
+
+// The command line of `synth`: every kind's flags (each is refused with another kind).
+Args synth_args(int argc, char** argv) {
+    return Args(
         "synth", "Synthesize tasks (deterministic in kind, seed, difficulty and generator version).",
         {{"kind", "K", "environment kind: general | search | interp | code (or give it as the first argument)", nullptr},
          {"count", "N", "number of tasks", "10"},
@@ -166,17 +169,10 @@ int cmd_synth(int argc, char** argv) {
          {"db", "FILE", "store", "envforge.db"},
          {"json", nullptr, "print a JSON summary", nullptr}},
         argc, argv, true, policy_option_specs());
-    if (a.print_help_if_asked()) return 0;
-    // `envforge synth search ...` is the same as `envforge synth --kind search ...`.
-    std::string kind = a.get("kind");
-    if (kind.empty() && a.positional().size() == 1) kind = a.positional()[0];
-    else if (!a.positional().empty())
-        throw InvalidInput("envforge synth: unexpected argument '" + a.positional().back() + "' (see --help)");
-    if (kind.empty()) throw InvalidInput("envforge synth: --kind is required (see --help)");
-    const auto count = static_cast<size_t>(a.get_int("count", 1, 10'000'000));
-    const auto seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
-    const auto diff = parse_difficulty(a.get("difficulty"));
-    // A flag of another kind is refused, never silently ignored.
+}
+
+// A flag of another kind is refused, never silently ignored.
+void refuse_foreign_flags(const Args& a, const std::string& kind) {
     for (const auto& [flag, owner] : std::vector<std::pair<const char*, const char*>>{{"domain", "general"},
                                                                                       {"package", "general"},
                                                                                       {"world-seed", "search"},
@@ -189,9 +185,22 @@ int cmd_synth(int argc, char** argv) {
                                                                                       {"repo", "code"}})
         if (a.has(flag) && kind != owner)
             throw InvalidInput(std::string("--") + flag + " applies to `synth " + owner + "` only, not to " + kind);
+    for (const char* flag : {"src", "test-dir", "test-cmd", "test-timeout", "ignore-failing", "history"})
+        if (a.has(flag) && !(kind == "code" && a.has("repo")))
+            throw InvalidInput(std::string("--") + flag + " applies to `synth code --repo DIR` only");
+    for (const char* flag : {"since", "range", "max-commits", "max-files", "max-lines", "test-pattern", "scan-only"})
+        if (a.has(flag) && !a.flag("history")) throw InvalidInput(std::string("--") + flag + " applies to `synth code --history` only");
+    for (const char* flag : {"packages-out", "attempts", "raise"})
+        if (a.has(flag) && !(kind == "general" && a.has("llm")))
+            throw InvalidInput(std::string("--") + flag + " applies to `synth general --llm` only");
+}
+
+// The options of the kind's generator (Json the kind reads); `task_count` becomes the number of
+// tasks to make (a package has as many as it lists).
+Json kind_options(const Args& a, const std::string& kind, size_t count, size_t& task_count) {
     Json options = Json::object();
     if (a.has("domain")) options.set("domain", a.get("domain"));
-    size_t task_count = count;
+    task_count = count;
     if (a.has("package")) {
         if (a.has("domain")) throw InvalidInput("--domain and --package: a package is its own domain; give one of them");
         const general::Package p = general::load_package(a.get("package"));
@@ -205,11 +214,6 @@ int cmd_synth(int argc, char** argv) {
         if (a.has("facts")) options.set("facts", a.get("facts"));
         if (a.has("relations")) options.set("relations", a.get("relations"));
     }
-    for (const char* flag : {"src", "test-dir", "test-cmd", "test-timeout", "ignore-failing", "history"})
-        if (a.has(flag) && !(kind == "code" && a.has("repo")))
-            throw InvalidInput(std::string("--") + flag + " applies to `synth code --repo DIR` only");
-    for (const char* flag : {"since", "range", "max-commits", "max-files", "max-lines", "test-pattern", "scan-only"})
-        if (a.has(flag) && !a.flag("history")) throw InvalidInput(std::string("--") + flag + " applies to `synth code --history` only");
     if (kind == "code" && a.has("repo")) {
         const std::string repo = a.get("repo");
         if (!std::filesystem::is_directory(repo)) throw InvalidInput("--repo '" + repo + "': no such directory");
@@ -231,10 +235,13 @@ int cmd_synth(int argc, char** argv) {
             throw InvalidInput("--test-cmd '" + cmd +
                                "': envforge runs Python suites with pytest or unittest (and reads JUnit from its own runner)");
     }
-    // Model options only mean something with --llm; without it they are refused, not ignored.
+    return options;
+}
+
+// The model options with --llm; without it, every model option is refused.
+Json llm_options_of(const Args& a, const std::string& kind, bool history) {
     Json llm_options;
     const std::string llm = a.get("llm");
-    const bool history = kind == "code" && a.flag("history");
     if (a.has("llm")) {
         if (kind != "search" && kind != "general" && !history && !(kind == "interp" && a.has("data")))
             throw InvalidInput(
@@ -248,9 +255,94 @@ int cmd_synth(int argc, char** argv) {
             if (a.has(spec.name)) throw InvalidInput(std::string("--") + spec.name + " applies with --llm only");
         if (a.has("jobs") && !history) throw InvalidInput("--jobs applies with --llm or --history only");
     }
-    for (const char* flag : {"packages-out", "attempts", "raise"})
-        if (a.has(flag) && !(kind == "general" && a.has("llm")))
-            throw InvalidInput(std::string("--") + flag + " applies to `synth general --llm` only");
+    return llm_options;
+}
+
+// `synth general --llm`: the model writes environment packages.
+int synth_general_llm(const Args& a, Store& store, size_t count, uint64_t seed, const std::string& llm, const Json& llm_options) {
+    if (a.has("package") || a.has("domain")) throw InvalidInput("--llm writes its own packages: leave out --package and --domain");
+    LlmEnvConfig cfg;
+    cfg.policy = llm;
+    cfg.policy_options = llm_options;
+    cfg.out_dir = a.get("packages-out");
+    cfg.environments = count;
+    cfg.attempts = static_cast<int>(a.get_int("attempts", 1, 100));
+    cfg.raises = static_cast<int>(a.get_int("raise", 0, 10));
+    cfg.seed = seed;
+    cfg.quiet = a.flag("json");
+    const LlmEnvSummary s = llm_synthesize_environments(store, cfg);
+    if (a.flag("json")) {
+        std::printf("%s\n", s.to_json().dump().c_str());
+    } else {
+        std::printf("llm: %zu of %zu environments accepted (%zu versions, %zu tasks) after %zu model calls in %.1fs\n", s.accepted,
+                    s.environments, s.versions, s.tasks, s.calls, s.seconds);
+        for (const auto& d : s.packages) std::printf("  package %s\n", d.c_str());
+        for (const auto& [why, n] : s.rejected) std::printf("  rejected %zu replies: %s\n", n, why.c_str());
+        if (s.infra_failures) std::printf("  the model server failed (see synthesis_calls); rerun to try again\n");
+    }
+    return s.infra_failures ? 3 : 0;
+}
+
+// search: how often the question itself, as a query, finds the answer document first.
+void report_search(const std::vector<Task>& tasks, bool json, Json& summary) {
+    std::map<int, std::pair<int, int>> per_difficulty;  // hits, tasks
+    for (const auto& t : tasks) {
+        auto& [hits, n] = per_difficulty[t.difficulty];
+        hits += search::verbatim_top_hit(t);
+        ++n;
+    }
+    Json shares = Json::object();
+    for (const auto& [d, hn] : per_difficulty) {
+        const double share = static_cast<double>(hn.first) / hn.second;
+        shares.set(std::to_string(d), share);
+        if (!json)
+            std::printf("difficulty %d: answer document is the top hit for the verbatim question in %.1f%% of %d tasks\n", d, 100.0 * share,
+                        hn.second);
+    }
+    summary.set("verbatim_top_hit_share", shares);
+}
+
+// code: per project, how many mutants were tried to make these tasks, and why the rest were not.
+void report_code(bool json, Json& summary) {
+    JsonArray projects;
+    for (const auto& st : code::synthesis_stats()) {
+        projects.push_back(Json::object({{"project", st.project},
+                                         {"tried", st.tried()},
+                                         {"accepted", st.accepted},
+                                         {"equivalent", st.equivalent},
+                                         {"no_report", st.no_report},
+                                         {"invalid", st.invalid},
+                                         {"seconds_per_accepted", st.accepted ? st.seconds / st.accepted : 0.0}}));
+        if (!json)
+            std::printf(
+                "project %s: %d mutants tried, %d accepted, %d caught by no test, %d not compiling, %d without a report (crash or time "
+                "limit); %.1f s of suite runs per accepted task\n",
+                st.project.c_str(), st.tried(), st.accepted, st.equivalent, st.invalid, st.no_report,
+                st.accepted ? st.seconds / st.accepted : 0.0);
+    }
+    summary.set("projects", Json(std::move(projects)));
+}
+
+}  // namespace
+
+int cmd_synth(int argc, char** argv) {
+    const Args a = synth_args(argc, argv);
+    if (a.print_help_if_asked()) return 0;
+    // `envforge synth search ...` is the same as `envforge synth --kind search ...`.
+    std::string kind = a.get("kind");
+    if (kind.empty() && a.positional().size() == 1) kind = a.positional()[0];
+    else if (!a.positional().empty())
+        throw InvalidInput("envforge synth: unexpected argument '" + a.positional().back() + "' (see --help)");
+    if (kind.empty()) throw InvalidInput("envforge synth: --kind is required (see --help)");
+    const auto count = static_cast<size_t>(a.get_int("count", 1, 10'000'000));
+    const auto seed = static_cast<uint64_t>(a.get_int("seed", 0, INT64_MAX));
+    const auto diff = parse_difficulty(a.get("difficulty"));
+    refuse_foreign_flags(a, kind);
+    size_t task_count = count;
+    const Json options = kind_options(a, kind, count, task_count);
+    const bool history = kind == "code" && a.flag("history");
+    const std::string llm = a.get("llm");
+    const Json llm_options = llm_options_of(a, kind, history);
     const Shard shard = shard_option(a);
     Store store(a.get("db"));
     if (history) return synth_history(a, options, store, llm, llm_options);
@@ -258,29 +350,7 @@ int cmd_synth(int argc, char** argv) {
         if (!shard.whole()) throw InvalidInput("--shard applies to generated tasks, not to --data");
         return synth_interp_data(a, store, count, seed, diff, llm, llm_options);
     }
-    if (a.has("llm") && kind == "general") {
-        if (a.has("package") || a.has("domain")) throw InvalidInput("--llm writes its own packages: leave out --package and --domain");
-        LlmEnvConfig cfg;
-        cfg.policy = llm;
-        cfg.policy_options = llm_options;
-        cfg.out_dir = a.get("packages-out");
-        cfg.environments = count;
-        cfg.attempts = static_cast<int>(a.get_int("attempts", 1, 100));
-        cfg.raises = static_cast<int>(a.get_int("raise", 0, 10));
-        cfg.seed = seed;
-        cfg.quiet = a.flag("json");
-        const LlmEnvSummary s = llm_synthesize_environments(store, cfg);
-        if (a.flag("json")) {
-            std::printf("%s\n", s.to_json().dump().c_str());
-        } else {
-            std::printf("llm: %zu of %zu environments accepted (%zu versions, %zu tasks) after %zu model calls in %.1fs\n", s.accepted,
-                        s.environments, s.versions, s.tasks, s.calls, s.seconds);
-            for (const auto& d : s.packages) std::printf("  package %s\n", d.c_str());
-            for (const auto& [why, n] : s.rejected) std::printf("  rejected %zu replies: %s\n", n, why.c_str());
-            if (s.infra_failures) std::printf("  the model server failed (see synthesis_calls); rerun to try again\n");
-        }
-        return s.infra_failures ? 3 : 0;
-    }
+    if (a.has("llm") && kind == "general") return synth_general_llm(a, store, count, seed, llm, llm_options);
     if (a.has("llm")) {
         std::vector<Task> templates;
         synth_into(nullptr, kind, task_count, seed, diff, options, a.flag("json"), &templates, shard);
@@ -292,44 +362,8 @@ int cmd_synth(int argc, char** argv) {
     SynthSummary s = synth_into(&store, kind, task_count, seed, diff, options, a.flag("json"), &tasks, shard);
     Json summary = s.to_json();
     if (!shard.whole()) summary.set("shard", shard.name());
-    if (kind == "search") {
-        // How often the question itself, as a query, finds the answer document first.
-        std::map<int, std::pair<int, int>> per_difficulty;  // hits, tasks
-        for (const auto& t : tasks) {
-            auto& [hits, n] = per_difficulty[t.difficulty];
-            hits += search::verbatim_top_hit(t);
-            ++n;
-        }
-        Json shares = Json::object();
-        for (const auto& [d, hn] : per_difficulty) {
-            const double share = static_cast<double>(hn.first) / hn.second;
-            shares.set(std::to_string(d), share);
-            if (!a.flag("json"))
-                std::printf("difficulty %d: answer document is the top hit for the verbatim question in %.1f%% of %d tasks\n", d,
-                            100.0 * share, hn.second);
-        }
-        summary.set("verbatim_top_hit_share", shares);
-    }
-    if (kind == "code") {
-        // Per project: how many mutants were tried to make these tasks, and why the rest were not.
-        JsonArray projects;
-        for (const auto& st : code::synthesis_stats()) {
-            projects.push_back(Json::object({{"project", st.project},
-                                             {"tried", st.tried()},
-                                             {"accepted", st.accepted},
-                                             {"equivalent", st.equivalent},
-                                             {"no_report", st.no_report},
-                                             {"invalid", st.invalid},
-                                             {"seconds_per_accepted", st.accepted ? st.seconds / st.accepted : 0.0}}));
-            if (!a.flag("json"))
-                std::printf(
-                    "project %s: %d mutants tried, %d accepted, %d caught by no test, %d not compiling, %d without a report (crash or time "
-                    "limit); %.1f s of suite runs per accepted task\n",
-                    st.project.c_str(), st.tried(), st.accepted, st.equivalent, st.invalid, st.no_report,
-                    st.accepted ? st.seconds / st.accepted : 0.0);
-        }
-        summary.set("projects", Json(std::move(projects)));
-    }
+    if (kind == "search") report_search(tasks, a.flag("json"), summary);
+    if (kind == "code") report_code(a.flag("json"), summary);
     if (a.flag("json")) std::printf("%s\n", summary.dump().c_str());
     else
         std::printf("synthesized %zu %s tasks (%zu new%s) in %.2fs (%.0f tasks/s) into %s\n", s.made, kind.c_str(), s.added,
