@@ -91,6 +91,133 @@ asio::awaitable<ToolResult> execute_tool_call(const Task& task, Environment& env
     co_return r;
 }
 
+namespace {
+
+PolicyRequest policy_request(const Task& task, const Episode& ep, int rollout, const EpisodeOptions& options, const Policy& policy,
+                             bool closing) {
+    PolicyRequest req;
+    req.task = &task;
+    req.turn = ep.turns;
+    req.rollout = rollout;
+    req.seed = options.seed ^ (static_cast<uint64_t>(rollout) * 0x9e3779b97f4a7c15ULL);
+    req.closing = closing;
+    if (policy.needs_prompt()) req.prompt = render_context(ep.transcript, options.context);
+    return req;
+}
+
+// Runs a reply's tool calls in order; true when the episode ended (a submit, or the tool-call
+// limit). Calls after the end are answered as not executed.
+asio::awaitable<bool> run_tool_calls(const Task& task, Environment& env, const std::vector<ToolCall>& calls, Episode& ep) {
+    bool done = false;
+    for (const ToolCall& call : calls) {
+        Message result;
+        result.role = Role::Tool;
+        result.tool_call_id = call.id;
+        result.name = call.name;
+        ToolResult r;
+        if (done) {
+            r = ToolResult::error("not executed: the episode already ended");
+        } else if (ep.tool_calls >= task.limits.max_tool_calls) {
+            r = ToolResult::error("not executed: tool call limit reached");
+            ep.status = EpisodeStatus::MaxToolCalls;
+            done = true;
+        } else {
+            ++ep.tool_calls;
+            r = co_await execute_tool_call(task, env, call);
+            if (r.final) {
+                ep.final_answer = r.answer;
+                ep.status = EpisodeStatus::Submitted;
+                done = true;
+            }
+        }
+        result.content = std::move(r.content);
+        result.is_error = r.is_error;
+        ep.transcript.push_back(std::move(result));
+    }
+    co_return done;
+}
+
+// One turn: the limits, the policy's reply, then its tool calls. True when the episode is over.
+asio::awaitable<bool> play_turn(const Task& task, Environment& env, Policy& policy, int rollout, const EpisodeOptions& options, Episode& ep,
+                                double elapsed) {
+    if (ep.turns >= task.limits.max_turns) {
+        ep.status = EpisodeStatus::MaxTurns;
+        co_return true;
+    }
+    if (elapsed >= task.limits.wall_seconds) {
+        ep.status = EpisodeStatus::WallTime;
+        co_return true;
+    }
+    const PolicyRequest req = policy_request(task, ep, rollout, options, policy, false);
+    Message reply;
+    std::string policy_error;
+    try {
+        reply = co_await policy.next(req);
+    } catch (const std::exception& e) {
+        policy_error = e.what();
+    }
+    if (!policy_error.empty()) {
+        ep.status = EpisodeStatus::PolicyError;
+        ep.error = "policy: " + policy_error;
+        co_return true;
+    }
+    reply.role = Role::Assistant;
+    ep.error += clean_model_output(reply, options.max_message_bytes);
+    ep.prompt_tokens += static_cast<int64_t>(reply.prompt_ids.size());
+    ep.completion_tokens += static_cast<int64_t>(reply.completion_ids.size());
+    ++ep.turns;
+    const std::vector<ToolCall> calls = reply.tool_calls;
+    ep.transcript.push_back(std::move(reply));
+    if (calls.empty()) {
+        ep.status = EpisodeStatus::Ended;
+        const auto& content = ep.transcript.back().content;
+        if (content && !content->empty()) ep.final_answer = Json(*content);
+        co_return true;
+    }
+    co_return co_await run_tool_calls(task, env, calls, ep);
+}
+
+// The closing message after a submit: a trajectory that ends on a tool result teaches a model
+// to stop mid-conversation. Best effort: the episode is complete without it.
+asio::awaitable<void> closing_turn(const Task& task, Policy& policy, int rollout, const EpisodeOptions& options, Episode& ep) {
+    const PolicyRequest req = policy_request(task, ep, rollout, options, policy, true);
+    std::optional<Message> reply;
+    try {
+        reply = co_await policy.next(req);
+    } catch (const std::exception& e) {
+        ep.error += "closing turn: " + std::string(e.what()) + "; ";
+    }
+    if (!reply) co_return;
+    reply->role = Role::Assistant;
+    if (!reply->tool_calls.empty()) {
+        reply->tool_calls.clear();  // nothing would answer them
+        ep.error += "closing turn: tool calls after the submit were dropped; ";
+    }
+    ep.error += clean_model_output(*reply, options.max_message_bytes);
+    ep.prompt_tokens += static_cast<int64_t>(reply->prompt_ids.size());
+    ep.completion_tokens += static_cast<int64_t>(reply->completion_ids.size());
+    ++ep.turns;
+    ep.transcript.push_back(std::move(*reply));
+}
+
+// The verifier's verdict; a verifier that throws makes the episode an environment error.
+asio::awaitable<void> verify_episode(Environment& env, Episode& ep) {
+    std::string verify_error;
+    try {
+        ep.verdict = co_await env.verify(ep.final_answer);
+    } catch (const std::exception& e) {
+        verify_error = e.what();
+    }
+    if (!verify_error.empty()) {
+        ep.status = EpisodeStatus::EnvError;
+        ep.error += "verifier: " + verify_error;
+        ep.verdict = Verdict{};
+        ep.verdict.details.set("error", verify_error);
+    }
+}
+
+}  // namespace
+
 asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy& policy, int rollout, EpisodeOptions options) {
     Episode ep;
     ep.task_id = task.id;
@@ -113,120 +240,11 @@ asio::awaitable<Episode> run_episode(const Task& task, Environment& env, Policy&
         ep.seconds = elapsed();
         co_return ep;
     }
-
-    bool done = false;
-    while (!done) {
-        if (ep.turns >= task.limits.max_turns) {
-            ep.status = EpisodeStatus::MaxTurns;
-            break;
-        }
-        if (elapsed() >= task.limits.wall_seconds) {
-            ep.status = EpisodeStatus::WallTime;
-            break;
-        }
-        PolicyRequest req;
-        req.task = &task;
-        req.turn = ep.turns;
-        req.rollout = rollout;
-        req.seed = options.seed ^ (static_cast<uint64_t>(rollout) * 0x9e3779b97f4a7c15ULL);
-        if (policy.needs_prompt()) req.prompt = render_context(ep.transcript, options.context);
-
-        Message reply;
-        std::string policy_error;
-        try {
-            reply = co_await policy.next(req);
-        } catch (const std::exception& e) {
-            policy_error = e.what();
-        }
-        if (!policy_error.empty()) {
-            ep.status = EpisodeStatus::PolicyError;
-            ep.error = "policy: " + policy_error;
-            break;
-        }
-        reply.role = Role::Assistant;
-        ep.error += clean_model_output(reply, options.max_message_bytes);
-        ep.prompt_tokens += static_cast<int64_t>(reply.prompt_ids.size());
-        ep.completion_tokens += static_cast<int64_t>(reply.completion_ids.size());
-        ++ep.turns;
-        std::vector<ToolCall> calls = reply.tool_calls;
-        ep.transcript.push_back(std::move(reply));
-        if (calls.empty()) {
-            ep.status = EpisodeStatus::Ended;
-            const auto& content = ep.transcript.back().content;
-            if (content && !content->empty()) ep.final_answer = Json(*content);
-            break;
-        }
-
-        for (const ToolCall& call : calls) {
-            Message result;
-            result.role = Role::Tool;
-            result.tool_call_id = call.id;
-            result.name = call.name;
-            ToolResult r;
-            if (done) {
-                r = ToolResult::error("not executed: the episode already ended");
-            } else if (ep.tool_calls >= task.limits.max_tool_calls) {
-                r = ToolResult::error("not executed: tool call limit reached");
-                ep.status = EpisodeStatus::MaxToolCalls;
-                done = true;
-            } else {
-                ++ep.tool_calls;
-                r = co_await execute_tool_call(task, env, call);
-                if (r.final) {
-                    ep.final_answer = r.answer;
-                    ep.status = EpisodeStatus::Submitted;
-                    done = true;
-                }
-            }
-            result.content = std::move(r.content);
-            result.is_error = r.is_error;
-            ep.transcript.push_back(std::move(result));
-        }
-    }
-
-    // The closing message: a trajectory that ends on a tool result teaches a model to stop
-    // mid-conversation. It is best effort: the episode is complete without it.
+    for (bool over = false; !over;) over = co_await play_turn(task, env, policy, rollout, options, ep, elapsed());
     if (ep.status == EpisodeStatus::Submitted && options.closing_turn && ep.turns < task.limits.max_turns &&
-        elapsed() < task.limits.wall_seconds) {
-        PolicyRequest req;
-        req.task = &task;
-        req.turn = ep.turns;
-        req.rollout = rollout;
-        req.seed = options.seed ^ (static_cast<uint64_t>(rollout) * 0x9e3779b97f4a7c15ULL);
-        req.closing = true;
-        if (policy.needs_prompt()) req.prompt = render_context(ep.transcript, options.context);
-        std::optional<Message> reply;
-        try {
-            reply = co_await policy.next(req);
-        } catch (const std::exception& e) {
-            ep.error += "closing turn: " + std::string(e.what()) + "; ";
-        }
-        if (reply) {
-            reply->role = Role::Assistant;
-            if (!reply->tool_calls.empty()) {
-                reply->tool_calls.clear();  // nothing would answer them
-                ep.error += "closing turn: tool calls after the submit were dropped; ";
-            }
-            ep.error += clean_model_output(*reply, options.max_message_bytes);
-            ep.prompt_tokens += static_cast<int64_t>(reply->prompt_ids.size());
-            ep.completion_tokens += static_cast<int64_t>(reply->completion_ids.size());
-            ++ep.turns;
-            ep.transcript.push_back(std::move(*reply));
-        }
-    }
-
-    std::string verify_error;
-    try {
-        ep.verdict = co_await env.verify(ep.final_answer);
-    } catch (const std::exception& e) {
-        verify_error = e.what();
-    }
-    if (!verify_error.empty()) {
-        ep.status = EpisodeStatus::EnvError;
-        ep.error += "verifier: " + verify_error;
-        ep.verdict = Verdict{};
-        ep.verdict.details.set("error", verify_error);
-    }
+        elapsed() < task.limits.wall_seconds)
+        co_await closing_turn(task, policy, rollout, options, ep);
+    co_await verify_episode(env, ep);
     env.close();
     ep.seconds = elapsed();
     co_return ep;
