@@ -58,7 +58,21 @@ public:
 
 private:
     struct Active;
+    using Running = std::vector<std::unique_ptr<Active>>;
     void loop();
+    // The requests to admit next (as many as the batch has room for); false when quitting.
+    bool wait_for_work(const Running& running, std::vector<GenerationRequest>& admitted);
+    // Prefills what the request's sequence does not already hold and samples its first token.
+    void admit(GenerationRequest&& req, Running& running);
+    // One decode step for every running request, then their next tokens.
+    void decode_step(Running& running);
+    // Samples the next token from `logits` (ids a tokenizer cannot decode never come out).
+    void sample(Active& a, const float* logits) const;
+    // Records the sampled token; false when the request has ended (and was delivered).
+    bool take(Active& a);
+    void finish(Active& a, const char* reason, std::string error = {});
+    // At shutdown: every request still waiting ends with an error.
+    void fail_waiting();
     // Calls req.on_done outside any lock; an exception from it is reported, never propagated.
     static void deliver(GenerationRequest& req, GenerationResult&& result);
     Transformer& model_;
