@@ -40,10 +40,13 @@ Key key_of(const sandbox::Limits& l, const std::vector<std::string>& preload) {
     return {l.memory_bytes, l.processes, l.tmp_bytes, l.output_bytes, preload};
 }
 
+class WarmPool;
+
 }  // namespace
 
 struct WarmLease::Entry {
     asio::io_context& io;
+    WarmPool* pool = nullptr;  // the io_context's pool: alive as long as the io_context
     Key key;
     std::vector<std::string> preload;
     PrivateDir dir{"warm"};
@@ -79,6 +82,9 @@ public:
     }
 
     void put(std::unique_ptr<WarmLease::Entry> e) {
+        // At the io_context's shutdown the episodes' frames are destroyed after this pool shut
+        // down: their sandboxes end with them.
+        if (closed_) return;
         const uint64_t serial = ++serials_;
         e->serial = serial;
         auto timer = std::make_shared<asio::steady_timer>(e->io, kIdleWait);
@@ -104,7 +110,11 @@ private:
         Idle(Idle&&) = default;
         Idle& operator=(Idle&&) = default;
     };
-    void shutdown() override { idle_.clear(); }
+    void shutdown() override {
+        closed_ = true;
+        idle_.clear();
+    }
+    bool closed_ = false;
     std::vector<Idle> idle_;
     uint64_t serials_ = 0;
 };
@@ -132,7 +142,7 @@ WarmLease::~WarmLease() {
     if (!entry_ || !entry_->reusable()) return;
     // The zygote cleans up after the episode now, while the host stores it and starts the next.
     entry_->zygote->begin_release();
-    asio::use_service<WarmPool>(entry_->io).put(std::move(entry_));
+    entry_->pool->put(std::move(entry_));
 }
 
 const std::string& WarmLease::dir() const { return entry_->dir.path(); }
@@ -167,7 +177,9 @@ asio::awaitable<std::unique_ptr<WarmLease>> lease_warm_sandbox(const sandbox::Li
         // zygote), then its workspace (here, once nothing runs that could write to it).
         if (co_await e->zygote->release() && safe_fs::empty_dir(e->dir.path())) co_return std::make_unique<WarmLease>(std::move(e));
     }
-    co_return std::make_unique<WarmLease>(std::make_unique<WarmLease::Entry>(io, key, std::move(preload)));
+    auto fresh = std::make_unique<WarmLease::Entry>(io, key, std::move(preload));
+    fresh->pool = &pool;
+    co_return std::make_unique<WarmLease>(std::move(fresh));
 }
 
 }  // namespace envforge
