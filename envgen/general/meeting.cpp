@@ -315,10 +315,7 @@ Task synthesize_meeting(uint64_t seed, int d) {
     // Booking ids come from a counter, so a cancelled booking's id is never handed out again.
     Table t_counter{"counters", {{"name", "TEXT"}, {"next", "INTEGER"}}, {}};
     t_counter.add({"booking", b.next_booking});
-    JsonArray tables;
-    for (Table* tb : {&b.t_people, &b.t_busy, &b.t_rooms, &b.t_book, &b.t_att, &t_counter}) tables.push_back(tb->take_json());
-    t.env = Json::object({{"domain", "meeting"}});
-    t.env.set("tables", Json(std::move(tables)));
+    t.env = domain_env("meeting", {&b.t_people, &b.t_busy, &b.t_rooms, &b.t_book, &b.t_att, &t_counter});
     JsonArray required;
     for (int i = 0; i < b.n_att; ++i) required.emplace_back(b.people[static_cast<size_t>(i)].email);
     t.verifier = Json::object({{"type", "meeting"},

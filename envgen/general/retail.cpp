@@ -269,10 +269,7 @@ Task synthesize_retail(uint64_t seed, int d) {
     t.prompt = "Hi, this is " + req.email + ".";
     for (const auto& s : req.sentences) t.prompt += " " + s;
     t.tools = retail_tools(d);
-    JsonArray tables;
-    for (Table* tb : {&w.customers, &products, &w.orders, &w.items, &w.returns, &meta}) tables.push_back(tb->take_json());
-    t.env = Json::object({{"domain", "retail"}});
-    t.env.set("tables", Json(std::move(tables)));
+    t.env = domain_env("retail", {&w.customers, &products, &w.orders, &w.items, &w.returns, &meta});
     JsonArray cancel;
     for (int64_t id : req.cancel) cancel.emplace_back(id);
     Json purchase = req.buy_product ? Json::object({{"product_id", req.buy_product}, {"qty", req.buy_qty}}) : Json();

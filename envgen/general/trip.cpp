@@ -402,11 +402,7 @@ Task synthesize_trip(uint64_t seed, int d) {
         "When the plan satisfies every requirement, call submit_result once.";
     t.prompt = prompt_text(b.cities[0], b.dates[0], b.r);
     t.tools = trip_tools(d, b.r.days);
-    JsonArray tables;
-    for (Table* tb : {&b.t_cities, &b.t_hotels, &b.t_rest, &b.t_attr, &b.t_trans, &b.t_weather, &b.t_local})
-        tables.push_back(tb->take_json());
-    t.env = Json::object({{"domain", "trip"}});
-    t.env.set("tables", Json(std::move(tables)));
+    t.env = domain_env("trip", {&b.t_cities, &b.t_hotels, &b.t_rest, &b.t_attr, &b.t_trans, &b.t_weather, &b.t_local});
     JsonArray date_list;
     for (const auto& ds : b.dates) date_list.emplace_back(ds);
     t.verifier = Json::object(

@@ -12,6 +12,14 @@ Json Table::take_json() {
     return j;
 }
 
+Json domain_env(const char* domain, std::initializer_list<Table*> tables) {
+    JsonArray out;
+    for (Table* t : tables) out.push_back(t->take_json());
+    Json env = Json::object({{"domain", domain}});
+    env.set("tables", Json(std::move(out)));
+    return env;
+}
+
 Task general_task(const char* domain, uint64_t seed, int difficulty) {
     Task t;
     t.kind = "general";

@@ -2,6 +2,7 @@
 // and loaded into a private SQLite database per episode) and tool declarations as data.
 #pragma once
 
+#include <initializer_list>
 #include <set>
 #include <string>
 #include <utility>
@@ -22,6 +23,9 @@ struct Table {
     void add(JsonArray row) { rows.emplace_back(std::move(row)); }
     Json take_json();  // moves the rows out
 };
+
+// A general task's env: {"domain": domain, "tables": [...]}, the tables' rows moved out.
+Json domain_env(const char* domain, std::initializer_list<Table*> tables);
 
 // A general task's header: kind, seed, difficulty and generator "general.<domain>" version 1.
 Task general_task(const char* domain, uint64_t seed, int difficulty);
