@@ -159,7 +159,7 @@ asio::awaitable<std::unique_ptr<sandbox::Session>> WarmLease::fork(const sandbox
             adopt_new_files(entry_->dir.path());
         }
         try {
-            co_return co_await entry_->zygote->fork(limits.cpu_seconds, limits.wall_seconds, limits);
+            co_return co_await entry_->zygote->fork(limits);
         } catch (const SandboxError&) {
             if (attempt > 0) throw;  // a fresh zygote failed too
         }

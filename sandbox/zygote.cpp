@@ -34,12 +34,12 @@ void Zygote::kill() {
     if (control_ && control_->alive()) control_->impl_->end("the warm sandbox was ended");
 }
 
-asio::awaitable<std::unique_ptr<Session>> Zygote::fork(double cpu_seconds, double wall_seconds, Limits session_limits) {
+asio::awaitable<std::unique_ptr<Session>> Zygote::fork(Limits limits) {
     if (!alive()) throw SandboxError("the warm sandbox is gone");
     Session::Impl& ctl = *control_->impl_;
     Fields req;
     req.emplace_back("op", "fork");
-    req.emplace_back("cpu", std::to_string(cpu_seconds));
+    req.emplace_back("cpu", std::to_string(limits.cpu_seconds));
     int fd = -1;
     auto reply = co_await ctl.call(std::move(req), std::chrono::seconds(10), &fd);
     struct stat st {};
@@ -52,7 +52,7 @@ asio::awaitable<std::unique_ptr<Session>> Zygote::fork(double cpu_seconds, doubl
     // A session that will not stop ends the warm sandbox: the zygote cannot kill a process that
     // ignores it without ending its sandbox, and the next episode must not meet it.
     std::weak_ptr<Session::Impl> weak = control_->impl_;
-    auto s = Session::adopt(ctl.io, fd, session_limits, wall_seconds, [weak] {
+    auto s = Session::adopt(ctl.io, fd, limits, limits.wall_seconds, [weak] {
         if (auto c = weak.lock(); c && !c->lost) c->end("a session of the warm sandbox was lost");
     });
     co_return s;

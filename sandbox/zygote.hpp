@@ -30,10 +30,10 @@ public:
     Zygote(const Zygote&) = delete;
     Zygote& operator=(const Zygote&) = delete;
 
-    // A fresh session forked from the zygote, with `cpu_seconds` of CPU (RLIMIT_CPU) and
-    // `wall_seconds` of life. Losing it (a cell that will not stop) ends the warm sandbox.
-    // Throws SandboxError when the zygote is gone.
-    boost::asio::awaitable<std::unique_ptr<Session>> fork(double cpu_seconds, double wall_seconds, Limits session_limits);
+    // A fresh session forked from the zygote, with the CPU (RLIMIT_CPU) and wall time of
+    // `limits`, and its output and frame bounds. Losing it (a cell that will not stop) ends the
+    // warm sandbox. Throws SandboxError when the zygote is gone.
+    boost::asio::awaitable<std::unique_ptr<Session>> fork(Limits limits);
     // Kills every process in the sandbox but its init and the zygote, and empties /tmp,
     // /dev/shm and IPC. False when it could not: the sandbox is then ended.
     boost::asio::awaitable<bool> release(std::chrono::milliseconds wait = std::chrono::seconds(10));

@@ -23,27 +23,20 @@ namespace asio = boost::asio;
 
 namespace {
 
-struct Workdir {
-    std::string path;
-    Workdir() {
-        std::string t = "/tmp/envforge-test-zygote-XXXXXX";
-        REQUIRE(mkdtemp(t.data()));
-        path = t;
-    }
-    ~Workdir() { envforge::safe_fs::remove_tree(path); }
-};
-
-Limits session_limits() {
+Limits session_limits(double wall_seconds = 60) {
     Limits l;
-    l.wall_seconds = 60;
+    l.wall_seconds = wall_seconds;
     l.cpu_seconds = 30;
     l.memory_bytes = 1ll << 30;
     l.processes = 64;
     return l;
 }
 
+// Runs `body(zygote, workdir)` with a zygote over a fresh private workdir, on backend `b`.
 template <class Body>
-void with_zygote(Backend b, const std::string& workdir, Body body) {
+void with_zygote(Backend b, Body body) {
+    std::string workdir = "/tmp/envforge-test-zygote-" + std::string(6, 'X');  // mkdtemp's template
+    REQUIRE(mkdtemp(workdir.data()));
     asio::io_context io;
     Sandbox box(io, b, 4);
     Limits life = session_limits();
@@ -53,11 +46,12 @@ void with_zygote(Backend b, const std::string& workdir, Body body) {
         io,
         [&]() -> asio::awaitable<void> {
             auto z = co_await Zygote::start(box, workdir, life, preload);
-            co_await body(*z);
+            co_await body(*z, workdir);
             z->kill();
         },
         asio::use_future);
     io.run();
+    envforge::safe_fs::remove_tree(workdir);
     fut.get();
 }
 
@@ -77,10 +71,9 @@ print(json.dumps({
 TEST_CASE("zygote: nothing of one session is visible to the next") {
     for (Backend b : backends()) {
         INFO(backend_name(b));
-        Workdir dir;
-        with_zygote(b, dir.path, [&](Zygote& z) -> asio::awaitable<void> {
+        with_zygote(b, [&](Zygote& z, const std::string& dir) -> asio::awaitable<void> {
             {
-                auto a = co_await z.fork(10, 60, session_limits());
+                auto a = co_await z.fork(session_limits());
                 auto r = co_await a->python(
                     "import os, ctypes, subprocess\nsecret = 42\n"
                     "for p in ('/workspace/a.txt', '/tmp/a.txt', '/dev/shm/a'):\n    open(p, 'w').write('left behind')\n"
@@ -96,8 +89,8 @@ TEST_CASE("zygote: nothing of one session is visible to the next") {
                 CHECK(seen.out.find("\"processes\": []") == std::string::npos);  // they run now
             }
             CHECK(co_await z.release());
-            CHECK(envforge::safe_fs::empty_dir(dir.path));
-            auto b2 = co_await z.fork(10, 60, session_limits());
+            CHECK(envforge::safe_fs::empty_dir(dir));
+            auto b2 = co_await z.fork(session_limits());
             auto seen = co_await b2->python(kLookAround, 20);
             CHECK(seen.exception == "");
             CHECK(seen.out == "{\"variable\": false, \"files\": [], \"processes\": [], \"ipc\": 0}\n");
@@ -109,10 +102,9 @@ TEST_CASE("zygote: nothing of one session is visible to the next") {
 TEST_CASE("zygote: a session cannot reach the zygote's channel or memory, nor stop it with catchable signals") {
     for (Backend b : backends()) {
         INFO(backend_name(b));
-        Workdir dir;
-        with_zygote(b, dir.path, [&](Zygote& z) -> asio::awaitable<void> {
+        with_zygote(b, [&](Zygote& z, const std::string& dir) -> asio::awaitable<void> {
             {
-                auto a = co_await z.fork(10, 60, session_limits());
+                auto a = co_await z.fork(session_limits());
                 auto r = co_await a->python(
                     "import os, signal\nz = os.getppid()\nout = []\n"
                     "for path in ('/proc/%d/fd/3' % z, '/proc/%d/mem' % z, '/proc/%d/environ' % z):\n"
@@ -128,8 +120,8 @@ TEST_CASE("zygote: a session cannot reach the zygote's channel or memory, nor st
             }
             CHECK(z.alive());
             CHECK(co_await z.release());
-            CHECK(envforge::safe_fs::empty_dir(dir.path));
-            auto next = co_await z.fork(10, 60, session_limits());
+            CHECK(envforge::safe_fs::empty_dir(dir));
+            auto next = co_await z.fork(session_limits());
             auto r = co_await next->python("print('fresh')", 10);
             CHECK(r.out == "fresh\n");
         });
@@ -139,19 +131,18 @@ TEST_CASE("zygote: a session cannot reach the zygote's channel or memory, nor st
 TEST_CASE("zygote: a session that kills or stops the zygote, or will not stop, ends only the warm sandbox") {
     for (Backend b : backends()) {
         INFO(backend_name(b));
-        Workdir dir;
         for (const char* attack : {"os.kill(os.getppid(), signal.SIGKILL)", "os.kill(os.getppid(), signal.SIGSTOP)"}) {
             INFO(attack);
-            with_zygote(b, dir.path, [&](Zygote& z) -> asio::awaitable<void> {
+            with_zygote(b, [&](Zygote& z, const std::string&) -> asio::awaitable<void> {
                 {
-                    auto a = co_await z.fork(10, 60, session_limits());
+                    auto a = co_await z.fork(session_limits());
                     co_await a->python(std::string("import os, signal\n") + attack, 10);
                 }
                 CHECK_FALSE(co_await z.release(std::chrono::seconds(2)));
                 CHECK_FALSE(z.alive());
                 bool refused = false;
                 try {
-                    co_await z.fork(10, 60, session_limits());
+                    co_await z.fork(session_limits());
                 } catch (const std::exception&) {
                     refused = true;
                 }
@@ -159,8 +150,8 @@ TEST_CASE("zygote: a session that kills or stops the zygote, or will not stop, e
             });
         }
         // Past its wall time the session is lost, and with it the warm sandbox it ran in.
-        with_zygote(b, dir.path, [&](Zygote& z) -> asio::awaitable<void> {
-            auto a = co_await z.fork(10, 1, session_limits());
+        with_zygote(b, [&](Zygote& z, const std::string&) -> asio::awaitable<void> {
+            auto a = co_await z.fork(session_limits(1));
             auto r = co_await a->python("while True:\n    try:\n        pass\n    except BaseException:\n        pass", 30);
             CHECK(r.session_lost);
             CHECK(r.seconds < 5);
