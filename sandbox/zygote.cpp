@@ -3,15 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio/this_coro.hpp>
-
 #include "common/errors.hpp"
 #include "sandbox/session_impl.hpp"
 
 namespace envforge::sandbox {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 
 asio::awaitable<std::unique_ptr<Zygote>> Zygote::start(Sandbox& sandbox, std::string workdir, Limits limits,
                                                        std::vector<std::string> preload) {
