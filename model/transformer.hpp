@@ -1,9 +1,9 @@
 // The DeepSeek-V3.2 transformer: MLA in absorbed MQA form with a latent cache, the lightning
 // indexer with its key cache and top-k selection (DSA), dense and MoE FFNs. Prefill and batched
 // decode share one forward pass over "rows" (token, position, sequence), so a decode step over
-// many sequences streams the weights once. The forward pass runs on the CPU (transformer.cpp) or,
-// with EngineOptions::cuda, on an NVIDIA GPU with the same steps in the same order
-// (transformer_cuda.cpp): weights and caches resident on the device.
+// many sequences streams the weights once. The pass is written once (transformer.cpp) over a
+// backend (forward_backend.hpp): the CPU, or with EngineOptions::cuda an NVIDIA GPU, with weights
+// and caches resident on the device.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,7 @@
 namespace envforge::model {
 
 class Checkpoint;
+class ForwardBackend;
 struct ModelWeights;
 
 // The caches of one sequence: per layer the MLA rows [len, kv_lora + rope] (f32) and the
@@ -35,6 +36,8 @@ public:
 
 private:
     friend class Transformer;
+    friend class CpuForward;
+    friend class CudaForward;
     struct LayerCache {
         std::vector<float> kv;
         std::vector<uint16_t> index_k;
@@ -48,6 +51,13 @@ private:
     bool on_device_ = false;  // which of the two holds this sequence (set by its first forward pass)
     std::vector<int32_t> tokens_;
     int64_t len_ = 0;
+};
+
+// One row of a forward pass: a token at a position of a sequence.
+struct ForwardRow {
+    Sequence* seq;
+    int32_t token;
+    int64_t pos;
 };
 
 struct EngineOptions {
@@ -87,28 +97,25 @@ public:
     void fill_synthetic_cache(Sequence& seq, int64_t len, uint64_t seed);
 
 private:
-    struct Row {
-        Sequence* seq;
-        int32_t token;
-        int64_t pos;
-    };
+    using Row = ForwardRow;
     std::vector<float> forward(const std::vector<Row>& rows, const std::vector<int64_t>& logit_rows);
-    std::vector<float> forward_cuda(const std::vector<Row>& rows, const std::vector<int64_t>& logit_rows);
+    // The steps of one layer, over the pass's backend.
+    void attention_block(ForwardBackend& b, int64_t layer);
+    void ffn_block(ForwardBackend& b, int64_t layer);
+    // Checks the rows' tokens, and that each sequence continues on the backend that holds it.
+    void check_rows(const std::vector<Row>& rows);
     // After a pass: the rows' sequences have grown to hold them, tokens recorded by position.
     void record_tokens(const std::vector<Row>& rows);
     void ensure_rope(int64_t max_pos);
-    void check_cuda();
+    // The backend EngineOptions::cuda asks for, made on first use.
+    ForwardBackend& backend();
 
     ModelConfig config_;
     EngineOptions options_;
     std::unique_ptr<Checkpoint> ckpt_;
     std::unique_ptr<ModelWeights> w_;
     kernels::RopeTable rope_;  // shared by MLA (interleaved) and the indexer (half-split)
-    struct DeviceState;        // weights, RoPE tables and scratch on the GPU (transformer_cuda.cpp)
-    struct DeviceStateDeleter {
-        void operator()(DeviceState* d) const;
-    };
-    std::unique_ptr<DeviceState, DeviceStateDeleter> dev_;
+    std::unique_ptr<ForwardBackend> cpu_, cuda_;
 };
 
 }  // namespace envforge::model

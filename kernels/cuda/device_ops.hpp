@@ -1,5 +1,5 @@
 // The operations of the transformer's forward pass on an NVIDIA GPU, over device pointers: what
-// model/transformer_cuda.cpp strings together for the GPU path. Each op computes what its CPU
+// model/forward_cuda.cpp, the forward pass's GPU backend, calls. Each op computes what its CPU
 // kernel computes (kernels/*.hpp), in float, on the default stream in issue order, so a caller
 // synchronises only when it reads a result back. Like dsa_cuda.hpp this header has no CUDA in it;
 // without CUDA every call throws.
