@@ -30,6 +30,18 @@ std::vector<Probe> EnvKind::probes(const Task& task) const {
     return out;
 }
 
+SynthReport EnvKind::report(const std::vector<Task>&, const SynthTally&) const { return {}; }
+
+void SynthTally::add(const std::string& group, const std::string& counter, double amount) {
+    std::lock_guard lock(mu_);
+    totals_[group][counter] += amount;
+}
+
+std::map<std::string, std::map<std::string, double>> SynthTally::totals() const {
+    std::lock_guard lock(mu_);
+    return totals_;
+}
+
 namespace {
 
 const std::vector<const EnvKind*>& registry() {

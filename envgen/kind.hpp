@@ -3,7 +3,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,11 +21,32 @@ struct Probe {
     std::vector<ScriptTurn> script;
 };
 
+// What synthesis did along the way, counted for the run that asked (a code project's mutants:
+// tried, accepted, and why the rest were passed over). Thread-safe; kinds add, their `report`
+// reads. Counts belong to one run, never to the process.
+class SynthTally {
+public:
+    void add(const std::string& group, const std::string& counter, double amount = 1);
+    // group -> counter -> total
+    std::map<std::string, std::map<std::string, double>> totals() const;
+
+private:
+    mutable std::mutex mu_;
+    std::map<std::string, std::map<std::string, double>> totals_;
+};
+
 struct SynthRequest {
     uint64_t seed = 0;
     int difficulty = 1;
-    size_t index = 0;  // position in the batch (round-robin over sub-domains)
-    Json options;      // kind-specific (e.g. {"domain": "trip"})
+    size_t index = 0;             // position in the batch (round-robin over sub-domains)
+    Json options;                 // kind-specific (e.g. {"domain": "trip"})
+    SynthTally* tally = nullptr;  // where the kind counts what it did, when the caller asks
+};
+
+// A kind's account of a synthesis run, for `envforge synth`: lines for people, fields for --json.
+struct SynthReport {
+    std::vector<std::string> lines;
+    Json fields = Json::object();
 };
 
 class EnvKind {
@@ -39,6 +62,8 @@ public:
     virtual std::string dedupe_key(const Task&) const { return ""; }
     // Probes beyond `reference` (expect pass) and `null` (expect fail), which apply to every kind.
     virtual std::vector<Probe> probes(const Task& task) const;
+    // What `synth` reports after making `tasks` (with `tally` counted along the way). Default: nothing.
+    virtual SynthReport report(const std::vector<Task>& tasks, const SynthTally& tally) const;
 };
 
 const EnvKind* find_kind(std::string_view name);     // nullptr when unknown

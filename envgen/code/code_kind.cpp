@@ -38,20 +38,12 @@ using code::Project;
 
 constexpr int kGoldRuns = 3;
 
-std::mutex& stats_mu() {
-    static std::mutex m;
-    return m;
-}
-std::map<std::string, code::SynthesisStats>& stats_map() {
-    static std::map<std::string, code::SynthesisStats> m;
-    return m;
-}
-void count(const std::string& project, int code::SynthesisStats::*field, double seconds = 0) {
-    std::lock_guard lock(stats_mu());
-    auto& s = stats_map()[project];
-    s.project = project;
-    ++(s.*field);
-    s.seconds += seconds;
+// One tried mutant of `project`, by outcome (accepted, equivalent, no_report or invalid), and
+// the seconds its suite ran, into the run's tally.
+void count(const SynthRequest& req, const std::string& project, const char* outcome, double seconds) {
+    if (!req.tally) return;
+    req.tally->add(project, outcome);
+    req.tally->add(project, "seconds", seconds);
 }
 
 // The per-test time limits of a mutant's run: ten times the test's slowest gold run, at least
@@ -194,13 +186,13 @@ public:
             // gives up after a few) and passed over: no worker waits minutes on it.
             if (const code::TestOutcome* r = run.ok() ? run.find("<runner>") : nullptr) {
                 if (r->message.find("does not compile") != std::string::npos) {
-                    count(p.name, &code::SynthesisStats::invalid, secs);
+                    count(req, p.name, "invalid", secs);
                     continue;
                 }
                 run.error = "the suite was stopped: " + r->message;
             }
             if (!run.ok()) {
-                count(p.name, &code::SynthesisStats::no_report, secs);
+                count(req, p.name, "no_report", secs);
                 continue;
             }
             std::vector<const code::TestOutcome*> failing;
@@ -215,10 +207,10 @@ public:
                 }
             }
             if (f2p.empty() || failing.empty()) {  // an equivalent mutant, or one no test sees
-                count(p.name, &code::SynthesisStats::equivalent, secs);
+                count(req, p.name, "equivalent", secs);
                 continue;
             }
-            count(p.name, &code::SynthesisStats::accepted, secs);
+            count(req, p.name, "accepted", secs);
             return make_task(req, p, m, mutated, f2p, p2p, failing);
         }
         throw InvalidInput("project '" + p.name + "': no mutant among the first 40 candidates fails a test (seed " +
@@ -232,6 +224,7 @@ public:
     }
 
     std::unique_ptr<Environment> make_environment(const Task& task) const override;
+    SynthReport report(const std::vector<Task>& tasks, const SynthTally& tally) const override;
 
 private:
     Task make_task(const SynthRequest& req, const Project& p, const code::Mutant& m, const std::string& mutated,
@@ -524,10 +517,33 @@ std::unique_ptr<Environment> CodeKind::make_environment(const Task&) const { ret
 
 }  // namespace
 
-std::vector<code::SynthesisStats> code::synthesis_stats() {
-    std::lock_guard lock(stats_mu());
-    std::vector<SynthesisStats> out;
-    for (const auto& [name, st] : stats_map()) out.push_back(st);
+// Per project, how many mutants were tried to make these tasks, and why the rest were not.
+SynthReport CodeKind::report(const std::vector<Task>&, const SynthTally& tally) const {
+    SynthReport out;
+    JsonArray projects;
+    for (const auto& [project, n] : tally.totals()) {
+        auto get = [&n](const char* k) {
+            const auto it = n.find(k);
+            return it == n.end() ? 0 : static_cast<int>(it->second);
+        };
+        const int accepted = get("accepted"), equivalent = get("equivalent"), invalid = get("invalid"), no_report = get("no_report");
+        const int tried = accepted + equivalent + invalid + no_report;
+        const double seconds = n.count("seconds") ? n.at("seconds") : 0.0, per_task = accepted ? seconds / accepted : 0.0;
+        projects.push_back(Json::object({{"project", project},
+                                         {"tried", tried},
+                                         {"accepted", accepted},
+                                         {"equivalent", equivalent},
+                                         {"no_report", no_report},
+                                         {"invalid", invalid},
+                                         {"seconds_per_accepted", per_task}}));
+        char line[320];
+        std::snprintf(line, sizeof line,
+                      "project %s: %d mutants tried, %d accepted, %d caught by no test, %d not compiling, %d without a report (crash or "
+                      "time limit); %.1f s of suite runs per accepted task",
+                      project.c_str(), tried, accepted, equivalent, invalid, no_report, per_task);
+        out.lines.emplace_back(line);
+    }
+    out.fields.set("projects", Json(std::move(projects)));
     return out;
 }
 

@@ -14,18 +14,9 @@ namespace envforge {
 
 const EnvKind& code_kind();
 
-namespace code {
-// What synthesis did with each project's mutants in this process: `synth code` reports it.
-struct SynthesisStats {
-    std::string project;
-    int accepted = 0;    // became tasks
-    int equivalent = 0;  // no gold-passing test failed
-    int no_report = 0;   // the suite crashed, ran out of time, or hung test after test
-    int invalid = 0;     // the mutated file does not compile (checked when tried)
-    double seconds = 0;  // spent running mutants' suites
-    int tried() const { return accepted + equivalent + no_report + invalid; }
-};
-std::vector<SynthesisStats> synthesis_stats();
-}  // namespace code
+// `report` gives, per project, the mutants tried to make the run's tasks: accepted (became
+// tasks), equivalent (no gold-passing test failed), no_report (the suite crashed, ran out of
+// time, or hung test after test), invalid (the mutated file does not compile), and the seconds
+// of suite runs per accepted task.
 
 }  // namespace envforge

@@ -1,6 +1,8 @@
 #include "envgen/search/search_kind.hpp"
 
+#include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "envgen/search/questions.hpp"
 #include "envgen/search/search_index.hpp"
@@ -126,7 +128,31 @@ public:
         return synthesize_question(*world, req.seed, req.difficulty);
     }
     std::unique_ptr<Environment> make_environment(const Task&) const override { return std::make_unique<SearchEnvironment>(); }
+    SynthReport report(const std::vector<Task>& tasks, const SynthTally&) const override;
 };
+
+// How often the question itself, as a query, finds the answer document first, per difficulty:
+// what says whether the questions need search strategy or only a lookup.
+SynthReport SearchKind::report(const std::vector<Task>& tasks, const SynthTally&) const {
+    std::map<int, std::pair<int, int>> per_difficulty;  // hits, tasks
+    for (const auto& t : tasks) {
+        auto& [hits, n] = per_difficulty[t.difficulty];
+        hits += verbatim_top_hit(t);
+        ++n;
+    }
+    SynthReport out;
+    Json shares = Json::object();
+    for (const auto& [d, hn] : per_difficulty) {
+        const double share = static_cast<double>(hn.first) / hn.second;
+        shares.set(std::to_string(d), share);
+        char line[160];
+        std::snprintf(line, sizeof line, "difficulty %d: answer document is the top hit for the verbatim question in %.1f%% of %d tasks", d,
+                      100.0 * share, hn.second);
+        out.lines.emplace_back(line);
+    }
+    out.fields.set("verbatim_top_hit_share", shares);
+    return out;
+}
 
 }  // namespace
 

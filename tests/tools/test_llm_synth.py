@@ -210,6 +210,6 @@ for args, text in ((["--base-url", url], "--base-url applies with --llm only"),
     p = ef(*SYNTH, *args, "--db", path("x.db"), ok=(2,))
     assert text in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
 p = ef("synth", "interp", "--llm", "openai", "--db", path("x.db"), ok=(2,))
-assert "--llm applies to `synth search`, `synth general`, `synth code --history` and `synth interp --data` only" in p.stderr, p.stderr
+assert "--llm applies to `synth general`, `synth search`, `synth interp --data` and `synth code --history` only" in p.stderr, p.stderr
 print("flags: 4 misuses refused in one line each")
 shutil.rmtree(work)

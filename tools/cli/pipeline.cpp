@@ -82,7 +82,7 @@ Json SynthSummary::to_json() const {
 }
 
 SynthSummary synth_into(Store* store, const std::string& kind, size_t count, uint64_t seed, std::pair<int, int> difficulty,
-                        const Json& options, bool quiet, std::vector<Task>* keep, const Shard& shard) {
+                        const Json& options, bool quiet, std::vector<Task>* keep, const Shard& shard, SynthTally* tally) {
     const EnvKind& k = require_kind(kind);
     // A shard makes the requests i < count with i mod N = its index: the same requests, so the
     // same tasks, as one machine makes for those indices.
@@ -99,8 +99,10 @@ SynthSummary synth_into(Store* store, const std::string& kind, size_t count, uin
     const size_t max_index = count * 3 + 16;
     while (s.made < target && next < max_index) {
         std::vector<SynthRequest> reqs;
-        for (; next < max_index && reqs.size() < std::min(kBatch, target - s.made); next += shard.count)
+        for (; next < max_index && reqs.size() < std::min(kBatch, target - s.made); next += shard.count) {
             reqs.push_back(synth_request(seed, next, difficulty, options));
+            reqs.back().tally = tally;
+        }
         requested += reqs.size();
         if (requested > target) progress.extend(static_cast<int64_t>(std::min(reqs.size(), requested - target)));
         // Ticks per task: a code task takes seconds (gold runs, mutants), a batch minutes.

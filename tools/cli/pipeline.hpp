@@ -38,9 +38,11 @@ struct SynthSummary {
     double seconds = 0;
     Json to_json() const;
 };
-// With no store, the tasks are only made (into `keep`): `synth --llm` stores what it keeps.
+// With no store, the tasks are only made (into `keep`): `synth --llm` stores what it keeps. The
+// kind counts what it did into `tally` when given.
 SynthSummary synth_into(Store* store, const std::string& kind, size_t count, uint64_t seed, std::pair<int, int> difficulty,
-                        const Json& options, bool quiet, std::vector<Task>* keep = nullptr, const Shard& shard = {});
+                        const Json& options, bool quiet, std::vector<Task>* keep = nullptr, const Shard& shard = {},
+                        SynthTally* tally = nullptr);
 // The request for task `index` of a batch: seed mixed from the base seed, difficulty spread
 // evenly over the range (each run of `span` tasks holds every level once).
 SynthRequest synth_request(uint64_t base_seed, size_t index, std::pair<int, int> difficulty, const Json& options);
