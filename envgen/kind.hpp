@@ -57,6 +57,9 @@ public:
     // Pure function of the request and generator version: byte-identical on every machine.
     virtual Task synthesize(const SynthRequest& request) const = 0;
     virtual std::unique_ptr<Environment> make_environment(const Task& task) const = 0;
+    // Checks Task::env against the kind's typed environment (its from_json); throws InvalidInput
+    // naming the member. `import` runs it on every task before anything is stored.
+    virtual void check_env(const Task& task) const = 0;
     // Tasks with the same non-empty key are the same task made from different seeds (a code
     // task's mutant): synthesis keeps the first. Default: none are.
     virtual std::string dedupe_key(const Task&) const { return ""; }

@@ -29,7 +29,7 @@ int cmd_import(int argc, char** argv) {
         const std::string where = path + ":" + std::to_string(n);
         try {
             Task t = Task::parse(line);
-            require_kind(t.kind);
+            require_kind(t.kind).check_env(t);
             tasks.push_back(std::move(t));
         } catch (const InvalidInput& e) {
             throw InvalidInput(where + ": " + e.what());

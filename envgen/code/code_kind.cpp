@@ -16,6 +16,7 @@
 
 #include "common/safe_fs.hpp"
 #include "common/unified_diff.hpp"
+#include "envgen/code/code_env.hpp"
 #include "envgen/code/code_project.hpp"
 #include "envgen/code/code_task.hpp"
 #include "envgen/code/git_history.hpp"
@@ -224,6 +225,7 @@ public:
     }
 
     std::unique_ptr<Environment> make_environment(const Task& task) const override;
+    void check_env(const Task& task) const override { code::CodeEnv::from_json(task.env); }
     SynthReport report(const std::vector<Task>& tasks, const SynthTally& tally) const override;
 
 private:
@@ -240,7 +242,7 @@ private:
         t.prompt = issue_text(p, m, failing, req.difficulty);
         Files files = p.files;
         files[m.file] = mutated;
-        t.env = code::project_env(p, files);
+        t.env = code::project_env(p, files).to_json();
         auto arr = [](const std::vector<std::string>& v) {
             JsonArray a;
             for (const auto& s : v) a.emplace_back(s);
@@ -328,7 +330,8 @@ public:
         task_ = &task;
         ws_.create();
         workdir_ = ws_.dir();
-        code::write_files(workdir_, code::files_from_json(task.env.at("files")));
+        env_ = code::CodeEnv::from_json(task.env);
+        code::write_files(workdir_, env_.files);
         co_await ws_.start_session(episode_limits(task.limits, 2ll << 30, 256));
         // A fresh repository with one commit: no history, reflog, remote or stash holds the fix.
         auto r = co_await ws_.session().shell(
@@ -354,12 +357,11 @@ public:
             }
             if (op == "run_tests") {
                 const std::string sel = args.get_string("selector");
-                code::RunnerConfig config = code::RunnerConfig::from_task(task_->env);
+                code::RunnerConfig config = env_.runner_config();
                 if (!sel.empty()) config.ids.push_back(sel);
                 auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
-                code::TestRun r = co_await code::run_tests(
-                    episode_sandbox(io), workdir_, config,
-                    std::min(task_->limits.call_timeout_seconds, task_->env.get_number("test_timeout", 120)));
+                code::TestRun r = co_await code::run_tests(episode_sandbox(io), workdir_, config,
+                                                           std::min(task_->limits.call_timeout_seconds, env_.test_timeout));
                 std::set<std::string> broken;
                 if (const Json* b = task_->verifier.find("broken"); b && b->is_array())
                     for (const Json& id : b->as_array()) broken.insert(id.as_string());
@@ -409,19 +411,14 @@ public:
         // change it while it is read.
         ws_.stop_session();
         const Json& v = task_->verifier;
-        std::vector<std::string> src_dirs;
-        for (const Json& d : task_->env.at("source_dirs").as_array()) src_dirs.push_back(d.as_string());
-        const std::string test_dir = task_->env.get_string("test_dir");
         // Tasks mined from history name their test-file rule: a file it calls a test is never
         // taken from the agent, wherever it lies.
-        std::vector<std::string> patterns;
-        if (const Json* tp = task_->env.find("test_patterns"); tp && tp->is_array())
-            for (const Json& pat : tp->as_array()) patterns.push_back(pat.as_string());
+        const std::vector<std::string> patterns = env_.test_patterns.value_or(std::vector<std::string>{});
         auto counts = [&](const std::string& path) {
             const std::string name = path.substr(path.rfind('/') + 1);
-            return in_sources(path, src_dirs) && !code::in_test_dir(path, test_dir) && !code::test_file_name(name, patterns);
+            return in_sources(path, env_.source_dirs) && !code::in_test_dir(path, env_.test_dir) && !code::test_file_name(name, patterns);
         };
-        const Files given = code::files_from_json(task_->env.at("files"));
+        const Files& given = env_.files;
         Files files, before, after;  // before/after: the source files, for the agent's diff
         for (const auto& [path, content] : given) {
             if (!counts(path)) files[path] = content;
@@ -434,7 +431,7 @@ public:
         std::vector<std::string> unreadable;
         const safe_fs::Root root(workdir_);
         auto skip = [](std::string_view name) { return name == "__pycache__" || name == ".git"; };
-        for (const auto& d : src_dirs) {
+        for (const auto& d : env_.source_dirs) {
             std::vector<std::string> found;
             try {
                 found = root.regular_files(d == "." ? "" : d, skip, 20000);
@@ -476,14 +473,13 @@ public:
         // suite) cannot change the verdict and is not made. Most failed attempts end here cheaply.
         auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
         for (const char* key : {"f2p", "p2p"}) {
-            code::RunnerConfig config = code::RunnerConfig::from_task(task_->env);
+            code::RunnerConfig config = env_.runner_config();
             for (const Json& id : v.at(key).as_array()) config.ids.push_back(id.as_string());
             if (config.ids.empty()) {
                 c.add(key, true, "0/0 passed");
                 continue;
             }
-            const code::TestRun run = co_await code::run_tests(episode_sandbox(io), dir, config,
-                                                               task_->env.get_number("test_timeout", 120));
+            const code::TestRun run = co_await code::run_tests(episode_sandbox(io), dir, config, env_.test_timeout);
             if (!run.ok()) {
                 c.add("tests_ran", false, run.error);
                 co_return with_diff(c.verdict());
@@ -509,6 +505,7 @@ public:
 
 private:
     const Task* task_ = nullptr;
+    code::CodeEnv env_;
     EpisodeWorkspace ws_;
     std::string workdir_;  // ws_.dir(), for the file tools
 };

@@ -61,7 +61,6 @@ struct RunnerConfig {
     std::vector<std::string> compile;        // files that must compile before anything runs (a mutant's)
     std::vector<std::string> coverage;       // report the lines the tests ran in files under these paths
     Json to_json() const;
-    static RunnerConfig from_task(const Json& env);  // the config stored in a task's env (10 s a test, longer for slow ones)
 };
 
 struct Project {
@@ -85,6 +84,8 @@ struct Project {
     double test_timeout = 60;      // seed.json "test_timeout": the agent's suite runs end after this long
 };
 
+// Whether a path is relative and stays inside its root (no "..", ".", or NUL).
+bool safe_relative(const std::string& path);
 // Writes `files` under `dir` (creating directories); paths must be relative and stay inside.
 void write_files(const std::string& dir, const Files& files);
 // Reads every regular file below `dir` (skipping .git, __pycache__ and symlinks).
@@ -92,12 +93,12 @@ Files read_tree(const std::string& dir);
 // Files in a task: text as JSON strings, and content that is not UTF-8 (fixtures in other
 // encodings, binary data) as {"base64": "..."}, so every stored task stays valid JSON.
 Json files_to_json(const Files& files);
-Files files_from_json(const Json& files);
+Files files_from_json(const Json& files);  // InvalidInput on an unsafe path or a malformed entry
 
 // The project's config with the given ids (the gold or a mutant's run).
 RunnerConfig runner_config(const Project& p, std::vector<std::string> ids = {});
 
-// Each test's default time limit in the agent's and the verifier's runs (RunnerConfig::from_task).
+// Each test's default time limit in the agent's and the verifier's runs (CodeEnv::runner_config).
 inline constexpr double kTaskPerTestSeconds = 10.0;
 
 // Limits of their own for the tests that would not fit under `per_test`, the default of the run

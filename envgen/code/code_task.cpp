@@ -40,28 +40,6 @@ void set_code_limits(Task& t) {
     t.limits.call_timeout_seconds = 120;
 }
 
-Json project_env(const Project& p, const Files& files) {
-    JsonArray src, roots, own;
-    for (const auto& d : p.source_dirs) src.emplace_back(d);
-    for (const auto& r : p.roots) roots.emplace_back(r);
-    for (const auto& o : p.own) own.emplace_back(o);
-    Json env = Json::object({{"files", files_to_json(files)},
-                             {"source_dirs", Json(std::move(src))},
-                             {"test_dir", p.test_dir},
-                             {"runner", p.runner},
-                             {"roots", Json(std::move(roots))},
-                             {"own", Json(std::move(own))},
-                             // whole-suite runs of the agent's code end after this long (it may loop forever)
-                             {"test_timeout", p.test_timeout}});
-    if (!p.dist_name.empty()) env.set("dist", Json(JsonArray{Json(p.dist_name), Json(p.dist_version)}));
-    // Slow tests keep their own limits in the agent's and the verifier's runs, rounded up to
-    // whole seconds in the task.
-    Json test_limits = Json::object();
-    for (const auto& [id, limit] : slow_test_limits(p, kTaskPerTestSeconds)) test_limits.set(id, std::ceil(limit));
-    if (test_limits.size()) env.set("test_limits", test_limits);
-    return env;
-}
-
 JsonArray code_probes(const std::string& failing_file, const std::string& fix_file, const std::string& broken_fix,
                       const std::string& test_dir) {
     auto probe = [](const char* name, std::vector<ScriptTurn::Call> calls) {

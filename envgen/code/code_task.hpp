@@ -16,10 +16,6 @@ void set_code_tools(Task& t);
 // 30 minutes, 120 s a call.
 void set_code_limits(Task& t);
 
-// A task's env for `p` with `files` as the agent's checkout: source dirs, runner settings and the
-// slow tests' own limits.
-Json project_env(const Project& p, const Files& files);
-
 // Validation's negatives: doing nothing, deleting or skipping `failing_file` (a test file of a
 // failing test; none when empty), the fix with a syntax error (`broken_fix`, the whole content of
 // `fix_file`), a forged report, and forcing every test to pass from sitecustomize.py, conftest.py

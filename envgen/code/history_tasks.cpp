@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/errors.hpp"
+#include "envgen/code/code_env.hpp"
 #include "envgen/code/code_task.hpp"
 #include "envgen/episode_workspace.hpp"
 #include "envgen/synth_util.hpp"
@@ -124,8 +125,9 @@ Task make_history_task(const HistoryOptions& o, const Project& p, const Candidat
     t.generator_version = "1";
     set_code_tools(t);
     t.prompt = statement;
-    t.env = project_env(p, trees.base);
-    t.env.set("test_patterns", strings(o.rules.test_patterns));
+    CodeEnv env = project_env(p, trees.base);
+    env.test_patterns = o.rules.test_patterns;
+    t.env = env.to_json();
     // The commit's tests, which the checkout lacks: laid over the parent's tree at verification.
     Files hidden;
     std::vector<std::string> removed;

@@ -13,16 +13,12 @@ namespace envforge::code {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 bool safe_relative(const std::string& p) {
     if (p.empty() || p[0] == '/' || p.find('\0') != std::string::npos) return false;
     for (const auto& part : fs::path(p))
         if (part == ".." || part == ".") return false;
     return true;
 }
-
-}  // namespace
 
 void write_files(const std::string& dir, const Files& files) {
     for (const auto& [path, content] : files) {
@@ -61,9 +57,15 @@ Json files_to_json(const Files& files) {
 }
 
 Files files_from_json(const Json& files) {
+    if (!files.is_object()) throw InvalidInput("env.files: expected an object of path: content");
     Files out;
-    for (const auto& f : files.as_object())
-        out[f.key] = f.value.is_string() ? f.value.as_string() : base64_decode(f.value.get_string("base64"));
+    for (const auto& f : files.as_object()) {
+        if (!safe_relative(f.key)) throw InvalidInput("env.files: path '" + f.key + "' must be relative and stay inside the repository");
+        const Json* b64 = f.value.is_object() ? f.value.find("base64") : nullptr;
+        if (!f.value.is_string() && !(b64 && b64->is_string()))
+            throw InvalidInput("env.files['" + f.key + "']: expected a string or {\"base64\": string}");
+        out[f.key] = f.value.is_string() ? f.value.as_string() : base64_decode(b64->as_string());
+    }
     return out;
 }
 

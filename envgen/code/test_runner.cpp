@@ -32,13 +32,6 @@ const TestOutcome* TestRun::find(const std::string& id) const {
 
 namespace {
 
-std::vector<std::string> json_strings(const Json* j) {
-    std::vector<std::string> out;
-    if (j && j->is_array())
-        for (const Json& e : j->as_array()) out.push_back(e.as_string());
-    return out;
-}
-
 Json json_array(const std::vector<std::string>& v) {
     JsonArray a;
     for (const auto& s : v) a.emplace_back(s);
@@ -62,22 +55,6 @@ Json RunnerConfig::to_json() const {
                            {"coverage", json_array(coverage)}});
     if (!dist_name.empty()) j.set("dist", json_array({dist_name, dist_version}));
     return j;
-}
-
-RunnerConfig RunnerConfig::from_task(const Json& env) {
-    RunnerConfig c;
-    c.runner = env.get_string("runner", "unittest");
-    c.test_dir = env.get_string("test_dir", "tests");
-    if (const Json* r = env.find("roots")) c.roots = json_strings(r);
-    c.own = json_strings(env.find("own"));
-    c.per_test_seconds = kTaskPerTestSeconds;
-    if (const Json* lim = env.find("test_limits"); lim && lim->is_object())
-        for (const auto& m : lim->as_object()) c.limits[m.key] = m.value.as_number();
-    if (const Json* d = env.find("dist"); d && d->is_array() && d->as_array().size() == 2) {
-        c.dist_name = d->as_array()[0].as_string();
-        c.dist_version = d->as_array()[1].as_string();
-    }
-    return c;
 }
 
 std::map<std::string, double> slow_test_limits(const Project& p, double per_test) {

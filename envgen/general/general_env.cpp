@@ -2,8 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <cctype>
-
 #include "common/errors.hpp"
 
 namespace envforge::general {
@@ -34,20 +32,6 @@ const Domain* find_domain(std::string_view name) {
 
 namespace {
 
-// Names a task may give its tables and columns: they are spliced into SQL.
-bool sql_identifier(const std::string& s) {
-    if (s.empty() || s.size() > 64 || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-    for (char c : s)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-    return true;
-}
-
-bool column_type(const std::string& t) {
-    for (const char* ok : {"INTEGER", "REAL", "TEXT", "BLOB", "NUMERIC"})
-        if (t == ok) return true;
-    return false;
-}
-
 // The episode's database runs SQL that a task file carries (tool queries, imported tasks): it may
 // read and change its own tables, never reach a file on the host (ATTACH, VACUUM INTO).
 int deny_files(void*, int action, const char*, const char*, const char*, const char*) {
@@ -56,34 +40,22 @@ int deny_files(void*, int action, const char*, const char*, const char*, const c
 
 }  // namespace
 
-std::unique_ptr<SqliteDb> build_database(const Task& task) {
+std::unique_ptr<SqliteDb> build_database(const GeneralEnv& env) {
     auto db = std::make_unique<SqliteDb>(":memory:");
     sqlite3_limit(db->raw(), SQLITE_LIMIT_ATTACHED, 0);
     sqlite3_set_authorizer(db->raw(), deny_files, nullptr);
-    const Json* tables = task.env.find("tables");
-    if (!tables || !tables->is_array()) throw InvalidInput("task " + task.id + ": env.tables missing or not an array");
     db->exec("BEGIN");
-    for (const auto& t : tables->as_array()) {
-        const std::string name = t.get_string("name");
-        const Json* cols = t.find("columns");
-        const Json* rows = t.find("rows");
-        if (!sql_identifier(name) || !cols || !cols->is_array() || !rows || !rows->is_array())
-            throw InvalidInput("task " + task.id + ": malformed table in env.tables");
-        std::string create = "CREATE TABLE \"" + name + "\"(";
-        std::string insert = "INSERT INTO \"" + name + "\" VALUES(";
-        for (size_t i = 0; i < cols->size(); ++i) {
-            const auto& c = cols->as_array()[i];
-            if (!c.is_array() || c.size() != 2 || !c.as_array()[0].is_string() || !c.as_array()[1].is_string() ||
-                !sql_identifier(c.as_array()[0].as_string()) || !column_type(c.as_array()[1].as_string()))
-                throw InvalidInput("task " + task.id + ": table '" + name + "': a column must be [name, INTEGER|REAL|TEXT|BLOB|NUMERIC]");
-            create += (i ? "," : "") + std::string("\"") + c.as_array()[0].as_string() + "\" " + c.as_array()[1].as_string();
+    // The names were checked as SQL identifiers and every row's width by GeneralEnv::from_json.
+    for (const Table& t : env.tables) {
+        std::string create = "CREATE TABLE \"" + t.name + "\"(";
+        std::string insert = "INSERT INTO \"" + t.name + "\" VALUES(";
+        for (size_t i = 0; i < t.columns.size(); ++i) {
+            create += (i ? "," : "") + std::string("\"") + t.columns[i].first + "\" " + t.columns[i].second;
             insert += i ? ",?" : "?";
         }
         db->exec(create + ")");
         SqliteStmt ins(*db, insert + ")");
-        for (const auto& row : rows->as_array()) {
-            if (!row.is_array() || row.size() != cols->size())
-                throw InvalidInput("task " + task.id + ": table '" + name + "': row width differs");
+        for (const auto& row : t.rows) {
             int i = 1;
             for (const auto& v : row.as_array()) {
                 switch (v.type()) {
@@ -170,10 +142,10 @@ ToolResult run_sql_tool(SqliteDb& db, const Json& impl, const Json& args) {
 
 boost::asio::awaitable<void> GeneralEnvironment::start(const Task& task) {
     task_ = &task;
-    const std::string domain = task.env.get_string("domain");
-    domain_ = find_domain(domain);
-    if (!domain_) throw InvalidInput("task " + task.id + ": env.domain '" + domain + "': expected trip, retail or meeting");
-    db_ = build_database(task);
+    const GeneralEnv env = GeneralEnv::from_json(task.env);
+    domain_ = find_domain(env.domain);
+    if (!domain_) throw InvalidInput("task " + task.id + ": env.domain '" + env.domain + "': expected trip, retail or meeting");
+    db_ = build_database(env);
     co_return;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/sqlite.hpp"
+#include "envgen/general/world.hpp"
 #include "tasks/environment.hpp"
 #include "envgen/synth_util.hpp"
 
@@ -26,8 +27,8 @@ struct Domain {
 const std::vector<const Domain*>& domains();
 const Domain* find_domain(std::string_view name);
 
-// Builds the database of a task's env.tables.
-std::unique_ptr<SqliteDb> build_database(const Task& task);
+// Builds the database of a task's tables.
+std::unique_ptr<SqliteDb> build_database(const GeneralEnv& env);
 
 // Runs a declarative SQL tool (impl {"sql","result","missing"}) with named parameters bound
 // from `args`. Returns the rows as compact JSON text.

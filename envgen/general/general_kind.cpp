@@ -33,6 +33,7 @@ public:
         }
         return d->synthesize(req.seed, req.difficulty);
     }
+    void check_env(const Task& task) const override { general::GeneralEnv::from_json(task.env); }
     std::unique_ptr<Environment> make_environment(const Task& t) const override {
         if (t.env.get_string("domain") == "package") return general::make_package_environment();
         return std::make_unique<general::GeneralEnvironment>();

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+
+#include "envgen/general/world.hpp"
 #include <sstream>
 
 #include "common/errors.hpp"
@@ -148,7 +150,11 @@ Task package_task(const Package& p, size_t index, uint64_t seed) {
     t.system = p.system;
     t.prompt = spec.get_string("prompt");
     t.tools = p.tools;
-    t.env = Json::object({{"domain", "package"}, {"package", Json::object({{"name", p.name}, {"files", p.files}})}});
+    GeneralEnv env;
+    env.domain = "package";
+    env.package_name = p.name;
+    env.package_files = p.files;
+    t.env = env.to_json();
     const Json* expected = spec.find("expected");
     t.verifier = Json::object({{"type", "package"}, {"expected", expected ? *expected : Json::object()}});
     std::vector<ScriptTurn> script;

@@ -5,6 +5,7 @@
 #include "common/errors.hpp"
 #include "envgen/episode_workspace.hpp"
 #include "envgen/general/package.hpp"
+#include "envgen/general/world.hpp"
 #include "envgen/synth_util.hpp"
 #include "package_runtime.hpp"
 
@@ -25,12 +26,9 @@ std::string hex(const std::string& s) {
 
 // The package's files in the episode's workspace (a plain function: an initializer list after
 // a co_await trips GCC 12).
-void write_package_files(const Task& task, const Json& files, const std::string& dir) {
-    for (const char* name : {"schema.sql", "tools.py", "verify.py"}) {
-        const Json* f = files.find(name);
-        if (!f || !f->is_string()) throw InvalidInput("task " + task.id + ": the package has no " + name);
-        std::ofstream(dir + "/" + name, std::ios::binary) << f->as_string();
-    }
+void write_package_files(const GeneralEnv& env, const std::string& dir) {
+    for (const char* name : {"schema.sql", "tools.py", "verify.py"})  // each checked by GeneralEnv::from_json
+        std::ofstream(dir + "/" + name, std::ios::binary) << env.package_files.at(name).as_string();
 }
 
 // The runtime's modules and the standard library a package's tools.py most often imports:
@@ -45,18 +43,18 @@ class PackageEnvironment final : public Environment {
 public:
     boost::asio::awaitable<void> start(const Task& task) override {
         task_ = &task;
-        const Json* files = task.env.find("package") ? task.env.at("package").find("files") : nullptr;
-        if (!files || !files->is_object()) throw InvalidInput("task " + task.id + ": env.package.files missing");
+        const GeneralEnv env = GeneralEnv::from_json(task.env);
+        if (env.domain != "package") throw InvalidInput("task " + task.id + ": env.domain '" + env.domain + "' is not a package");
         const sandbox::Limits limits = episode_limits(task.limits, 1ll << 30, 32);
         co_await ws_.create_warm(limits, package_preload());
-        write_package_files(task, *files, ws_.dir());
+        write_package_files(env, ws_.dir());
         co_await ws_.start_session(limits);
         auto r = co_await ws_.session().python(kPackageRuntime, 60);
         // A package that does not load (a syntax error in tools.py, bad SQL) is the environment's
         // failure, named so its author can fix it.
         if (!r.exception.empty() || r.session_lost) {
             const std::string why = r.exception.empty() ? "the session died" : r.exception.substr(r.exception.rfind('\n') + 1);
-            throw InvalidInput("package '" + task.env.at("package").get_string("name") + "' does not load: " + why);
+            throw InvalidInput("package '" + env.package_name + "' does not load: " + why);
         }
     }
 

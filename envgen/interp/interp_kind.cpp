@@ -10,10 +10,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include "common/base64.hpp"
-#include "common/utf8.hpp"
 #include "envgen/episode_sandbox.hpp"
 #include "envgen/episode_workspace.hpp"
+#include "envgen/interp/interp_env.hpp"
 #include "envgen/interp/problems.hpp"
 #include "sandbox/session.hpp"
 #include "common/errors.hpp"
@@ -38,13 +37,8 @@ public:
     boost::asio::awaitable<void> start(const Task& task) override {
         task_ = &task;
         co_await ws_.create_warm(limits(task), preload());
-        if (const Json* files = task.env.find("files"); files && files->is_object())
-            for (const auto& f : files->as_object()) {
-                if (f.key.find('/') != std::string::npos || f.key.empty() || f.key[0] == '.')
-                    throw InvalidInput("task " + task.id + ": bad file name '" + f.key + "'");
-                std::ofstream(ws_.dir() + "/" + f.key, std::ios::binary)
-                    << (f.value.is_string() ? f.value.as_string() : base64_decode(f.value.get_string("base64")));
-            }
+        for (const auto& [name, content] : interp::InterpEnv::from_json(task.env).files)
+            std::ofstream(ws_.dir() + "/" + name, std::ios::binary) << content;
         co_await ws_.start_session(limits(task));
     }
 
@@ -113,6 +107,7 @@ public:
         return interp::make_task(s);
     }
     std::unique_ptr<Environment> make_environment(const Task&) const override { return std::make_unique<InterpEnvironment>(); }
+    void check_env(const Task& task) const override { interp::InterpEnv::from_json(task.env); }
 };
 
 }  // namespace
@@ -136,11 +131,7 @@ Task make_task(const TaskSpec& s) {
                        object_schema({{"code", str_prop("Python source")}}, {"code"}), Json::object({{"op", "python"}})});
     t.tools.push_back({"submit", "Submit the final answer.", object_schema({{"answer", str_prop("the answer")}}, {"answer"}),
                        Json::object({{"submit", true}})});
-    Json files = Json::object();
-    // Binary files (a SQLite database) travel as base64, so the task stays valid JSON.
-    for (const auto& [name, content] : s.files)
-        files.set(name, is_valid_utf8(content) ? Json(content) : Json::object({{"base64", base64_encode(content)}}));
-    t.env = Json::object({{"files", std::move(files)}});
+    t.env = InterpEnv{s.files}.to_json();
     t.verifier = Json::object({{"type", "interp"}, {"answer", s.answer}, {"answer_type", s.answer_type}, {"tolerance", s.tolerance}});
     if (!s.must_keep.empty()) {
         JsonArray keep;

@@ -8,6 +8,7 @@
 #include "common/errors.hpp"
 #include "common/rng.hpp"
 #include "envgen/search/questions.hpp"
+#include "envgen/search/search_env.hpp"
 #include "envgen/search/search_index.hpp"
 #include "envgen/synth_util.hpp"
 
@@ -171,7 +172,11 @@ Task synthesize_from_facts(const UserCorpus& c, uint64_t seed, int d) {
     Task t = search_task("search.facts", seed, hops);
     t.generator_version = "2";  // 2: typed hops, relation phrases, answerable relations, uniqueness over all facts
     t.prompt = "What is " + desc + "? Answer with just the name or number.";
-    t.env = Json::object({{"corpus", Json::object({{"type", "jsonl"}, {"path", c.docs_path}})}, {"index", c.key}});
+    SearchEnv env;
+    env.index = c.key;
+    env.corpus_type = "jsonl";
+    env.corpus_path = c.docs_path;
+    t.env = env.to_json();
     JsonArray aliases;
     aliases.emplace_back(last.object);
     t.verifier = Json::object({{"type", "search"},

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "envgen/search/search_env.hpp"
 #include "envgen/search/search_index.hpp"
 #include "envgen/synth_util.hpp"
 #include "common/rng.hpp"
@@ -454,10 +455,12 @@ Task synthesize_question(const WorldBundle& b, uint64_t seed, int d) {
     // kind of work (described by the decade of their birth), intersection questions in plain English.
     t.generator_version = "3";
     t.prompt = fix_articles(" " + q->question).substr(1) + " Answer with just the name or number.";
-    t.env = Json::object(
-        {{"corpus",
-          Json::object({{"type", "synthetic"}, {"world_seed", static_cast<int64_t>(b.world.seed)}, {"world_size", b.world.size}})},
-         {"index", b.key}});
+    SearchEnv env;
+    env.index = b.key;
+    env.corpus_type = "synthetic";
+    env.world_seed = static_cast<int64_t>(b.world.seed);
+    env.world_size = b.world.size;
+    t.env = env.to_json();
     JsonArray aliases;
     aliases.emplace_back(q->answer);
     for (const auto& a : q->aliases) aliases.emplace_back(a);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "envgen/search/questions.hpp"
+#include "envgen/search/search_env.hpp"
 #include "envgen/search/search_index.hpp"
 #include "envgen/search/fact_questions.hpp"
 #include "envgen/search/user_corpus.hpp"
@@ -23,20 +24,16 @@ constexpr int kDefaultWorldSize = 400;
 // Makes sure the task's index exists (rebuilding it from its source if the cache was cleared)
 // and returns a shared read-only connection.
 std::shared_ptr<SqliteDb> index_for(const Task& task) {
-    const std::string key = task.env.get_string("index");
-    if (key.empty()) throw InvalidInput("task " + task.id + ": env.index missing");
-    if (!std::filesystem::exists(index_path(key))) {
-        const Json* corpus = task.env.find("corpus");
-        const std::string type = corpus ? corpus->get_string("type") : "";
-        std::string rebuilt;
-        if (type == "synthetic")
-            rebuilt = get_world(static_cast<uint64_t>(corpus->get_int("world_seed")), static_cast<int>(corpus->get_int("world_size")))->key;
-        else if (type == "jsonl") rebuilt = load_user_corpus(corpus->get_string("path"), "")->key;
-        if (rebuilt != key)
-            throw InvalidInput("task " + task.id + ": search index " + key + " is missing and its corpus '" +
-                               (corpus ? corpus->dump() : "?") + "' no longer produces it");
+    const SearchEnv env = SearchEnv::from_json(task.env);
+    if (!std::filesystem::exists(index_path(env.index))) {
+        const std::string rebuilt = env.corpus_type == "synthetic"
+                                        ? get_world(static_cast<uint64_t>(env.world_seed), static_cast<int>(env.world_size))->key
+                                        : load_user_corpus(env.corpus_path, "")->key;
+        if (rebuilt != env.index)
+            throw InvalidInput("task " + task.id + ": search index " + env.index + " is missing and its corpus '" +
+                               task.env.at("corpus").dump() + "' no longer produces it");
     }
-    return open_index(key);
+    return open_index(env.index);
 }
 
 class SearchEnvironment final : public Environment {
@@ -128,6 +125,7 @@ public:
         return synthesize_question(*world, req.seed, req.difficulty);
     }
     std::unique_ptr<Environment> make_environment(const Task&) const override { return std::make_unique<SearchEnvironment>(); }
+    void check_env(const Task& task) const override { SearchEnv::from_json(task.env); }
     SynthReport report(const std::vector<Task>& tasks, const SynthTally&) const override;
 };
 

@@ -2,6 +2,7 @@
 // UTF-8 kept exactly through task JSON, runner configs as tasks store them.
 #include <doctest/doctest.h>
 
+#include "envgen/code/code_env.hpp"
 #include "envgen/code/code_project.hpp"
 
 using namespace envforge;
@@ -44,18 +45,22 @@ TEST_CASE("code: files that are not UTF-8 survive task JSON byte for byte") {
 }
 
 TEST_CASE("code: runner configs round-trip through a task's env") {
-    Json env = Json::object({{"runner", "pytest"},
+    Json env = Json::object({{"files", Json::object({{"pkg/a.py", "x = 1\n"}})},
+                             {"source_dirs", Json(JsonArray{Json("pkg")})},
+                             {"runner", "pytest"},
                              {"test_dir", "tests"},
                              {"roots", Json(JsonArray{Json("src")})},
                              {"own", Json(JsonArray{Json("pkg"), Json("pkg2")})},
                              {"dist", Json(JsonArray{Json("pkg"), Json("1.0")})}});
-    const RunnerConfig c = RunnerConfig::from_task(env);
+    const RunnerConfig c = CodeEnv::from_json(env).runner_config();
     CHECK(c.runner == "pytest");
     CHECK(c.roots == std::vector<std::string>{"src"});
     CHECK(c.own == std::vector<std::string>{"pkg", "pkg2"});
     CHECK(c.dist_name == "pkg");
     CHECK(c.to_json().at("dist").dump() == "[\"pkg\",\"1.0\"]");
-    CHECK(RunnerConfig::from_task(Json::object()).roots == std::vector<std::string>{"."});  // tasks from before roots were stored
+    env.erase("roots");
+    CHECK(CodeEnv::from_json(env).runner_config().roots == std::vector<std::string>{"."});  // tasks from before roots were stored
+    CHECK(CodeEnv::from_json(CodeEnv::from_json(env).to_json()).to_json() == CodeEnv::from_json(env).to_json());
     CHECK(in_test_dir("pkg/tests/test_a.py", "pkg/tests"));
     CHECK_FALSE(in_test_dir("pkg/testsuite.py", "pkg/tests"));
     CHECK_FALSE(in_test_dir("anything.py", "."));

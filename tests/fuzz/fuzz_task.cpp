@@ -1,6 +1,5 @@
-// Task specs as `envforge import` reads them, then what an episode's start reads of each kind's
-// env: the general kind's tables, the code kind's files and runner settings.
-#include "envgen/code/code_project.hpp"
+// Task specs as `envforge import` reads them: the task, then its kind's typed environment (what
+// an episode's start reads), and for the general kind the database built from its tables.
 #include "envgen/general/general_env.hpp"
 #include "envgen/kind.hpp"
 #include "tasks/task.hpp"
@@ -10,12 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace envforge;
     fuzz::expect_clean([&] {
         const Task t = Task::parse(fuzz::text(data, size));
-        require_kind(t.kind);
-        if (t.kind == "general" && t.env.find("tables")) general::build_database(t);
-        if (t.kind == "code") {
-            if (const Json* files = t.env.find("files")) code::files_from_json(*files);
-            code::RunnerConfig::from_task(t.env);
-        }
+        require_kind(t.kind).check_env(t);
+        if (t.kind == "general") general::build_database(general::GeneralEnv::from_json(t.env));
     });
     return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Bad input files never end envforge with a signal (issue 25, item 1): each is one line on
-stderr that names the file, and exit 2. Imported tasks of the wrong shape end their episodes
-as recorded environment errors, and the run goes on.
+stderr that names the file, and exit 2. Imported tasks are checked against their kind's typed
+environment before anything is stored: a malformed or hostile member is one line naming it. SQL
+a valid task carries runs in the episode's own database and never reaches the host.
 
     test_bad_inputs.py ENVFORGE SOURCE_ROOT"""
 import json
@@ -96,17 +97,49 @@ def imported_tasks(work):
     open(os.path.join(work, "notjson.jsonl"), "w").write('{"kind": "general",\n')
     one_line(sh("import", "--tasks", os.path.join(work, "notjson.jsonl"), "--db", os.path.join(work, "m.db")), "notjson.jsonl:1",
              "import of a line that is not JSON")
-    # A task whose id is recomputed is imported; its episode ends as an environment error.
-    r = subprocess.run([ENVFORGE, "import", "--tasks", bad, "--db", os.path.join(work, "imp.db")], capture_output=True, text=True)
-    if r.returncode == 0:
-        r = sh("run", "--db", os.path.join(work, "imp.db"), "--include-invalid")
-        # Exit 3: the run finished with infrastructure failures to retry (the env_error below).
-        check(r.returncode in (0, 3), f"run over a malformed imported task: exit {r.returncode}: {r.stderr[-300:]}")
-        rows = sqlite3.connect(os.path.join(work, "imp.db")).execute("SELECT status, error FROM episodes ORDER BY id").fetchall()
-        check(len(rows) == 2, f"both imported tasks ran: {rows}")
-        check(any(s == "env_error" and "a column must be" in (e or "") for s, e in rows), f"the malformed one is an env_error: {rows}")
-    else:
-        one_line(r, "bad_tasks.jsonl:1", "import of a task with a malformed table")
+    # A task whose id is recomputed but whose env is malformed: import checks the kind's typed
+    # environment and refuses the file, naming the line and the member; nothing is stored.
+    r = sh("import", "--tasks", bad, "--db", os.path.join(work, "imp.db"))
+    one_line(r, "bad_tasks.jsonl:1", "import of a task with a malformed table")
+    check("env.tables[0].columns[0]" in r.stderr, f"the error names the member: {r.stderr}")
+
+
+def typed_environments(work):
+    """Each kind's env is checked at import: a hostile or malformed member is one line naming it."""
+    tasks = {}
+    for kind, extra in (("search", ["--world-size", "40"]), ("interp", []), ("code", []), ("general", ["--domain", "retail"])):
+        db = os.path.join(work, f"env-{kind}.db")
+        r = sh("synth", kind, "--count", "1", "--db", db, *extra)
+        check(r.returncode == 0, f"synth {kind}: {r.stderr[-300:]}")
+        out = os.path.join(work, f"env-{kind}.jsonl")
+        sh("export", "--db", db, "--format", "tasks", "-o", out)
+        tasks[kind] = json.loads(open(out).readline())
+        # What synthesis writes, import takes back unchanged.
+        check(sh("import", "--tasks", out, "--db", os.path.join(work, f"env-{kind}-again.db")).returncode == 0, f"{kind} round trip")
+    cases = [
+        ("search", lambda e: e.update(index="../../etc/passwd"), "env.index"),
+        ("search", lambda e: e["corpus"].update(type="ftp"), "env.corpus.type"),
+        ("search", lambda e: e["corpus"].update(world_size="400"), "env.corpus.world_size"),
+        ("interp", lambda e: e["files"].update({"../escape.csv": "a\n"}), "env.files['../escape.csv']"),
+        ("interp", lambda e: e["files"].update({"data.bin": {"base64": 7}}), "env.files['data.bin']"),
+        ("code", lambda e: e["files"].update({"/etc/cron.d/x": "x"}), "env.files"),
+        ("code", lambda e: e.update(runner="sh -c reboot"), "env.runner"),
+        ("code", lambda e: e.update(test_dir="../.."), "env.test_dir"),
+        ("code", lambda e: e.update(test_timeout=-1), "env.test_timeout"),
+        ("code", lambda e: e.pop("source_dirs"), "env.source_dirs"),
+        ("general", lambda e: e.update(domain="casino"), "env.domain"),
+        ("general", lambda e: e["tables"][0]["rows"][0].append(1), "env.tables[0].rows[0]"),
+        ("general", lambda e: e["tables"][1].update(name="x; DROP TABLE y"), "env.tables[1].name"),
+    ]
+    for i, (kind, spoil, member) in enumerate(cases):
+        t = json.loads(json.dumps(tasks[kind]))
+        spoil(t["env"])
+        t.pop("id")
+        path = os.path.join(work, f"env-bad-{i}.jsonl")
+        open(path, "w").write(json.dumps(t) + "\n")
+        r = sh("import", "--tasks", path, "--db", os.path.join(work, "env-bad.db"))
+        one_line(r, f"env-bad-{i}.jsonl:1", f"{kind} env with a bad {member}")
+        check(member in r.stderr, f"{kind}: the error names {member}: {r.stderr.strip()}")
 
 
 def task_sql_reaching_the_host(work):
@@ -117,10 +150,14 @@ def task_sql_reaching_the_host(work):
     sh("export", "--db", db, "--format", "tasks", "-o", out)
     base = json.loads(open(out).readline())
     targets = [f"/tmp/envforge-sql-{os.getpid()}-{i}.db" for i in range(3)]
-    variants = []
+    # SQL in a column type is refused at import (the types are SQLite's five names).
     t = json.loads(json.dumps(base))
     t["env"]["tables"][0]["columns"][0][1] = f"INTEGER); ATTACH DATABASE '{targets[0]}' AS x; CREATE TABLE x.t(a"
-    variants.append(t)
+    t.pop("id", None)
+    path = os.path.join(work, "sql_column.jsonl")
+    open(path, "w").write(json.dumps(t) + "\n")
+    one_line(sh("import", "--tasks", path, "--db", os.path.join(work, "sql_col.db")), "sql_column.jsonl:1", "SQL in a column type")
+    variants = []
     for i, sql in ((1, f"VACUUM INTO '{targets[1]}'"), (2, f"ATTACH DATABASE '{targets[2]}' AS y")):
         t = json.loads(json.dumps(base))
         t["tools"][0]["impl"] = {"sql": sql}
@@ -140,7 +177,7 @@ def task_sql_reaching_the_host(work):
         if os.path.exists(p):
             os.unlink(p)
     n = sqlite3.connect(imp).execute("SELECT count(*) FROM episodes").fetchone()[0]
-    check(n == 3, f"{n} of 3 episodes recorded")
+    check(n == 2, f"{n} of 2 episodes recorded")
 
 
 def main():
@@ -149,6 +186,7 @@ def main():
         tokenizers(work)
         checkpoints(work)
         imported_tasks(work)
+        typed_environments(work)
         task_sql_reaching_the_host(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
