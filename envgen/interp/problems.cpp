@@ -291,116 +291,132 @@ std::vector<int> sieve_primes(int n) {
     return primes;
 }
 
+// Difficulty 1: integers divisible by a or b but not by c.
+void divisible_count(Rng& rng, Problem& p) {
+    const int64_t n = rng.range(200000, 1000000), a = rng.range(3, 9), b = rng.range(10, 19), c = rng.range(20, 40);
+    int64_t with = 0, without = 0;
+    for (int64_t i = 1; i <= n; ++i)
+        if (i % a == 0 || i % b == 0) {
+            ++without;
+            if (i % c != 0) ++with;
+        }
+    p.question = "How many integers from 1 to " + num(n) + " are divisible by " + num(a) + " or by " + num(b) + ", but not by " + num(c) +
+                 "?";
+    p.answer = num(with);
+    p.off_by_one = num(with + 1);
+    p.dropped_filter = num(without);
+    p.reference_code = "print(sum(1 for i in range(1, " + num(n + 1) + ") if (i % " + num(a) + " == 0 or i % " + num(b) +
+                       " == 0) and i % " + num(c) + " != 0))\n";
+}
+
+// Difficulty 2: the sum of the primes in one residue class.
+void prime_residue_sum(Rng& rng, Problem& p) {
+    const int n = static_cast<int>(rng.range(100000, 400000)), m = static_cast<int>(rng.range(3, 7));
+    const int r = static_cast<int>(rng.range(1, m - 1));
+    int64_t sum = 0, all = 0;
+    for (int q : sieve_primes(n)) {
+        all += q;
+        if (q % m == r) sum += q;
+    }
+    p.question = "What is the sum of all primes p <= " + num(n) + " with p mod " + num(m) + " = " + num(r) + "?";
+    p.answer = num(sum);
+    p.off_by_one = num(sum + 1);
+    p.dropped_filter = num(all);
+    p.reference_code = "n = " + num(n) +
+                       "\nsieve = bytearray([1]) * (n + 1)\nsieve[0] = sieve[1] = 0\n"
+                       "for i in range(2, int(n ** 0.5) + 1):\n    if sieve[i]:\n        sieve[i*i::i] = bytearray(len(sieve[i*i::i]))\n"
+                       "print(sum(p for p in range(n + 1) if sieve[p] and p % " +
+                       num(m) + " == " + num(r) + "))\n";
+}
+
+// Difficulty 3: integers of a given digit sum divisible by dv.
+void digit_sum_count(Rng& rng, Problem& p) {
+    // Not 3 or 9: divisibility by those follows from the digit sum, which would make the
+    // divisibility condition a no-op.
+    const int64_t divisors[] = {4, 6, 7, 8, 11, 12, 13};
+    const int64_t n = rng.range(300000, 1000000), s = rng.range(15, 30), dv = rng.pick(divisors);
+    int64_t with = 0, without = 0;
+    for (int64_t i = 1; i <= n; ++i) {
+        int64_t ds = 0;
+        for (int64_t x = i; x; x /= 10) ds += x % 10;
+        if (ds == s) {
+            ++without;
+            if (i % dv == 0) ++with;
+        }
+    }
+    p.question = "How many integers from 1 to " + num(n) + " have digit sum " + num(s) + " and are divisible by " + num(dv) + "?";
+    p.answer = num(with);
+    p.off_by_one = num(with + 1);
+    p.dropped_filter = num(without == with ? with + 5 : without);
+    p.reference_code = "print(sum(1 for i in range(1, " + num(n + 1) + ") if i % " + num(dv) +
+                       " == 0 and sum(map(int, str(i))) == " + num(s) + "))\n";
+}
+
+// Difficulty 4: integers with exactly k distinct prime factors.
+void distinct_prime_factors(Rng& rng, Problem& p) {
+    const int n = static_cast<int>(rng.range(100000, 500000)), k = static_cast<int>(rng.range(2, 4));
+    std::vector<uint8_t> omega(static_cast<size_t>(n) + 1, 0);
+    for (int q : sieve_primes(n))
+        for (int j = q; j <= n; j += q) ++omega[static_cast<size_t>(j)];
+    int64_t exact = 0, at_least = 0;
+    for (int i = 1; i <= n; ++i) {
+        exact += omega[static_cast<size_t>(i)] == k;
+        at_least += omega[static_cast<size_t>(i)] >= k;
+    }
+    p.question = "How many integers from 1 to " + num(n) + " have exactly " + num(k) + " distinct prime factors?";
+    p.answer = num(exact);
+    p.off_by_one = num(exact + 1);
+    p.dropped_filter = num(at_least);
+    p.reference_code = "n = " + num(n) +
+                       "\nomega = [0] * (n + 1)\nfor p in range(2, n + 1):\n    if omega[p] == 0:\n"
+                       "        for j in range(p, n + 1, p):\n            omega[j] += 1\n"
+                       "print(sum(1 for i in range(1, n + 1) if omega[i] == " +
+                       num(k) + "))\n";
+}
+
+// Difficulty 5: monotone lattice paths avoiding blocked points, modulo 1e9+7.
+void lattice_paths(Rng& rng, Problem& p) {
+    // Monotone lattice paths avoiding blocked points, modulo 1e9+7.
+    const int w = static_cast<int>(rng.range(40, 90)), h = static_cast<int>(rng.range(40, 90));
+    const int m = static_cast<int>(rng.range(7, 13)), r = static_cast<int>(rng.range(1, m - 1));
+    const int64_t mod = 1000000007;
+    auto count = [&](bool obstacles) {
+        std::vector<std::vector<int64_t>> dp(static_cast<size_t>(w) + 1, std::vector<int64_t>(static_cast<size_t>(h) + 1, 0));
+        for (int x = 0; x <= w; ++x)
+            for (int y = 0; y <= h; ++y) {
+                if (obstacles && (x * y) % m == r && !(x == w && y == h)) continue;
+                if (x == 0 && y == 0) dp[0][0] = 1;
+                else
+                    dp[static_cast<size_t>(x)][static_cast<size_t>(y)] = ((x ? dp[static_cast<size_t>(x - 1)][static_cast<size_t>(y)] : 0) +
+                                                                          (y ? dp[static_cast<size_t>(x)][static_cast<size_t>(y - 1)]
+                                                                             : 0)) %
+                                                                         mod;
+            }
+        return dp[static_cast<size_t>(w)][static_cast<size_t>(h)];
+    };
+    const int64_t with = count(true), without = count(false);
+    p.question = "Count the paths from (0,0) to (" + num(w) + "," + num(h) +
+                 ") that move one step right (x+1) or "
+                 "up (y+1) at a time and never visit a point (x,y) with (x*y) mod " +
+                 num(m) + " = " + num(r) + " (the end point is exempt). Give the count modulo 1000000007.";
+    p.answer = num(with);
+    p.off_by_one = num((with + 1) % mod);
+    p.dropped_filter = num(without == with ? (with + 2) % mod : without);
+    p.reference_code = "W, H, M, R, MOD = " + num(w) + ", " + num(h) + ", " + num(m) + ", " + num(r) +
+                       ", 1000000007\n"
+                       "dp = [[0] * (H + 1) for _ in range(W + 1)]\nfor x in range(W + 1):\n    for y in range(H + 1):\n"
+                       "        if (x * y) % M == R and not (x == W and y == H):\n            continue\n"
+                       "        dp[x][y] = 1 if x == 0 and y == 0 else ((dp[x-1][y] if x else 0) + (dp[x][y-1] if y else 0)) % MOD\n"
+                       "print(dp[W][H])\n";
+}
+
 Problem number_problem(Rng& rng, int d) {
     Problem p;
     p.family = "number";
     p.answer_type = "int";
-    if (d == 1) {
-        const int64_t n = rng.range(200000, 1000000), a = rng.range(3, 9), b = rng.range(10, 19), c = rng.range(20, 40);
-        int64_t with = 0, without = 0;
-        for (int64_t i = 1; i <= n; ++i)
-            if (i % a == 0 || i % b == 0) {
-                ++without;
-                if (i % c != 0) ++with;
-            }
-        p.question = "How many integers from 1 to " + num(n) + " are divisible by " + num(a) + " or by " + num(b) + ", but not by " +
-                     num(c) + "?";
-        p.answer = num(with);
-        p.off_by_one = num(with + 1);
-        p.dropped_filter = num(without);
-        p.reference_code = "print(sum(1 for i in range(1, " + num(n + 1) + ") if (i % " + num(a) + " == 0 or i % " + num(b) +
-                           " == 0) and i % " + num(c) + " != 0))\n";
-    } else if (d == 2) {
-        const int n = static_cast<int>(rng.range(100000, 400000)), m = static_cast<int>(rng.range(3, 7));
-        const int r = static_cast<int>(rng.range(1, m - 1));
-        int64_t sum = 0, all = 0;
-        for (int q : sieve_primes(n)) {
-            all += q;
-            if (q % m == r) sum += q;
-        }
-        p.question = "What is the sum of all primes p <= " + num(n) + " with p mod " + num(m) + " = " + num(r) + "?";
-        p.answer = num(sum);
-        p.off_by_one = num(sum + 1);
-        p.dropped_filter = num(all);
-        p.reference_code =
-            "n = " + num(n) +
-            "\nsieve = bytearray([1]) * (n + 1)\nsieve[0] = sieve[1] = 0\n"
-            "for i in range(2, int(n ** 0.5) + 1):\n    if sieve[i]:\n        sieve[i*i::i] = bytearray(len(sieve[i*i::i]))\n"
-            "print(sum(p for p in range(n + 1) if sieve[p] and p % " +
-            num(m) + " == " + num(r) + "))\n";
-    } else if (d == 3) {
-        // Not 3 or 9: divisibility by those follows from the digit sum, which would make the
-        // divisibility condition a no-op.
-        const int64_t divisors[] = {4, 6, 7, 8, 11, 12, 13};
-        const int64_t n = rng.range(300000, 1000000), s = rng.range(15, 30), dv = rng.pick(divisors);
-        int64_t with = 0, without = 0;
-        for (int64_t i = 1; i <= n; ++i) {
-            int64_t ds = 0;
-            for (int64_t x = i; x; x /= 10) ds += x % 10;
-            if (ds == s) {
-                ++without;
-                if (i % dv == 0) ++with;
-            }
-        }
-        p.question = "How many integers from 1 to " + num(n) + " have digit sum " + num(s) + " and are divisible by " + num(dv) + "?";
-        p.answer = num(with);
-        p.off_by_one = num(with + 1);
-        p.dropped_filter = num(without == with ? with + 5 : without);
-        p.reference_code = "print(sum(1 for i in range(1, " + num(n + 1) + ") if i % " + num(dv) +
-                           " == 0 and sum(map(int, str(i))) == " + num(s) + "))\n";
-    } else if (d == 4) {
-        const int n = static_cast<int>(rng.range(100000, 500000)), k = static_cast<int>(rng.range(2, 4));
-        std::vector<uint8_t> omega(static_cast<size_t>(n) + 1, 0);
-        for (int q : sieve_primes(n))
-            for (int j = q; j <= n; j += q) ++omega[static_cast<size_t>(j)];
-        int64_t exact = 0, at_least = 0;
-        for (int i = 1; i <= n; ++i) {
-            exact += omega[static_cast<size_t>(i)] == k;
-            at_least += omega[static_cast<size_t>(i)] >= k;
-        }
-        p.question = "How many integers from 1 to " + num(n) + " have exactly " + num(k) + " distinct prime factors?";
-        p.answer = num(exact);
-        p.off_by_one = num(exact + 1);
-        p.dropped_filter = num(at_least);
-        p.reference_code = "n = " + num(n) +
-                           "\nomega = [0] * (n + 1)\nfor p in range(2, n + 1):\n    if omega[p] == 0:\n"
-                           "        for j in range(p, n + 1, p):\n            omega[j] += 1\n"
-                           "print(sum(1 for i in range(1, n + 1) if omega[i] == " +
-                           num(k) + "))\n";
-    } else {
-        // Monotone lattice paths avoiding blocked points, modulo 1e9+7.
-        const int w = static_cast<int>(rng.range(40, 90)), h = static_cast<int>(rng.range(40, 90));
-        const int m = static_cast<int>(rng.range(7, 13)), r = static_cast<int>(rng.range(1, m - 1));
-        const int64_t mod = 1000000007;
-        auto count = [&](bool obstacles) {
-            std::vector<std::vector<int64_t>> dp(static_cast<size_t>(w) + 1, std::vector<int64_t>(static_cast<size_t>(h) + 1, 0));
-            for (int x = 0; x <= w; ++x)
-                for (int y = 0; y <= h; ++y) {
-                    if (obstacles && (x * y) % m == r && !(x == w && y == h)) continue;
-                    if (x == 0 && y == 0) dp[0][0] = 1;
-                    else
-                        dp[static_cast<size_t>(x)][static_cast<size_t>(y)] =
-                            ((x ? dp[static_cast<size_t>(x - 1)][static_cast<size_t>(y)] : 0) +
-                             (y ? dp[static_cast<size_t>(x)][static_cast<size_t>(y - 1)] : 0)) %
-                            mod;
-                }
-            return dp[static_cast<size_t>(w)][static_cast<size_t>(h)];
-        };
-        const int64_t with = count(true), without = count(false);
-        p.question = "Count the paths from (0,0) to (" + num(w) + "," + num(h) +
-                     ") that move one step right (x+1) or "
-                     "up (y+1) at a time and never visit a point (x,y) with (x*y) mod " +
-                     num(m) + " = " + num(r) + " (the end point is exempt). Give the count modulo 1000000007.";
-        p.answer = num(with);
-        p.off_by_one = num((with + 1) % mod);
-        p.dropped_filter = num(without == with ? (with + 2) % mod : without);
-        p.reference_code = "W, H, M, R, MOD = " + num(w) + ", " + num(h) + ", " + num(m) + ", " + num(r) +
-                           ", 1000000007\n"
-                           "dp = [[0] * (H + 1) for _ in range(W + 1)]\nfor x in range(W + 1):\n    for y in range(H + 1):\n"
-                           "        if (x * y) % M == R and not (x == W and y == H):\n            continue\n"
-                           "        dp[x][y] = 1 if x == 0 and y == 0 else ((dp[x-1][y] if x else 0) + (dp[x][y-1] if y else 0)) % MOD\n"
-                           "print(dp[W][H])\n";
-    }
+    using Make = void (*)(Rng&, Problem&);
+    static const Make by_difficulty[] = {divisible_count, prime_residue_sum, digit_sum_count, distinct_prime_factors, lattice_paths};
+    by_difficulty[std::clamp(d, 1, 5) - 1](rng, p);
     return p;
 }
 
