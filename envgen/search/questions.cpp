@@ -453,7 +453,8 @@ Task synthesize_question(const WorldBundle& b, uint64_t seed, int d) {
     Task t = search_task("search.synthetic", seed, d);
     // 2: works and event wins at least 15 years after the person's birth. 3: creators make their
     // kind of work (described by the decade of their birth), intersection questions in plain English.
-    t.generator_version = "3";
+    // 4: the world's stages draw from their own streams (search.world/4).
+    t.generator_version = "4";
     t.prompt = fix_articles(" " + q->question).substr(1) + " Answer with just the name or number.";
     SearchEnv env;
     env.index = b.key;

@@ -272,17 +272,21 @@ void add_events(World& w, Rng& rng, std::set<std::string>& taken, int n_events) 
 World generate_world(uint64_t seed, int size) {
     // /2: works and event wins fall at least 15 years after the person's birth.
     // /3: a work's creator has the occupation that makes it (kWorkKinds).
-    Rng rng(mix_seed(seed, "search.world/3"));
+    // /4: each stage draws from its own stream, so a stage can change (or draw more) without
+    //     moving what the others make. Names stay unique across stages through `taken`.
+    const uint64_t world = mix_seed(seed, "search.world/4");
+    Rng places = stage_rng(world, "places"), people = stage_rng(world, "people"), orgs = stage_rng(world, "orgs");
+    Rng works = stage_rng(world, "works"), events = stage_rng(world, "events");
     World w;
     w.seed = seed;
     w.size = size;
     w.by_type.resize(5);
     std::set<std::string> taken;
-    add_places(w, rng, taken, std::max(8, size / 8));
-    add_people(w, rng, taken, size);
-    add_orgs(w, rng, taken, std::max(6, size / 4));
-    add_works(w, rng, taken, size);
-    add_events(w, rng, taken, std::max(4, size / 6));
+    add_places(w, places, taken, std::max(8, size / 8));
+    add_people(w, people, taken, size);
+    add_orgs(w, orgs, taken, std::max(6, size / 4));
+    add_works(w, works, taken, size);
+    add_events(w, events, taken, std::max(4, size / 6));
     return w;
 }
 
