@@ -95,6 +95,7 @@ public:
         interp::Problem p = interp::make_problem(family, req.seed, req.difficulty);
         interp::TaskSpec s;
         s.generator = "interp." + p.family;
+        s.version = "2";  // 2: a stream per generation stage (problems.cpp)
         s.seed = req.seed;
         s.difficulty = req.difficulty;
         s.question = p.question;
@@ -120,7 +121,7 @@ Task make_task(const TaskSpec& s) {
     t.seed = s.seed;
     t.difficulty = s.difficulty;
     t.generator_name = s.generator;
-    t.generator_version = "1";
+    t.generator_version = s.version;
     t.system =
         "You solve problems by writing and running Python code. The python tool runs code in a stateful "
         "Jupyter-like interpreter (variables persist; the value of the last expression is shown) and times "

@@ -18,7 +18,8 @@ namespace interp {
 // One interp task: the question, the files of its working directory, the answer and how it is
 // compared, the reference program (it prints the answer), and wrong answers for the probes.
 struct TaskSpec {
-    std::string generator;  // generator_name; version 1
+    std::string generator;  // generator_name
+    std::string version = "1";
     uint64_t seed = 0;
     int difficulty = 1;
     std::string question;

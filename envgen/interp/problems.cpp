@@ -51,10 +51,10 @@ std::string sales_csv(const std::vector<Sale>& s) {
 const char* kLoadSales = "import csv\nrows = list(csv.DictReader(open('sales.csv')))\n";
 
 // Difficulty 1-2: one sales table; the revenue of a region, or a region's best product in a month.
-Problem sales_problem(Rng& rng, int d, int n) {
+Problem sales_problem(Rng& tables, Rng& rng, int d, int n) {
     Problem p;
     p.family = "data";
-    auto sales = make_sales(rng, n, 3 + d, 4 + d);
+    auto sales = make_sales(tables, n, 3 + d, 4 + d);
     p.files["sales.csv"] = sales_csv(sales);
     const std::string region = kRegions[rng.below(static_cast<uint64_t>(3 + d))];
     if (d == 1) {
@@ -266,15 +266,17 @@ void shop_median(Rng& rng, const Shop& shop, Problem& p) {
                        "m = len(v) // 2\nprint(0 if not v else v[m] if len(v) % 2 else (v[m - 1] + v[m]) // 2)\n";
 }
 
-Problem data_problem(Rng& rng, int d) {
-    const int n = 200 * d + static_cast<int>(rng.range(0, 100));
-    if (d <= 2) return sales_problem(rng, d, n);
+// Two stages, each with its own stream: the tables, then the question asked of them.
+Problem data_problem(uint64_t seed, int d) {
+    Rng tables = stage_rng(seed, "interp.data.tables"), question = stage_rng(seed, "interp.data.question");
+    const int n = 200 * d + static_cast<int>(tables.range(0, 100));
+    if (d <= 2) return sales_problem(tables, question, d, n);
     Problem p;
     p.family = "data";
-    const Shop shop = make_shop(rng, d, n, p);
-    if (d == 3) shop_average(rng, shop, p);
-    else if (d == 4) shop_growth(rng, shop, p);
-    else shop_median(rng, shop, p);
+    const Shop shop = make_shop(tables, d, n, p);
+    if (d == 3) shop_average(question, shop, p);
+    else if (d == 4) shop_growth(question, shop, p);
+    else shop_median(question, shop, p);
     return p;
 }
 
@@ -484,11 +486,18 @@ Problem simulation_problem(Rng& rng, int d) {
 }  // namespace
 
 Problem make_problem(int family, uint64_t seed, int difficulty) {
-    Rng rng(seed);
+    // Each stage draws from its own stream (generator version 2): a data problem's tables and its
+    // question; a number or simulation problem is one stage (its parameters).
     switch (family % 3) {
-        case 0: return data_problem(rng, difficulty);
-        case 1: return number_problem(rng, difficulty);
-        default: return simulation_problem(rng, difficulty);
+        case 0: return data_problem(seed, difficulty);
+        case 1: {
+            Rng params = stage_rng(seed, "interp.number");
+            return number_problem(params, difficulty);
+        }
+        default: {
+            Rng params = stage_rng(seed, "interp.simulation");
+            return simulation_problem(params, difficulty);
+        }
     }
 }
 

@@ -43,10 +43,11 @@ golden() {  # golden <kind> <ids...>
 }
 # The export lists tasks by id. Re-pinned once when trip and meeting moved to a random stream
 # per generation stage (generator version 2); retail's id is unchanged. Search re-pinned once
-# when the world's stages moved to their own streams (search.world/4, generator version 4).
+# when the world's stages moved to their own streams (search.world/4, generator version 4), and
+# interp once when its problems did (a data problem's tables and question; generator version 2).
 golden general t10435c5e9951b92cb673be23 t24867a7b2894390cc06d0cd2 tce08e8d3ec055c6ed59a0087
 golden search t168d0d623f98c317d31e6f75 t747ad5cc5c8932fb65c627d3 tc07702fec22d341838030e44
-golden interp t2d90ab0bfd980cdac6aa1fa6 t2fdc19c0d2821164f980fa62 tf15ff4d74f351be9e3091d68
+golden interp t5fe4f4dbbb4c2bc7f4bdac7c t65391a9746d4d14a72ad1fff t80d9eee54924361d15020638
 
 # Task ids are the SHA-256 of the canonical JSON (sorted keys, no id): checkable by anyone.
 python3 - <<'PY'
