@@ -25,7 +25,7 @@ struct Product {
 };
 
 struct World {
-    Rng& rng;
+    Rng* rng;  // the stage being drawn (draw_from)
     std::set<std::string> names;
     std::vector<Product> products;
     Table customers{"customers", {{"id", "INTEGER"}, {"name", "TEXT"}, {"email", "TEXT"}, {"city", "TEXT"}}, {}};
@@ -40,12 +40,14 @@ struct World {
     int64_t next_return = 1;
     std::map<int64_t, std::vector<std::pair<int64_t, std::string>>> orders_of;  // customer -> (order, status)
 
-    explicit World(Rng& r) : rng(r) {}
+    explicit World(Rng& r) : rng(&r) {}
+    // Later draws come from `r`: each stage of a task has its own stream (stage_rng).
+    void draw_from(Rng& r) { rng = &r; }
 
     int64_t add_product(const std::string& category, int64_t price, int64_t stock, int r10) {
         int64_t id = 101 + static_cast<int64_t>(products.size());
-        std::string n = unique_name(rng, names, brand_name) + " " + category + " " + std::to_string(rng.range(2, 9)) +
-                        std::string(1, static_cast<char>('A' + rng.below(6)));
+        std::string n = unique_name(*rng, names, brand_name) + " " + category + " " + std::to_string(rng->range(2, 9)) +
+                        std::string(1, static_cast<char>('A' + rng->below(6)));
         products.push_back({id, n, category, price, stock, r10});
         return id;
     }
@@ -54,13 +56,13 @@ struct World {
         std::vector<int64_t> ids;
         for (const auto& p : products)
             if (p.category == category) ids.push_back(p.id);
-        return rng.pick(ids);
+        return rng->pick(ids);
     }
     int64_t any_not_of(const std::set<std::string>& avoid) {
         std::vector<int64_t> ids;
         for (const auto& p : products)
             if (!avoid.count(p.category)) ids.push_back(p.id);
-        return rng.pick(ids);
+        return rng->pick(ids);
     }
     int64_t add_order(int64_t customer, const std::string& status, const std::string& date,
                       const std::vector<std::pair<int64_t, int64_t>>& lines) {
@@ -74,7 +76,7 @@ struct World {
         orders_of[customer].push_back({id, status});
         return id;
     }
-    std::string past_date(int max_days_ago) { return date_string(day_number(2026, 6, 15) - rng.range(2, max_days_ago)); }
+    std::string past_date(int max_days_ago) { return date_string(day_number(2026, 6, 15) - rng->range(2, max_days_ago)); }
 };
 
 // One customer's request: the prompt sentences, the expected effects, and the tool calls.
@@ -94,7 +96,7 @@ Request build_request(World& w, int64_t customer, const std::string& email, int 
     r.customer_id = customer;
     r.email = email;
     std::vector<int> kinds = {0, 1, 2};  // cancel, return, purchase
-    w.rng.shuffle(kinds);
+    w.rng->shuffle(kinds);
     const size_t k = d <= 1 ? 1 : d <= 3 ? 2 : 3;
     kinds.resize(k);
     std::sort(kinds.begin(), kinds.end());
@@ -104,8 +106,8 @@ Request build_request(World& w, int64_t customer, const std::string& email, int 
         if (kind == 0) {
             int n = d >= 3 ? 2 : 1;
             for (int i = 0; i < n; ++i) {
-                std::vector<std::pair<int64_t, int64_t>> lines = {{w.any_of(cat), w.rng.range(1, 2)}};
-                if (w.rng.chance(50)) lines.push_back({w.any_not_of(used), 1});
+                std::vector<std::pair<int64_t, int64_t>> lines = {{w.any_of(cat), w.rng->range(1, 2)}};
+                if (w.rng->chance(50)) lines.push_back({w.any_not_of(used), 1});
                 r.cancel.push_back(w.add_order(customer, "pending", w.past_date(6), lines));
             }
             w.add_order(customer, "pending", w.past_date(6), {{w.any_not_of(used), 1}});
@@ -115,7 +117,7 @@ Request build_request(World& w, int64_t customer, const std::string& email, int 
                 "contains a " +
                 cat + ".");
         } else if (kind == 1) {
-            int64_t pid = w.any_of(cat), qty = w.rng.range(1, 3);
+            int64_t pid = w.any_of(cat), qty = w.rng->range(1, 3);
             std::string date = w.past_date(40);
             int64_t oid = w.add_order(customer, "delivered", date, {{pid, qty}, {w.any_not_of(used), 1}});
             if (d >= 3) {
@@ -123,7 +125,7 @@ Request build_request(World& w, int64_t customer, const std::string& email, int 
                 while (other == date) other = w.past_date(60);
                 w.add_order(customer, "delivered", other, {{w.any_of(cat), 1}});
             }
-            std::string reason = w.rng.pick(kReasons);
+            std::string reason = w.rng->pick(kReasons);
             r.returns.push_back(Json::object({{"order_id", oid}, {"product_id", pid}, {"qty", qty}, {"reason", reason}}));
             r.sentences.push_back("I want to return all of the " + cat +
                                   " units from my order "
@@ -131,15 +133,15 @@ Request build_request(World& w, int64_t customer, const std::string& email, int 
                                   date + " (reason: " + reason + ").");
         } else {
             r.buy_category = cat;
-            r.buy_qty = w.rng.range(1, 3);
-            int min10 = static_cast<int>(w.rng.range(38, 44));
-            int64_t price = w.rng.range(30, 120) * 5;
-            r.buy_product = w.add_product(cat, price, w.rng.range(r.buy_qty, 25), static_cast<int>(w.rng.range(min10, 50)));
+            r.buy_qty = w.rng->range(1, 3);
+            int min10 = static_cast<int>(w.rng->range(38, 44));
+            int64_t price = w.rng->range(30, 120) * 5;
+            r.buy_product = w.add_product(cat, price, w.rng->range(r.buy_qty, 25), static_cast<int>(w.rng->range(min10, 50)));
             // Cheaper but out of stock, cheaper but rated too low, and pricier qualifying ones.
-            w.add_product(cat, price - w.rng.range(1, 10) * 5, w.rng.range(0, r.buy_qty - 1), static_cast<int>(w.rng.range(min10, 50)));
-            w.add_product(cat, price - w.rng.range(1, 10) * 5, w.rng.range(5, 30), static_cast<int>(w.rng.range(25, min10 - 1)));
+            w.add_product(cat, price - w.rng->range(1, 10) * 5, w.rng->range(0, r.buy_qty - 1), static_cast<int>(w.rng->range(min10, 50)));
+            w.add_product(cat, price - w.rng->range(1, 10) * 5, w.rng->range(5, 30), static_cast<int>(w.rng->range(25, min10 - 1)));
             for (int i = 0; i < d; ++i)
-                w.add_product(cat, price + w.rng.range(1, 40) * 5, w.rng.range(0, 30), static_cast<int>(w.rng.range(25, 50)));
+                w.add_product(cat, price + w.rng->range(1, 40) * 5, w.rng->range(0, 30), static_cast<int>(w.rng->range(25, 50)));
             std::string rating = std::to_string(min10 / 10) + "." + std::to_string(min10 % 10);
             r.sentences.push_back("Also order " + std::to_string(r.buy_qty) + " of the cheapest " + cat + " that is rated at least " +
                                   rating + " and has enough stock, and tell me the new order number.");
@@ -215,39 +217,62 @@ std::vector<ToolSpec> retail_tools(int d) {
     return t;
 }
 
-}  // namespace
-
-Task synthesize_retail(uint64_t seed, int d) {
-    Rng rng(seed);
-    World w(rng);
+// The catalog: categories in a random order (the first three the customer's, the next three the
+// other request's), and products in each.
+std::vector<std::string> draw_catalog(World& w, int d) {
     std::vector<std::string> cats(std::begin(kCategories), std::end(kCategories));
-    rng.shuffle(cats);
+    w.rng->shuffle(cats);
     for (const auto& c : cats) {
-        int n = static_cast<int>(rng.range(2, 2 + d));
-        for (int i = 0; i < n; ++i) w.add_product(c, rng.range(6, 80) * 5, rng.range(0, 40), static_cast<int>(rng.range(25, 50)));
+        int n = static_cast<int>(w.rng->range(2, 2 + d));
+        for (int i = 0; i < n; ++i) w.add_product(c, w.rng->range(6, 80) * 5, w.rng->range(0, 40), static_cast<int>(w.rng->range(25, 50)));
     }
+    return cats;
+}
+
+// The customers, with their e-mail addresses (by id - 1).
+std::vector<std::string> draw_customers(World& w, int n_customers) {
     const char* const towns[] = {"Harrowgate", "Lindqvist", "Porthmere", "Saltreach", "Vennick"};
-    const int n_customers = 4 + 3 * d;
     std::vector<std::string> emails;
     for (int i = 1; i <= n_customers; ++i) {
-        std::string name = unique_name(rng, w.names, person_name);
+        std::string name = unique_name(*w.rng, w.names, person_name);
         std::string email;
         for (char ch : name) email += ch == ' ' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        email += std::to_string(rng.range(1, 99)) + "@example.com";
+        email += std::to_string(w.rng->range(1, 99)) + "@example.com";
         emails.push_back(email);
-        w.customers.add({int64_t{i}, name, email, rng.pick(towns)});
+        w.customers.add({int64_t{i}, name, email, w.rng->pick(towns)});
     }
-    const int64_t target = rng.range(1, n_customers);
-    int64_t sibling = rng.range(1, n_customers - 1);
-    if (sibling >= target) ++sibling;
+    return emails;
+}
 
-    // Background orders for everyone else; the two request customers get only built orders.
+// Background orders for everyone else; the two request customers get only built orders.
+void draw_history(World& w, int n_customers, int64_t target, int64_t sibling) {
     const char* const statuses[] = {"pending", "shipped", "delivered", "cancelled"};
     for (int64_t c = 1; c <= n_customers; ++c) {
         if (c == target || c == sibling) continue;
-        for (int64_t k = rng.range(1, 3); k > 0; --k)
-            w.add_order(c, rng.pick(statuses), w.past_date(90), {{w.any_not_of({}), rng.range(1, 3)}});
+        for (int64_t k = w.rng->range(1, 3); k > 0; --k)
+            w.add_order(c, w.rng->pick(statuses), w.past_date(90), {{w.any_not_of({}), w.rng->range(1, 3)}});
     }
+}
+
+}  // namespace
+
+// Generator version 2: each stage (catalog, customers, parties, history, requests) draws from its
+// own stream, so a stage can change without moving what the others make.
+Task synthesize_retail(uint64_t seed, int d) {
+    Rng catalog = stage_rng(seed, "retail.catalog"), people = stage_rng(seed, "retail.customers");
+    Rng parties = stage_rng(seed, "retail.parties"), history = stage_rng(seed, "retail.history");
+    Rng requests = stage_rng(seed, "retail.requests");
+    World w(catalog);
+    const std::vector<std::string> cats = draw_catalog(w, d);
+    const int n_customers = 4 + 3 * d;
+    w.draw_from(people);
+    const std::vector<std::string> emails = draw_customers(w, n_customers);
+    const int64_t target = parties.range(1, n_customers);
+    int64_t sibling = parties.range(1, n_customers - 1);
+    if (sibling >= target) ++sibling;
+    w.draw_from(history);
+    draw_history(w, n_customers, target, sibling);
+    w.draw_from(requests);
     std::vector<std::string> mine(cats.begin(), cats.begin() + 3), theirs(cats.begin() + 3, cats.begin() + 6);
     Request req = build_request(w, target, emails[static_cast<size_t>(target - 1)], d, mine);
     Request other = build_request(w, sibling, emails[static_cast<size_t>(sibling - 1)], d, theirs);
@@ -263,6 +288,7 @@ Task synthesize_retail(uint64_t seed, int d) {
     meta.add({"today", kToday});
 
     Task t = general_task("retail", seed, d);
+    t.generator_version = "2";  // 2: each stage draws from its own stream (stage_rng)
     t.system =
         "You are a customer-support agent for an online shop. Act only through the tools, "
         "change nothing the customer did not ask for, and call submit_result when done.";

@@ -41,11 +41,11 @@ golden() {  # golden <kind> <ids...>
   local got; got=$("$ENVFORGE" export --db golden.db --format tasks 2>/dev/null | python3 -c 'import json,sys; print(" ".join(json.loads(l)["id"] for l in sys.stdin))')
   [ "$got" = "$*" ] || fail "golden $kind ids changed: $got"
 }
-# The export lists tasks by id. Re-pinned once when trip and meeting moved to a random stream
-# per generation stage (generator version 2); retail's id is unchanged. Search re-pinned once
-# when the world's stages moved to their own streams (search.world/4, generator version 4), and
-# interp once when its problems did (a data problem's tables and question; generator version 2).
-golden general t10435c5e9951b92cb673be23 t24867a7b2894390cc06d0cd2 tce08e8d3ec055c6ed59a0087
+# The export lists tasks by id. Each kind re-pinned once when its generator moved to a random
+# stream per generation stage: trip and meeting (version 2), then retail (version 2), search
+# (the world's stages, search.world/4, generator version 4) and interp (a data problem's tables
+# and question, a number or simulation problem's parameters; version 2).
+golden general t24867a7b2894390cc06d0cd2 t577a5b2a18d63694232318f4 tce08e8d3ec055c6ed59a0087
 golden search t168d0d623f98c317d31e6f75 t747ad5cc5c8932fb65c627d3 tc07702fec22d341838030e44
 golden interp t5fe4f4dbbb4c2bc7f4bdac7c t65391a9746d4d14a72ad1fff t80d9eee54924361d15020638
 
