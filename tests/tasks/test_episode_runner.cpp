@@ -167,7 +167,7 @@ TEST_CASE("episode_runner: broken model output is sanitised, failures are record
         auto ref = make_reference_policy();
         Episode ep = run(broken, *ref);
         CHECK(ep.status == EpisodeStatus::EnvError);
-        CHECK(ep.error.find("env.domain 'nowhere'") != std::string::npos);
+        CHECK(ep.error.find("env.domain: 'nowhere'") != std::string::npos);
     }
 }
 
