@@ -411,60 +411,19 @@ public:
         // change it while it is read.
         ws_.stop_session();
         const Json& v = task_->verifier;
-        // Tasks mined from history name their test-file rule: a file it calls a test is never
-        // taken from the agent, wherever it lies.
-        const std::vector<std::string> patterns = env_.test_patterns.value_or(std::vector<std::string>{});
-        auto counts = [&](const std::string& path) {
-            const std::string name = path.substr(path.rfind('/') + 1);
-            return in_sources(path, env_.source_dirs) && !code::in_test_dir(path, env_.test_dir) && !code::test_file_name(name, patterns);
-        };
-        const Files& given = env_.files;
-        Files files, before, after;  // before/after: the source files, for the agent's diff
-        for (const auto& [path, content] : given) {
-            if (!counts(path)) files[path] = content;
-            else if (path.ends_with(".py")) before[path] = content;
-            else files[path] = content;  // data files of the package are restored, as the tests are
-        }
-        // The agent's tree, read without following a link it planted or opening a FIFO. A file
-        // that cannot be read (a link, a device, over the size limit) is left out of the change
-        // and named in the verdict, never silently dropped.
-        std::vector<std::string> unreadable;
-        const safe_fs::Root root(workdir_);
-        auto skip = [](std::string_view name) { return name == "__pycache__" || name == ".git"; };
-        for (const auto& d : env_.source_dirs) {
-            std::vector<std::string> found;
-            try {
-                found = root.regular_files(d == "." ? "" : d, skip, 20000);
-            } catch (const InvalidInput& e) {
-                unreadable.push_back(d + ": " + e.what());
-            }
-            for (const std::string& rel : found) {
-                if (!rel.ends_with(".py") || !counts(rel)) continue;
-                try {
-                    after[rel] = root.read(rel, kMaxFileBytes);
-                } catch (const InvalidInput& e) {
-                    unreadable.push_back(e.what());
-                }
-            }
-        }
-        for (const auto& [path, content] : after) files[path] = content;
-        // Tests the checkout lacks (a mined commit's new tests) over the restored ones.
-        if (const Json* hidden = v.find("hidden_files"))
-            for (auto& [path, content] : code::files_from_json(*hidden)) files[path] = std::move(content);
-        if (const Json* removed = v.find("removed_files"); removed && removed->is_array())
-            for (const Json& r : removed->as_array()) files.erase(r.as_string());
+        const JudgedTree tree = judged_tree();
         const PrivateDir tmp("verify");
         const std::string& dir = tmp.path();
-        code::write_files(dir, files);
+        code::write_files(dir, tree.files);
         Checks c;
         // The agent's change to the source, kept with the verdict (SWE-bench's model_patch).
-        std::string diff = tree_diff(before, after);
+        std::string diff = tree_diff(tree.before, tree.after);
         if (diff.size() > (256u << 10)) diff = diff.substr(0, 256u << 10) + "\n[... diff truncated ...]\n";
         auto with_diff = [&](Verdict vd) {
             vd.details.set("diff", diff);
-            if (!unreadable.empty()) {
+            if (!tree.unreadable.empty()) {
                 Json list = Json::array();
-                for (const auto& u : unreadable) list.push_back(u);
+                for (const auto& u : tree.unreadable) list.push_back(u);
                 vd.details.set("unreadable", std::move(list));
             }
             return vd;
@@ -484,16 +443,8 @@ public:
                 c.add("tests_ran", false, run.error);
                 co_return with_diff(c.verdict());
             }
-            size_t ok = 0, total = 0;
-            std::string bad;
-            for (const Json& id : v.at(key).as_array()) {
-                ++total;
-                const code::TestOutcome* t = run.find(id.as_string());
-                if (t && t->status == "passed") ++ok;
-                else if (bad.size() < 300) bad += (bad.empty() ? "" : ", ") + id.as_string() + (t ? " " + t->status : " missing");
-            }
-            c.add(key, ok == total, std::to_string(ok) + "/" + std::to_string(total) + " passed" + (bad.empty() ? "" : "; " + bad));
-            if (ok != total && std::string(key) == "f2p") {
+            const bool all = add_outcomes(c, key, run, v.at(key));
+            if (!all && std::string(key) == "f2p") {
                 c.add("p2p", false, "not run: fail-to-pass tests still fail");
                 break;
             }
@@ -504,11 +455,77 @@ public:
     void close() override { ws_.close(); }
 
 private:
+    // The tree verification runs: the task's files with the agent's source files over them
+    // (before/after: those source files, for the agent's diff), and what could not be read.
+    struct JudgedTree {
+        Files files, before, after;
+        std::vector<std::string> unreadable;
+    };
+    JudgedTree judged_tree() const;
+    // Adds the check `key` (n/m passed, and the first failures) for `ids` in `run`; whether all passed.
+    static bool add_outcomes(Checks& c, const char* key, const code::TestRun& run, const Json& ids) {
+        size_t ok = 0, total = 0;
+        std::string bad;
+        for (const Json& id : ids.as_array()) {
+            ++total;
+            const code::TestOutcome* t = run.find(id.as_string());
+            if (t && t->status == "passed") ++ok;
+            else if (bad.size() < 300) bad += (bad.empty() ? "" : ", ") + id.as_string() + (t ? " " + t->status : " missing");
+        }
+        c.add(key, ok == total, std::to_string(ok) + "/" + std::to_string(total) + " passed" + (bad.empty() ? "" : "; " + bad));
+        return ok == total;
+    }
+
     const Task* task_ = nullptr;
     code::CodeEnv env_;
     EpisodeWorkspace ws_;
     std::string workdir_;  // ws_.dir(), for the file tools
 };
+
+CodeEnvironment::JudgedTree CodeEnvironment::judged_tree() const {
+    // Tasks mined from history name their test-file rule: a file it calls a test is never
+    // taken from the agent, wherever it lies.
+    const std::vector<std::string> patterns = env_.test_patterns.value_or(std::vector<std::string>{});
+    auto counts = [&](const std::string& path) {
+        const std::string name = path.substr(path.rfind('/') + 1);
+        return in_sources(path, env_.source_dirs) && !code::in_test_dir(path, env_.test_dir) && !code::test_file_name(name, patterns);
+    };
+    JudgedTree tree;
+    for (const auto& [path, content] : env_.files) {
+        if (!counts(path)) tree.files[path] = content;
+        else if (path.ends_with(".py")) tree.before[path] = content;
+        else tree.files[path] = content;  // data files of the package are restored, as the tests are
+    }
+    // The agent's tree, read without following a link it planted or opening a FIFO. A file
+    // that cannot be read (a link, a device, over the size limit) is left out of the change
+    // and named in the verdict, never silently dropped.
+    const safe_fs::Root root(workdir_);
+    auto skip = [](std::string_view name) { return name == "__pycache__" || name == ".git"; };
+    for (const auto& d : env_.source_dirs) {
+        std::vector<std::string> found;
+        try {
+            found = root.regular_files(d == "." ? "" : d, skip, 20000);
+        } catch (const InvalidInput& e) {
+            tree.unreadable.push_back(d + ": " + e.what());
+        }
+        for (const std::string& rel : found) {
+            if (!rel.ends_with(".py") || !counts(rel)) continue;
+            try {
+                tree.after[rel] = root.read(rel, kMaxFileBytes);
+            } catch (const InvalidInput& e) {
+                tree.unreadable.push_back(e.what());
+            }
+        }
+    }
+    for (const auto& [path, content] : tree.after) tree.files[path] = content;
+    // Tests the checkout lacks (a mined commit's new tests) over the restored ones.
+    const Json& v = task_->verifier;
+    if (const Json* hidden = v.find("hidden_files"))
+        for (auto& [path, content] : code::files_from_json(*hidden)) tree.files[path] = std::move(content);
+    if (const Json* removed = v.find("removed_files"); removed && removed->is_array())
+        for (const Json& r : removed->as_array()) tree.files.erase(r.as_string());
+    return tree;
+}
 
 std::unique_ptr<Environment> CodeKind::make_environment(const Task&) const { return std::make_unique<CodeEnvironment>(); }
 
