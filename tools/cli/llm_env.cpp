@@ -85,6 +85,54 @@ std::string validation_feedback(const ValidateSummary& v, const std::vector<Task
     return out;
 }
 
+// What envforge made of one reply: when `problem` is empty, the package written to `dir`, its
+// tasks, their validation and its longest solution; else why not (`kind`: the stage that refused).
+struct ReplyCheck {
+    std::string problem, kind, dir;
+    std::vector<Task> tasks;
+    ValidateSummary validation;
+    size_t longest = 0;
+};
+
+// Writes the reply's package as version `version + 1` under cfg.out_dir, loads it, requires a
+// raise (stage > 0) to be harder than `longest`, and validates its tasks in a scratch store.
+ReplyCheck check_reply(const ModelReply& reply, const LlmEnvConfig& cfg, int stage, int version, size_t longest) {
+    namespace fs = std::filesystem;
+    ReplyCheck r;
+    const std::string text = reply.message ? reply.message->content.value_or("") : "";
+    try {
+        if (!reply.message) throw InvalidInput(reply.error);
+        r.kind = "not JSON";
+        const Json spec = Json::parse(strip_fences(text), "the reply");
+        r.kind = "package check";
+        const Json* env = spec.is_object() ? spec.find("env.json") : nullptr;
+        std::string name = env && env->is_object() ? env->get_string("name") : "";
+        // The name becomes a folder: only a plain word may (a model could write "../x").
+        if (name.size() > 64 || !general::package_identifier(name)) name = "environment";
+        // Never over what an earlier run wrote: NAME-vK, else NAME-vK-2, -3, ...
+        const std::string base = (fs::path(cfg.out_dir) / (name + "-v" + std::to_string(version + 1))).string();
+        r.dir = base;
+        for (int n = 2; fs::exists(r.dir); ++n) r.dir = base + "-" + std::to_string(n);
+        general::write_package(r.dir, spec, std::to_string(version + 1));
+        const general::Package p = general::load_package(r.dir);
+        if (stage > 0 && longest_solution(p) <= longest) {
+            r.kind = "not harder";
+            throw InvalidInput("not harder: the longest solution has " + std::to_string(longest_solution(p)) +
+                               " calls, as before; add a task whose solution needs more");
+        }
+        for (size_t i = 0; i < p.tasks.size(); ++i) r.tasks.push_back(general::package_task(p, i, cfg.seed + i));
+        r.kind = "validation";
+        Store scratch(":memory:");
+        scratch.add_tasks(r.tasks);
+        r.validation = validate_tasks(scratch, r.tasks, 1, 8, true);
+        if (r.validation.failed_probes) throw InvalidInput("validation failed:\n" + validation_feedback(r.validation, r.tasks));
+        r.longest = longest_solution(p);
+    } catch (const std::exception& ex) {
+        r.problem = ex.what();
+    }
+    return r;
+}
+
 }  // namespace
 
 Json LlmEnvSummary::to_json() const {
@@ -126,7 +174,6 @@ LlmEnvSummary llm_synthesize_environments(Store& store, const LlmEnvConfig& cfg)
                 const ModelReply reply = ask_all(*policy, {req}, 1, nullptr)[0];
                 ++s.calls;
                 SynthesisCall call{source, stage == 0 ? "environment" : "raise", "", false, "", raw_record(req, reply)};
-                std::string problem, kind;
                 if (reply.infra) {
                     ++s.infra_failures;
                     call.reason = "server: " + reply.error;
@@ -134,55 +181,23 @@ LlmEnvSummary llm_synthesize_environments(Store& store, const LlmEnvConfig& cfg)
                     server_down = true;
                     break;
                 }
-                const std::string text = reply.message ? reply.message->content.value_or("") : "";
-                std::vector<Task> tasks;
-                ValidateSummary v;
-                std::string dir;
-                try {
-                    if (!reply.message) throw InvalidInput(reply.error);
-                    kind = "not JSON";
-                    const Json spec = Json::parse(strip_fences(text), "the reply");
-                    kind = "package check";
-                    const Json* env = spec.is_object() ? spec.find("env.json") : nullptr;
-                    std::string name = env && env->is_object() ? env->get_string("name") : "";
-                    // The name becomes a folder: only a plain word may (a model could write "../x").
-                    if (name.size() > 64 || !general::package_identifier(name)) name = "environment";
-                    // Never over what an earlier run wrote: NAME-vK, else NAME-vK-2, -3, ...
-                    const std::string base = (fs::path(cfg.out_dir) / (name + "-v" + std::to_string(version + 1))).string();
-                    dir = base;
-                    for (int n = 2; fs::exists(dir); ++n) dir = base + "-" + std::to_string(n);
-                    general::write_package(dir, spec, std::to_string(version + 1));
-                    const general::Package p = general::load_package(dir);
-                    if (stage > 0 && longest_solution(p) <= longest) {
-                        kind = "not harder";
-                        throw InvalidInput("not harder: the longest solution has " + std::to_string(longest_solution(p)) +
-                                           " calls, as before; add a task whose solution needs more");
-                    }
-                    for (size_t i = 0; i < p.tasks.size(); ++i) tasks.push_back(general::package_task(p, i, cfg.seed + i));
-                    kind = "validation";
-                    Store scratch(":memory:");
-                    scratch.add_tasks(tasks);
-                    v = validate_tasks(scratch, tasks, 1, 8, true);
-                    if (v.failed_probes) throw InvalidInput("validation failed:\n" + validation_feedback(v, tasks));
-                    longest = longest_solution(p);
-                } catch (const std::exception& ex) {
-                    problem = ex.what();
-                }
+                const ReplyCheck r = check_reply(reply, cfg, stage, version, longest);
                 // The model sees its own reply (not the audit record) before what envforge says of it.
                 if (reply.message) {
                     conversation.push_back(*reply.message);
                     conversation.back().raw.clear();
                 }
-                if (problem.empty()) {
+                if (r.problem.empty()) {
                     accepted = true;
+                    longest = r.longest;
                     ++version;
                     ++s.versions;
-                    s.packages.push_back(dir);
-                    store.add_tasks(tasks);
-                    store.put_validations(v.rows);
-                    s.tasks += tasks.size();
+                    s.packages.push_back(r.dir);
+                    store.add_tasks(r.tasks);
+                    store.put_validations(r.validation.rows);
+                    s.tasks += r.tasks.size();
                     call.accepted = true;
-                    call.task_id = tasks.empty() ? "" : tasks.front().id;
+                    call.task_id = r.tasks.empty() ? "" : r.tasks.front().id;
                     conversation.push_back(Message::user(
                         "envforge validated it: every solution passes, and no answer and every wrong answer fail. Now make it harder: "
                         "keep the tasks and add one of difficulty " +
@@ -190,10 +205,10 @@ LlmEnvSummary llm_synthesize_environments(Store& store, const LlmEnvConfig& cfg)
                         " whose solution needs more tool calls than any so far (more conditions, changes that must happen in order). "
                         "Reply with the whole package as one JSON object."));
                 } else {
-                    if (!dir.empty()) fs::remove_all(dir);
-                    ++s.rejected[kind];
-                    call.reason = kind + ": " + problem.substr(0, 2000);
-                    conversation.push_back(Message::user("envforge did not accept it (" + kind + "): " + problem.substr(0, 3000) +
+                    if (!r.dir.empty()) fs::remove_all(r.dir);
+                    ++s.rejected[r.kind];
+                    call.reason = r.kind + ": " + r.problem.substr(0, 2000);
+                    conversation.push_back(Message::user("envforge did not accept it (" + r.kind + "): " + r.problem.substr(0, 3000) +
                                                          "\nReply with the whole corrected package as one JSON object."));
                 }
                 store.add_synthesis_calls({call});

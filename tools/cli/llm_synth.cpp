@@ -1,5 +1,7 @@
 #include "tools/cli/llm_synth.hpp"
 
+#include <chrono>
+#include <map>
 #include <optional>
 
 #include <boost/asio/io_context.hpp>
@@ -42,15 +44,19 @@ Json LlmSynthSummary::to_json() const {
                          {"seconds", seconds}});
 }
 
-LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& templates, const std::string& policy_name,
-                                 const Json& policy_options, int jobs, bool quiet) {
-    LlmSynthSummary s;
-    s.templates = templates.size();
-    auto policy = make_policy(policy_name, policy_options);
-    std::vector<SynthesisCall> calls;
-    auto drop = [&](const std::string& why) { ++s.dropped[why]; };
+namespace {
 
-    // 1. Rewrite every question.
+// The rewrites that kept what the question asks, as tasks; source[i] is the index of candidate
+// i's rewrite call.
+struct Rewrites {
+    std::vector<Task> candidates;
+    std::vector<size_t> source;
+};
+
+// 1. The model rewrites every question; a rewrite that drops or gives away what the question
+// asks is dropped. Appends one call per template to `calls`.
+Rewrites rewrite_questions(Policy& policy, const std::vector<Task>& templates, int jobs, bool quiet, LlmSynthSummary& s,
+                           std::vector<SynthesisCall>& calls) {
     std::vector<PolicyRequest> requests;
     for (const auto& t : templates) {
         PolicyRequest r;
@@ -59,10 +65,9 @@ LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& template
         requests.push_back(std::move(r));
     }
     Progress rewriting("llm rewrite", static_cast<int64_t>(templates.size()), quiet);
-    const auto replies = ask_all(*policy, requests, jobs, &rewriting);
+    const auto replies = ask_all(policy, requests, jobs, &rewriting);
     rewriting.finish();
-    std::vector<Task> candidates;
-    std::vector<size_t> source;  // candidate -> template
+    Rewrites out;
     for (size_t i = 0; i < templates.size(); ++i) {
         const Task& t = templates[i];
         const auto [question, suffix] = search::split_question(t.prompt);
@@ -83,19 +88,26 @@ LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& template
                 c.verifier.set("rewritten_from", question);
                 c.finalize();
                 call.task_id = c.id;
-                candidates.push_back(std::move(c));
-                source.push_back(calls.size());
+                out.candidates.push_back(std::move(c));
+                out.source.push_back(calls.size());
                 ++s.rewritten;
             }
         }
         // Counted by kind of problem: "drops 'Ada Quill'" counts as "drops".
-        if (!why.empty() && !replies[i].infra) drop("rewrite: " + why.substr(0, why.find(" '")));
+        if (!why.empty() && !replies[i].infra) ++s.dropped["rewrite: " + why.substr(0, why.find(" '"))];
         call.accepted = why.empty();
         call.reason = why;
         calls.push_back(std::move(call));
     }
+    return out;
+}
 
-    // 2. A model answers each rewrite with the environment's own tools; only the gold answer keeps it.
+// 2. A model answers each rewrite with the environment's own tools; only the gold answer keeps
+// it. Returns the kept tasks in the templates' order, whatever order the episodes finished in,
+// and appends the verify calls.
+std::vector<Task> verify_rewrites(Policy& policy, const Rewrites& r, int jobs, bool quiet, LlmSynthSummary& s,
+                                  std::vector<SynthesisCall>& calls) {
+    const std::vector<Task>& candidates = r.candidates;
     std::vector<WorkItem> items;
     for (const auto& c : candidates) items.push_back({&c, 0});
     Progress verifying("llm verify", static_cast<int64_t>(items.size()), quiet);
@@ -106,34 +118,47 @@ LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& template
     asio::io_context io;
     EpisodeOptions options;
     options.closing_turn = false;
-    run_episodes(io, items, jobs, env_factory(), *policy, options, [&](Episode&& ep) {
+    run_episodes(io, items, jobs, env_factory(), policy, options, [&](Episode&& ep) {
         const size_t i = index_of.at(ep.task_id);
-        SynthesisCall call{calls[source[i]].source_task, "verify", ep.verdict.passed ? ep.task_id : "", ep.verdict.passed, "",
+        SynthesisCall call{calls[r.source[i]].source_task, "verify", ep.verdict.passed ? ep.task_id : "", ep.verdict.passed, "",
                            transcript_record(ep)};
         if (is_infra_failure(ep.status)) {
             ++s.infra_failures;
             call.reason = std::string(episode_status_name(ep.status)) + ": " + ep.error;
         } else if (!ep.verdict.passed) {
             call.reason = "the model's answer with the tools was not the gold answer (" + std::string(episode_status_name(ep.status)) + ")";
-            drop("verify: not the gold answer");
+            ++s.dropped["verify: not the gold answer"];
         } else {
             passed[i] = 1;
         }
-        if (!call.accepted) calls[source[i]].task_id.clear();
+        if (!call.accepted) calls[r.source[i]].task_id.clear();
         verify_calls[i] = std::move(call);
         verifying.tick(1, !ep.verdict.passed);
     });
     verifying.finish();
-    // In the templates' order, whatever order the episodes finished in.
     std::vector<Task> kept;
     for (size_t i = 0; i < candidates.size(); ++i) {
         if (passed[i]) kept.push_back(candidates[i]);
         if (verify_calls[i]) calls.push_back(std::move(*verify_calls[i]));
     }
+    return kept;
+}
+
+}  // namespace
+
+LlmSynthSummary llm_rewrite_into(Store& store, const std::vector<Task>& templates, const std::string& policy_name,
+                                 const Json& policy_options, int jobs, bool quiet) {
+    const auto start = std::chrono::steady_clock::now();
+    LlmSynthSummary s;
+    s.templates = templates.size();
+    auto policy = make_policy(policy_name, policy_options);
+    std::vector<SynthesisCall> calls;
+    const Rewrites rewrites = rewrite_questions(*policy, templates, jobs, quiet, s, calls);
+    const std::vector<Task> kept = verify_rewrites(*policy, rewrites, jobs, quiet, s, calls);
     s.kept = kept.size();
     s.added = store.add_tasks(kept);
     store.add_synthesis_calls(calls);
-    s.seconds = rewriting.elapsed();
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return s;
 }
 
