@@ -331,103 +331,123 @@ std::string order_status(SqliteDb& db, int64_t id) {
 
 }  // namespace
 
+namespace {
+
+ToolResult ok(const Json& j) { return ToolResult{j.dump(), false, false, Json()}; }
+
+// An order with its lines.
+ToolResult get_order(SqliteDb& db, const Json& a) {
+    int64_t id = a.get_int("order_id");
+    auto head = query_objects(db, "SELECT id, customer_id, status, placed_on, total FROM orders WHERE id = " + std::to_string(id));
+    if (head.empty()) return ToolResult::error("no order " + std::to_string(id));
+    JsonArray lines;
+    for (auto& row : query_objects(db,
+                                   "SELECT i.product_id, p.name, p.category, i.qty, i.unit_price FROM order_items i "
+                                   "JOIN products p ON p.id = i.product_id WHERE i.order_id = " +
+                                       std::to_string(id) + " ORDER BY i.rowid"))
+        lines.push_back(std::move(row));
+    head[0].set("items", Json(std::move(lines)));
+    return ok(head[0]);
+}
+
+// Cancels a pending order and puts its units back in stock.
+ToolResult cancel_order(SqliteDb& db, const Json& a) {
+    int64_t id = a.get_int("order_id");
+    std::string status = order_status(db, id);
+    if (status.empty()) return ToolResult::error("no order " + std::to_string(id));
+    if (status != "pending")
+        return ToolResult::error("order " + std::to_string(id) + " is " + status + "; only pending orders can be cancelled");
+    db.exec("UPDATE orders SET status = 'cancelled' WHERE id = " + std::to_string(id));
+    db.exec(
+        "UPDATE products SET stock = stock + (SELECT sum(qty) FROM order_items i WHERE "
+        "i.order_id = " +
+        std::to_string(id) +
+        " AND i.product_id = products.id) WHERE id IN "
+        "(SELECT product_id FROM order_items WHERE order_id = " +
+        std::to_string(id) + ")");
+    return ok(Json::object({{"order_id", id}, {"status", "cancelled"}}));
+}
+
+// A return of units of a delivered order, at most what was bought and not yet returned.
+ToolResult create_return(SqliteDb& db, const Json& a) {
+    int64_t oid = a.get_int("order_id"), pid = a.get_int("product_id"), qty = a.get_int("qty");
+    std::string status = order_status(db, oid);
+    if (status.empty()) return ToolResult::error("no order " + std::to_string(oid));
+    if (status != "delivered")
+        return ToolResult::error("order " + std::to_string(oid) + " is " + status + "; only delivered orders can be returned");
+    SqliteStmt bought(db, "SELECT coalesce(sum(qty),0) FROM order_items WHERE order_id=? AND product_id=?");
+    bought.bind(1, oid).bind(2, pid);
+    bought.step();
+    SqliteStmt back(db, "SELECT coalesce(sum(qty),0) FROM returns WHERE order_id=? AND product_id=?");
+    back.bind(1, oid).bind(2, pid);
+    back.step();
+    int64_t left = bought.int64(0) - back.int64(0);
+    if (bought.int64(0) == 0) return ToolResult::error("product " + std::to_string(pid) + " is not in order " + std::to_string(oid));
+    if (qty > left)
+        return ToolResult::error("only " + std::to_string(left) + " unit(s) of product " + std::to_string(pid) + " can still be returned");
+    SqliteStmt ins(db, "INSERT INTO returns VALUES((SELECT coalesce(max(id),0)+1 FROM returns),?,?,?,?,'requested')");
+    ins.bind(1, oid).bind(2, pid).bind(3, qty).bind(4, a.get_string("reason"));
+    ins.run();
+    SqliteStmt id(db, "SELECT max(id) FROM returns");
+    id.step();
+    return ok(Json::object({{"return_id", id.int64(0)}, {"status", "requested"}}));
+}
+
+// A new pending order at today's prices, when every product has the stock.
+ToolResult place_order(SqliteDb& db, const Json& a) {
+    int64_t cid = a.get_int("customer_id");
+    SqliteStmt cust(db, "SELECT 1 FROM customers WHERE id = ?");
+    cust.bind(1, cid);
+    if (!cust.step()) return ToolResult::error("no customer " + std::to_string(cid));
+    int64_t total = 0;
+    std::map<int64_t, int64_t> want;
+    for (const auto& line : a.at("items").as_array()) want[line.get_int("product_id")] += line.get_int("qty");
+    for (const auto& [pid, qty] : want) {
+        SqliteStmt p(db, "SELECT price, stock FROM products WHERE id = ?");
+        p.bind(1, pid);
+        if (!p.step()) return ToolResult::error("no product " + std::to_string(pid));
+        if (p.int64(1) < qty)
+            return ToolResult::error("product " + std::to_string(pid) + " has only " + std::to_string(p.int64(1)) + " in stock");
+        total += p.int64(0) * qty;
+    }
+    SqliteStmt next(db, "SELECT max(id)+1 FROM orders");
+    next.step();
+    int64_t oid = next.int64(0);
+    SqliteStmt today(db, "SELECT value FROM meta WHERE key='today'");
+    today.step();
+    SqliteStmt ins(db, "INSERT INTO orders VALUES(?,?,'pending',?,?)");
+    ins.bind(1, oid).bind(2, cid).bind(3, today.text(0)).bind(4, total);
+    ins.run();
+    for (const auto& line : a.at("items").as_array()) {
+        SqliteStmt li(db, "INSERT INTO order_items SELECT ?, id, ?, price FROM products WHERE id = ?");
+        li.bind(1, oid).bind(2, line.get_int("qty")).bind(3, line.get_int("product_id"));
+        li.run();
+        SqliteStmt st(db, "UPDATE products SET stock = stock - ? WHERE id = ?");
+        st.bind(1, line.get_int("qty")).bind(2, line.get_int("product_id"));
+        st.run();
+    }
+    return ok(Json::object({{"order_id", oid}, {"status", "pending"}, {"total", total}}));
+}
+
+// A customer's new city.
+ToolResult update_address(SqliteDb& db, const Json& a) {
+    SqliteStmt up(db, "UPDATE customers SET city = ? WHERE id = ?");
+    up.bind(1, a.get_string("city")).bind(2, a.get_int("customer_id"));
+    up.run();
+    if (db.changes() == 0) return ToolResult::error("no customer " + std::to_string(a.get_int("customer_id")));
+    return ok(Json::object({{"customer_id", a.get_int("customer_id")}, {"city", a.get_string("city")}}));
+}
+
+}  // namespace
+
 ToolResult retail_op(SqliteDb& db, const std::string& op, const Json& a) {
-    auto ok = [](Json j) { return ToolResult{j.dump(), false, false, Json()}; };
-    if (op == "get_order") {
-        int64_t id = a.get_int("order_id");
-        auto head = query_objects(db, "SELECT id, customer_id, status, placed_on, total FROM orders WHERE id = " + std::to_string(id));
-        if (head.empty()) return ToolResult::error("no order " + std::to_string(id));
-        JsonArray lines;
-        for (auto& row : query_objects(db,
-                                       "SELECT i.product_id, p.name, p.category, i.qty, i.unit_price FROM order_items i "
-                                       "JOIN products p ON p.id = i.product_id WHERE i.order_id = " +
-                                           std::to_string(id) + " ORDER BY i.rowid"))
-            lines.push_back(std::move(row));
-        head[0].set("items", Json(std::move(lines)));
-        return ok(head[0]);
-    }
-    if (op == "cancel_order") {
-        int64_t id = a.get_int("order_id");
-        std::string status = order_status(db, id);
-        if (status.empty()) return ToolResult::error("no order " + std::to_string(id));
-        if (status != "pending")
-            return ToolResult::error("order " + std::to_string(id) + " is " + status + "; only pending orders can be cancelled");
-        db.exec("UPDATE orders SET status = 'cancelled' WHERE id = " + std::to_string(id));
-        db.exec(
-            "UPDATE products SET stock = stock + (SELECT sum(qty) FROM order_items i WHERE "
-            "i.order_id = " +
-            std::to_string(id) +
-            " AND i.product_id = products.id) WHERE id IN "
-            "(SELECT product_id FROM order_items WHERE order_id = " +
-            std::to_string(id) + ")");
-        return ok(Json::object({{"order_id", id}, {"status", "cancelled"}}));
-    }
-    if (op == "create_return") {
-        int64_t oid = a.get_int("order_id"), pid = a.get_int("product_id"), qty = a.get_int("qty");
-        std::string status = order_status(db, oid);
-        if (status.empty()) return ToolResult::error("no order " + std::to_string(oid));
-        if (status != "delivered")
-            return ToolResult::error("order " + std::to_string(oid) + " is " + status + "; only delivered orders can be returned");
-        SqliteStmt bought(db, "SELECT coalesce(sum(qty),0) FROM order_items WHERE order_id=? AND product_id=?");
-        bought.bind(1, oid).bind(2, pid);
-        bought.step();
-        SqliteStmt back(db, "SELECT coalesce(sum(qty),0) FROM returns WHERE order_id=? AND product_id=?");
-        back.bind(1, oid).bind(2, pid);
-        back.step();
-        int64_t left = bought.int64(0) - back.int64(0);
-        if (bought.int64(0) == 0) return ToolResult::error("product " + std::to_string(pid) + " is not in order " + std::to_string(oid));
-        if (qty > left)
-            return ToolResult::error("only " + std::to_string(left) + " unit(s) of product " + std::to_string(pid) +
-                                     " can still be returned");
-        SqliteStmt ins(db, "INSERT INTO returns VALUES((SELECT coalesce(max(id),0)+1 FROM returns),?,?,?,?,'requested')");
-        ins.bind(1, oid).bind(2, pid).bind(3, qty).bind(4, a.get_string("reason"));
-        ins.run();
-        SqliteStmt id(db, "SELECT max(id) FROM returns");
-        id.step();
-        return ok(Json::object({{"return_id", id.int64(0)}, {"status", "requested"}}));
-    }
-    if (op == "place_order") {
-        int64_t cid = a.get_int("customer_id");
-        SqliteStmt cust(db, "SELECT 1 FROM customers WHERE id = ?");
-        cust.bind(1, cid);
-        if (!cust.step()) return ToolResult::error("no customer " + std::to_string(cid));
-        int64_t total = 0;
-        std::map<int64_t, int64_t> want;
-        for (const auto& line : a.at("items").as_array()) want[line.get_int("product_id")] += line.get_int("qty");
-        for (const auto& [pid, qty] : want) {
-            SqliteStmt p(db, "SELECT price, stock FROM products WHERE id = ?");
-            p.bind(1, pid);
-            if (!p.step()) return ToolResult::error("no product " + std::to_string(pid));
-            if (p.int64(1) < qty)
-                return ToolResult::error("product " + std::to_string(pid) + " has only " + std::to_string(p.int64(1)) + " in stock");
-            total += p.int64(0) * qty;
-        }
-        SqliteStmt next(db, "SELECT max(id)+1 FROM orders");
-        next.step();
-        int64_t oid = next.int64(0);
-        SqliteStmt today(db, "SELECT value FROM meta WHERE key='today'");
-        today.step();
-        SqliteStmt ins(db, "INSERT INTO orders VALUES(?,?,'pending',?,?)");
-        ins.bind(1, oid).bind(2, cid).bind(3, today.text(0)).bind(4, total);
-        ins.run();
-        for (const auto& line : a.at("items").as_array()) {
-            SqliteStmt li(db, "INSERT INTO order_items SELECT ?, id, ?, price FROM products WHERE id = ?");
-            li.bind(1, oid).bind(2, line.get_int("qty")).bind(3, line.get_int("product_id"));
-            li.run();
-            SqliteStmt st(db, "UPDATE products SET stock = stock - ? WHERE id = ?");
-            st.bind(1, line.get_int("qty")).bind(2, line.get_int("product_id"));
-            st.run();
-        }
-        return ok(Json::object({{"order_id", oid}, {"status", "pending"}, {"total", total}}));
-    }
-    if (op == "update_address") {
-        SqliteStmt up(db, "UPDATE customers SET city = ? WHERE id = ?");
-        up.bind(1, a.get_string("city")).bind(2, a.get_int("customer_id"));
-        up.run();
-        if (db.changes() == 0) return ToolResult::error("no customer " + std::to_string(a.get_int("customer_id")));
-        return ok(Json::object({{"customer_id", a.get_int("customer_id")}, {"city", a.get_string("city")}}));
-    }
-    return ToolResult::error("unknown operation '" + op + "'");
+    static const std::map<std::string, ToolResult (*)(SqliteDb&, const Json&)> ops = {{"get_order", get_order},
+                                                                                      {"cancel_order", cancel_order},
+                                                                                      {"create_return", create_return},
+                                                                                      {"place_order", place_order},
+                                                                                      {"update_address", update_address}};
+    const auto it = ops.find(op);
+    return it == ops.end() ? ToolResult::error("unknown operation '" + op + "'") : it->second(db, a);
 }
 
 Verdict verify_retail(const Task& task, SqliteDb& db, const Json& answer) {
