@@ -442,6 +442,51 @@ int r10_of_rule(const Json& rules, const char* key) { return static_cast<int>(st
 
 }  // namespace
 
+namespace {
+
+// The day's travel: a direct connection from the day before's city when the rules ask for one,
+// and no bad weather in the city on the day's date (`date` empty: past the listed dates).
+void check_travel(Checks& c, SqliteDb& db, const std::string& tag, const Json& rules, const std::string& prev, const std::string& city,
+                  const std::string& date) {
+    if (rules.get_bool("connected")) {
+        SqliteStmt q(db, "SELECT 1 FROM transport WHERE from_city = ? AND to_city = ?");
+        q.bind(1, prev).bind(2, city);
+        c.add(tag + " connection", q.step(), "no direct connection " + prev + " -> " + city);
+    }
+    if (rules.get_bool("weather") && !date.empty()) {
+        SqliteStmt q(db, "SELECT condition FROM weather WHERE city = ? AND date = ?");
+        q.bind(1, city).bind(2, date);
+        std::string cond = q.step() ? q.text(0) : "unknown";
+        bool bad = cond == "unknown";
+        for (const char* b : kBadWeather) bad = bad || cond == b;
+        c.add(tag + " weather", !bad, cond + " in " + city + " on " + date);
+    }
+}
+
+// A rule day's budget rules, by the tier of the hotel's price: meals, restaurant ratings, ticket.
+void check_tier_rules(Checks& c, const std::string& tag, const Json& rules, const Json& hotel, const Json& lunch, const Json& dinner,
+                      const Json& attr) {
+    const int64_t price = hotel.get_int("price");
+    const int64_t ticket = attr.get_int("ticket");
+    const int lr = r10_of(lunch), dr = r10_of(dinner);
+    if (price >= rules.get_int("high_tier")) {
+        int64_t meals = lunch.get_int("avg_price") + dinner.get_int("avg_price");
+        c.add(tag + " meals under budget", meals < rules.get_int("high_meals_max"), std::to_string(meals) + " CNY");
+        int min10 = r10_of_rule(rules, "high_meal_min_rating");
+        c.add(tag + " both restaurants rated", lr >= min10 && dr >= min10);
+        c.add(tag + " ticket under cap", ticket < rules.get_int("high_ticket_max"), std::to_string(ticket) + " CNY");
+    } else if (price >= rules.get_int("mid_tier")) {
+        int min10 = r10_of_rule(rules, "mid_meal_min_rating");
+        c.add(tag + " one restaurant rated", lr >= min10 || dr >= min10);
+        c.add(tag + " ticket under cap", ticket < rules.get_int("mid_ticket_max"), std::to_string(ticket) + " CNY");
+    } else {
+        int min10 = r10_of_rule(rules, "low_meal_min_rating");
+        c.add(tag + " one restaurant rated", lr >= min10 || dr >= min10);
+    }
+}
+
+}  // namespace
+
 Verdict verify_trip(const Task& task, SqliteDb& db, const Json& answer) {
     Checks c;
     const Json& v = task.verifier;
@@ -485,42 +530,14 @@ Verdict verify_trip(const Task& task, SqliteDb& db, const Json& answer) {
         bool r2 = seen_rest.insert(p.get_string("evening_restaurant")).second;
         c.add(tag + " restaurants not repeated", r1 && r2);
         c.add(tag + " attraction not repeated", seen_attr.insert(p.get_string("afternoon_attraction")).second);
-        if (rules.get_bool("connected")) {
-            SqliteStmt q(db, "SELECT 1 FROM transport WHERE from_city = ? AND to_city = ?");
-            q.bind(1, prev).bind(2, city);
-            c.add(tag + " connection", q.step(), "no direct connection " + prev + " -> " + city);
-        }
-        if (rules.get_bool("weather") && i < dates.size()) {
-            SqliteStmt q(db, "SELECT condition FROM weather WHERE city = ? AND date = ?");
-            q.bind(1, city).bind(2, dates[i].as_string());
-            std::string cond = q.step() ? q.text(0) : "unknown";
-            bool bad = cond == "unknown";
-            for (const char* b : kBadWeather) bad = bad || cond == b;
-            c.add(tag + " weather", !bad, cond + " in " + city + " on " + dates[i].as_string());
-        }
+        check_travel(c, db, tag, rules, prev, city, i < dates.size() ? dates[i].as_string() : "");
         prev = city;
         if (!hotel || !lunch || !dinner || !attr) continue;
         hotel_total += static_cast<int>(hotel->get_int("price"));
         int min_attr = r10_of_rule(rules, "min_attraction_rating");
         if (min_attr) c.add(tag + " attraction rating", r10_of(*attr) >= min_attr);
         if (std::find(rule_days.begin(), rule_days.end(), static_cast<int>(i + 1)) == rule_days.end()) continue;
-        const int64_t price = hotel->get_int("price");
-        const int64_t ticket = attr->get_int("ticket");
-        const int lr = r10_of(*lunch), dr = r10_of(*dinner);
-        if (price >= rules.get_int("high_tier")) {
-            int64_t meals = lunch->get_int("avg_price") + dinner->get_int("avg_price");
-            c.add(tag + " meals under budget", meals < rules.get_int("high_meals_max"), std::to_string(meals) + " CNY");
-            int min10 = r10_of_rule(rules, "high_meal_min_rating");
-            c.add(tag + " both restaurants rated", lr >= min10 && dr >= min10);
-            c.add(tag + " ticket under cap", ticket < rules.get_int("high_ticket_max"), std::to_string(ticket) + " CNY");
-        } else if (price >= rules.get_int("mid_tier")) {
-            int min10 = r10_of_rule(rules, "mid_meal_min_rating");
-            c.add(tag + " one restaurant rated", lr >= min10 || dr >= min10);
-            c.add(tag + " ticket under cap", ticket < rules.get_int("mid_ticket_max"), std::to_string(ticket) + " CNY");
-        } else {
-            int min10 = r10_of_rule(rules, "low_meal_min_rating");
-            c.add(tag + " one restaurant rated", lr >= min10 || dr >= min10);
-        }
+        check_tier_rules(c, tag, rules, *hotel, *lunch, *dinner, *attr);
     }
     if (int64_t cap = rules.get_int("hotel_total_max")) c.add("hotel total", hotel_total <= cap, std::to_string(hotel_total) + " CNY");
     return c.verdict();
