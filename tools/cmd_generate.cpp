@@ -14,6 +14,30 @@
 
 namespace envforge::cli {
 
+namespace {
+
+// Validates the tasks that no earlier generate into this store (a restarted or requeued job)
+// validated: probes are deterministic, and code tasks take minutes to probe. A failed one is
+// probed again: the failure may be the stop itself (a requeue signals the whole job, sandboxed
+// probes included). Returns 1 when any of `tasks` is invalid, else 0.
+int validate_new(Store& store, const std::vector<Task>& tasks, const RunConfig& cfg, Json& summary) {
+    const std::set<std::string> done = store.validated_tasks(), failed = store.invalid_tasks();
+    std::vector<Task> pending;
+    for (const auto& t : tasks)
+        if (!done.count(t.id) || failed.count(t.id)) pending.push_back(t);
+    ValidateSummary v = validate_tasks(store, pending, 1, cfg.jobs, cfg.quiet);
+    Json vj = v.to_json();
+    vj.set("already_validated", static_cast<int64_t>(tasks.size() - pending.size()));
+    summary.set("validate", vj);
+    if (!cfg.quiet)
+        std::printf("validated %zu tasks (%zu validated before): %zu probes, %zu failed\n", v.tasks, tasks.size() - pending.size(),
+                    v.probes, v.failed_probes);
+    const std::set<std::string> invalid = store.invalid_tasks();
+    return std::any_of(tasks.begin(), tasks.end(), [&](const Task& t) { return invalid.count(t.id) > 0; }) ? 1 : 0;
+}
+
+}  // namespace
+
 int cmd_generate(int argc, char** argv) {
     Args a("generate", "Synthesize, validate and run: the whole pipeline on sensible defaults.",
            {{"db", "FILE", "store", "envforge.db"},
@@ -62,26 +86,7 @@ int cmd_generate(int argc, char** argv) {
         SynthSummary s = synth_into(&store, kind, count, seed, diff, Json::object(), cfg.quiet, &tasks, shard);
         summary.set("synth_" + kind, s.to_json());
     }
-    int rc = 0;
-    if (!a.flag("no-validate")) {
-        // Tasks that passed validation in an earlier generate into this store (a restarted or
-        // requeued job) keep their results: probes are deterministic, and code tasks take minutes
-        // to probe. A failed one is probed again: the failure may be the stop itself (a requeue
-        // signals the whole job, sandboxed probes included).
-        const std::set<std::string> done = store.validated_tasks(), failed = store.invalid_tasks();
-        std::vector<Task> pending;
-        for (const auto& t : tasks)
-            if (!done.count(t.id) || failed.count(t.id)) pending.push_back(t);
-        ValidateSummary v = validate_tasks(store, pending, 1, cfg.jobs, cfg.quiet);
-        Json vj = v.to_json();
-        vj.set("already_validated", static_cast<int64_t>(tasks.size() - pending.size()));
-        summary.set("validate", vj);
-        const std::set<std::string> invalid = store.invalid_tasks();
-        if (std::any_of(tasks.begin(), tasks.end(), [&](const Task& t) { return invalid.count(t.id) > 0; })) rc = 1;
-        if (!cfg.quiet)
-            std::printf("validated %zu tasks (%zu validated before): %zu probes, %zu failed\n", v.tasks, tasks.size() - pending.size(),
-                        v.probes, v.failed_probes);
-    }
+    const int rc = a.flag("no-validate") ? 0 : validate_new(store, tasks, cfg, summary);
     RunSummary r = run_tasks(store, tasks, cfg);
     summary.set("run", r.to_json());
     if (cfg.quiet) {
