@@ -53,6 +53,13 @@ def main():
         repo = os.path.join(work, "calc")
         expected = history_fixture.make_repo(repo)
         db = os.path.join(work, "h.db")
+        # --scan-only: the candidates and their patches' sizes, and nothing run or stored.
+        scan_db = os.path.join(work, "scan.db")
+        scan = synth(repo, scan_db, "--scan-only")
+        check(scan.get("checked") == 0 and scan.get("tasks") == 0, f"--scan-only checked nothing: {scan}")
+        check(scan.get("candidates", 0) >= 3 and scan.get("patch_bytes", 0) > 0 and scan.get("test_patch_bytes", 0) > 0,
+              f"--scan-only: candidates and patch sizes: {scan}")
+        check(sqlite3.connect(scan_db).execute("SELECT count(*) FROM tasks").fetchone()[0] == 0, "--scan-only stored no task")
         s = synth(repo, db)
         scan_reasons = {"root_commit", "no_source_change", "no_test_change", "too_many_lines"}
         want_rejected = {}

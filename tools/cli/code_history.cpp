@@ -214,6 +214,19 @@ void HistorySummary::print() const {
                     llm_dropped, llm_infra);
 }
 
+namespace {
+
+// --scan-only: each candidate's diff split into patch and test_patch, as a task would get them.
+void count_patch_bytes(const std::string& repo, const std::vector<code::Candidate>& candidates, HistorySummary& s) {
+    for (const auto& c : candidates) {
+        const auto [patch, test_patch] = code::split_patches(repo, c);
+        s.patch_bytes += patch.size();
+        s.test_patch_bytes += test_patch.size();
+    }
+}
+
+}  // namespace
+
 HistorySummary synthesize_from_history(Store& store, const HistoryConfig& cfg) {
     HistorySummary s;
     const code::HistoryOptions& o = cfg.options;
@@ -221,12 +234,7 @@ HistorySummary synthesize_from_history(Store& store, const HistoryConfig& cfg) {
     const auto t0 = Clock::now();
     const std::vector<code::Candidate> candidates = scan_candidates(cfg, s);
     if (cfg.scan_only) {
-        // Splitting: each candidate's diff into patch and test_patch, as a task would get them.
-        for (const auto& c : candidates) {
-            const auto [patch, test_patch] = code::split_patches(o.repo, c);
-            s.patch_bytes += patch.size();
-            s.test_patch_bytes += test_patch.size();
-        }
+        count_patch_bytes(o.repo, candidates, s);
         s.scan_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         return s;
     }
