@@ -63,6 +63,32 @@ Project describe_project(const std::string& dir, const Json& overrides) {
     return p;
 }
 
+namespace {
+
+// Only lines some test runs can make a task: one traced run of the suite finds them, and the
+// rest of the candidates are dropped before any is tried.
+void drop_uncovered_mutants(Project& p) {
+    RunnerConfig traced = runner_config(p);
+    traced.coverage = p.source_dirs;
+    PrivateDir cov_dir("coverage");
+    write_files(cov_dir.path(), p.files);
+    const auto t0 = std::chrono::steady_clock::now();
+    const TestRun cov = run_tests_blocking(cov_dir.path(), traced, std::max(600.0, 10 * p.gold_seconds));
+    if (cov.ok() && !cov.coverage.empty()) {
+        const size_t before = p.mutants.size();
+        std::erase_if(p.mutants, [&](const Mutant& m) {
+            auto it = cov.coverage.find(m.file);
+            return it == cov.coverage.end() || !it->second.count(m.line);
+        });
+        p.uncovered_mutants = before - p.mutants.size();
+    }
+    std::fprintf(stderr, "code: %s: coverage run in %.1f s: %zu of %zu candidate mutants are on lines no test runs\n", p.name.c_str(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), p.uncovered_mutants,
+                 p.mutants.size() + p.uncovered_mutants);
+}
+
+}  // namespace
+
 Project load_project(const std::string& dir, int gold_runs, const Json& overrides) {
     Project p = describe_project(dir, overrides);
     // The gold state, N times: a test counts when it passed every time; one that passed only
@@ -123,27 +149,7 @@ Project load_project(const std::string& dir, int gold_runs, const Json& override
     if (p.passing.empty()) throw InvalidInput("project '" + p.name + "': the suite ran no test (is --test-dir right?)");
     p.gold_runs = gold_runs;
     p.mutants = make_mutants(p);
-    // Only lines some test runs can make a task: one traced run of the suite finds them, and the
-    // rest of the candidates are dropped before any is tried.
-    {
-        RunnerConfig traced = runner_config(p);
-        traced.coverage = p.source_dirs;
-        PrivateDir cov_dir("coverage");
-        write_files(cov_dir.path(), p.files);
-        const auto t0 = std::chrono::steady_clock::now();
-        const TestRun cov = run_tests_blocking(cov_dir.path(), traced, std::max(600.0, 10 * p.gold_seconds));
-        if (cov.ok() && !cov.coverage.empty()) {
-            const size_t before = p.mutants.size();
-            std::erase_if(p.mutants, [&](const Mutant& m) {
-                auto it = cov.coverage.find(m.file);
-                return it == cov.coverage.end() || !it->second.count(m.line);
-            });
-            p.uncovered_mutants = before - p.mutants.size();
-        }
-        std::fprintf(stderr, "code: %s: coverage run in %.1f s: %zu of %zu candidate mutants are on lines no test runs\n", p.name.c_str(),
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), p.uncovered_mutants,
-                     p.mutants.size() + p.uncovered_mutants);
-    }
+    drop_uncovered_mutants(p);
     std::fprintf(stderr,
                  "code: %s: %zu passing tests (%zu flaky, %zu skipped or expected failures, %zu always failing and set aside), %zu "
                  "candidate mutants\n",
