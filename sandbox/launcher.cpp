@@ -392,17 +392,11 @@ void kill_children() {
     closedir(d);
 }
 
-int run_bwrap(LaunchConfig& c) {
-    common_limits(c);
-    become_slot(c);
-    // bwrap's own helpers outlive it briefly; adopt them so they are reaped here, not left as
-    // zombies under a host init that may not reap.
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-    int status_pipe[2];
-    if (pipe2(status_pipe, O_CLOEXEC) != 0) fail("pipe");
-    int seccomp_fd = memfd_create("seccomp", 0);
-    if (seccomp_fd < 0 || export_seccomp(seccomp_fd) != 0) fail("seccomp export");
-    lseek(seccomp_fd, 0, SEEK_SET);
+// bwrap's command line: every namespace, no capabilities, the slot's user as uid 1000, a
+// read-only root of /usr and the links beside it, the synthetic /etc files, sized /tmp and
+// /dev/shm, the workdir at /workspace, the seccomp filter from `seccomp_fd`, and its JSON status
+// on `status_w`; then the program.
+std::vector<std::string> bwrap_args(const LaunchConfig& c, int seccomp_fd, int status_w) {
     std::vector<std::string> a = {
         "bwrap", "--unshare-all", "--unshare-user",    "--disable-userns", "--cap-drop", "ALL",     "--uid",     "1000",
         "--gid", "1000",          "--die-with-parent", "--new-session",    "--hostname", "sandbox", "--clearenv"};
@@ -430,8 +424,23 @@ int run_bwrap(LaunchConfig& c) {
     // place (as native's root is), so only the sized /tmp, /dev/shm and the workdir take writes.
     a.insert(a.end(), {"--remount-ro", "/"});
     a.insert(a.end(),
-             {"--chdir", c.cwd, "--add-seccomp-fd", std::to_string(seccomp_fd), "--json-status-fd", std::to_string(status_pipe[1]), "--"});
+             {"--chdir", c.cwd, "--add-seccomp-fd", std::to_string(seccomp_fd), "--json-status-fd", std::to_string(status_w), "--"});
     a.insert(a.end(), c.argv.begin(), c.argv.end());
+    return a;
+}
+
+int run_bwrap(LaunchConfig& c) {
+    common_limits(c);
+    become_slot(c);
+    // bwrap's own helpers outlive it briefly; adopt them so they are reaped here, not left as
+    // zombies under a host init that may not reap.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    int status_pipe[2];
+    if (pipe2(status_pipe, O_CLOEXEC) != 0) fail("pipe");
+    int seccomp_fd = memfd_create("seccomp", 0);
+    if (seccomp_fd < 0 || export_seccomp(seccomp_fd) != 0) fail("seccomp export");
+    lseek(seccomp_fd, 0, SEEK_SET);
+    std::vector<std::string> a = bwrap_args(c, seccomp_fd, status_pipe[1]);
     cpu_limit(c);
     pid_t pid = fork();
     if (pid < 0) fail("fork bwrap");
