@@ -83,6 +83,33 @@ static double decode_ms(Transformer& t, int64_t ctx, int steps) {
     return secs(t0) * 1000 / steps;
 }
 
+// Prefill throughput (512 tokens) and batched decode at context 1K (batch 1 and 8).
+static void prefill_and_batched_decode(Transformer& t, int steps) {
+    const ModelConfig& c = t.config();
+    {
+        std::vector<int32_t> prompt(512);
+        for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 131 + 7) % c.vocab_size);
+        t.set_options({});
+        Sequence s;
+        auto t0 = Clock::now();
+        t.prefill(s, prompt);
+        std::printf("prefill: %zu tokens in %.2f s = %.0f tokens/s\n", prompt.size(), secs(t0), prompt.size() / secs(t0));
+    }
+    for (int batch : {1, 8}) {
+        std::vector<Sequence> seqs(static_cast<size_t>(batch));
+        std::vector<Sequence*> ptrs;
+        for (auto& s : seqs) {
+            t.fill_synthetic_cache(s, 1024, 3);
+            ptrs.push_back(&s);
+        }
+        std::vector<int32_t> toks(static_cast<size_t>(batch), 5);
+        t.decode(ptrs, toks);
+        auto t0 = Clock::now();
+        for (int i = 0; i < steps; ++i) t.decode(ptrs, toks);
+        std::printf("batched decode at context 1K, batch %d: %.1f tokens/s\n", batch, batch * steps / secs(t0));
+    }
+}
+
 int main(int argc, char** argv) {
     std::string ckpt;
     std::vector<int64_t> contexts{1024, 4096, 16384, 65536};
@@ -154,29 +181,7 @@ int main(int argc, char** argv) {
         "weight streaming at context 128: %.2f ms/token, %.1f GB/s = %.0f%% of the copy bandwidth (target >= 60%%), %.0f%% of read-only\n",
         short_ms, stream, 100.0 * stream / bw, 100.0 * stream / read_bw);
 
-    // Prefill throughput and batched decode.
-    {
-        std::vector<int32_t> prompt(512);
-        for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 131 + 7) % c.vocab_size);
-        t.set_options({});
-        Sequence s;
-        auto t0 = Clock::now();
-        t.prefill(s, prompt);
-        std::printf("prefill: %zu tokens in %.2f s = %.0f tokens/s\n", prompt.size(), secs(t0), prompt.size() / secs(t0));
-    }
-    for (int batch : {1, 8}) {
-        std::vector<Sequence> seqs(static_cast<size_t>(batch));
-        std::vector<Sequence*> ptrs;
-        for (auto& s : seqs) {
-            t.fill_synthetic_cache(s, 1024, 3);
-            ptrs.push_back(&s);
-        }
-        std::vector<int32_t> toks(static_cast<size_t>(batch), 5);
-        t.decode(ptrs, toks);
-        auto t0 = Clock::now();
-        for (int i = 0; i < steps; ++i) t.decode(ptrs, toks);
-        std::printf("batched decode at context 1K, batch %d: %.1f tokens/s\n", batch, batch * steps / secs(t0));
-    }
+    prefill_and_batched_decode(t, steps);
     if (!tmp.empty()) std::filesystem::remove_all(tmp);
     return 0;
 }

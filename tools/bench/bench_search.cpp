@@ -23,6 +23,24 @@ using Clock = std::chrono::steady_clock;
 
 static double secs(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// Seconds to insert the corpus into a plain table at `path` (no full-text index).
+static double plain_inserts(const std::string& path, const Corpus& corpus) {
+    const auto t0 = Clock::now();
+    SqliteDb db(path);
+    db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE docs(n INTEGER PRIMARY KEY, id TEXT, title TEXT, text TEXT)");
+    SqliteTransaction tx(db);
+    SqliteStmt ins(db, "INSERT INTO docs VALUES(?,?,?,?)");
+    for (size_t i = 0; i < corpus.docs.size(); ++i) {
+        ins.bind(1, static_cast<int64_t>(i))
+            .bind_ref(2, corpus.docs[i].id)
+            .bind_ref(3, corpus.docs[i].title)
+            .bind_ref(4, corpus.docs[i].text);
+        ins.run();
+    }
+    tx.commit();
+    return secs(t0);
+}
+
 int main(int argc, char** argv) {
     int size = 13000, queries = 2000;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -44,23 +62,7 @@ int main(int argc, char** argv) {
                 corpus.docs.size(), static_cast<double>(bytes) / 1e6, gen_s);
 
     // Baseline: the same rows into a plain table, no full-text index.
-    t0 = Clock::now();
-    {
-        SqliteDb db((cache / "plain.db").string());
-        db.exec(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE docs(n INTEGER PRIMARY KEY, id TEXT, title TEXT, text TEXT)");
-        SqliteTransaction tx(db);
-        SqliteStmt ins(db, "INSERT INTO docs VALUES(?,?,?,?)");
-        for (size_t i = 0; i < corpus.docs.size(); ++i) {
-            ins.bind(1, static_cast<int64_t>(i))
-                .bind_ref(2, corpus.docs[i].id)
-                .bind_ref(3, corpus.docs[i].title)
-                .bind_ref(4, corpus.docs[i].text);
-            ins.run();
-        }
-        tx.commit();
-    }
-    const double plain_s = secs(t0);
+    const double plain_s = plain_inserts((cache / "plain.db").string(), corpus);
     t0 = Clock::now();
     const std::string key = corpus_key(corpus.docs);
     build_index(key, corpus.docs);
