@@ -535,7 +535,9 @@ std::unique_ptr<Environment> CodeKind::make_environment(const Task&) const { ret
 SynthReport CodeKind::report(const std::vector<Task>&, const SynthTally& tally) const {
     SynthReport out;
     JsonArray projects;
-    for (const auto& [project, n] : tally.totals()) {
+    for (const auto& entry : tally.totals()) {
+        const std::string& project = entry.first;
+        const std::map<std::string, double>& n = entry.second;  // a name, not a binding: clang 14 cannot capture those
         auto get = [&n](const char* k) {
             const auto it = n.find(k);
             return it == n.end() ? 0 : static_cast<int>(it->second);
