@@ -8,13 +8,13 @@ namespace envforge::general {
 
 Task synthesize_trip(uint64_t seed, int difficulty);
 ToolResult trip_op(SqliteDb& db, const std::string& op, const Json& args);
-Verdict verify_trip(const Task& task, SqliteDb& db, const Json& answer);
+Verdict verify_trip(const Task& task, const GeneralEnv& env, SqliteDb& db, const Json& answer);
 Task synthesize_retail(uint64_t seed, int difficulty);
 ToolResult retail_op(SqliteDb& db, const std::string& op, const Json& args);
-Verdict verify_retail(const Task& task, SqliteDb& db, const Json& answer);
+Verdict verify_retail(const Task& task, const GeneralEnv& env, SqliteDb& db, const Json& answer);
 Task synthesize_meeting(uint64_t seed, int difficulty);
 ToolResult meeting_op(SqliteDb& db, const std::string& op, const Json& args);
-Verdict verify_meeting(const Task& task, SqliteDb& db, const Json& answer);
+Verdict verify_meeting(const Task& task, const GeneralEnv& env, SqliteDb& db, const Json& answer);
 
 const std::vector<const Domain*>& domains() {
     static const Domain trip{"trip", synthesize_trip, trip_op, verify_trip};
@@ -142,10 +142,10 @@ ToolResult run_sql_tool(SqliteDb& db, const Json& impl, const Json& args) {
 
 boost::asio::awaitable<void> GeneralEnvironment::start(const Task& task) {
     task_ = &task;
-    const GeneralEnv env = GeneralEnv::from_json(task.env);
-    domain_ = find_domain(env.domain);
-    if (!domain_) throw InvalidInput("task " + task.id + ": env.domain '" + env.domain + "': expected trip, retail or meeting");
-    db_ = build_database(env);
+    env_ = GeneralEnv::from_json(task.env);
+    domain_ = find_domain(env_.domain);
+    if (!domain_) throw InvalidInput("task " + task.id + ": env.domain '" + env_.domain + "': expected trip, retail or meeting");
+    db_ = build_database(env_);
     co_return;
 }
 
@@ -161,7 +161,7 @@ boost::asio::awaitable<ToolResult> GeneralEnvironment::call(const std::string& n
 }
 
 boost::asio::awaitable<Verdict> GeneralEnvironment::verify(const Json& final_answer) {
-    co_return domain_->verify(*task_, *db_, final_answer);
+    co_return domain_->verify(*task_, env_, *db_, final_answer);
 }
 
 }  // namespace envforge::general

@@ -20,8 +20,9 @@ struct Domain {
     Task (*synthesize)(uint64_t seed, int difficulty);
     // State-changing or composite tools, by impl.op name; nullptr when the domain has none.
     ToolResult (*run_op)(SqliteDb& db, const std::string& op, const Json& args);
-    // Checks the answer and the final state; `db` is the episode's database after the agent.
-    Verdict (*verify)(const Task& task, SqliteDb& db, const Json& answer);
+    // Checks the answer and the final state; `env` is the task's, as the episode started from it,
+    // and `db` the episode's database after the agent.
+    Verdict (*verify)(const Task& task, const GeneralEnv& env, SqliteDb& db, const Json& answer);
 };
 
 const std::vector<const Domain*>& domains();
@@ -47,6 +48,7 @@ public:
 private:
     const Task* task_ = nullptr;
     const Domain* domain_ = nullptr;
+    GeneralEnv env_;  // parsed once at start: the database and the verifier read it
     std::unique_ptr<SqliteDb> db_;
 };
 

@@ -381,11 +381,11 @@ ToolResult meeting_op(SqliteDb& db, const std::string& op, const Json& a) {
     return ToolResult::error("unknown operation '" + op + "'");
 }
 
-Verdict verify_meeting(const Task& task, SqliteDb& db, const Json& answer) {
+Verdict verify_meeting(const Task& task, const GeneralEnv& env, SqliteDb& db, const Json& answer) {
     Checks c;
     const Json& v = task.verifier;
     int64_t max_orig = 0;
-    auto orig = table_objects(task, "bookings");
+    auto orig = table_objects(env, "bookings");
     for (const auto& b : orig) max_orig = std::max(max_orig, b.get_int("id"));
     SqliteStmt kept(db, "SELECT count(*) FROM bookings WHERE id <= ?");
     kept.bind(1, max_orig);

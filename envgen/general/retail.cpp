@@ -450,7 +450,7 @@ ToolResult retail_op(SqliteDb& db, const std::string& op, const Json& a) {
     return it == ops.end() ? ToolResult::error("unknown operation '" + op + "'") : it->second(db, a);
 }
 
-Verdict verify_retail(const Task& task, SqliteDb& db, const Json& answer) {
+Verdict verify_retail(const Task& task, const GeneralEnv& env, SqliteDb& db, const Json& answer) {
     Checks c;
     const Json& v = task.verifier;
     std::set<int64_t> cancel;
@@ -459,22 +459,22 @@ Verdict verify_retail(const Task& task, SqliteDb& db, const Json& answer) {
     // Orders that existed: only the requested cancellations may change a status.
     int64_t max_order = 0;
     std::map<int64_t, int64_t> stock_expected;
-    for (const auto& p : table_objects(task, "products")) stock_expected[p.get_int("id")] = p.get_int("stock");
+    for (const auto& p : table_objects(env, "products")) stock_expected[p.get_int("id")] = p.get_int("stock");
     std::string wrong;
-    for (const auto& o : table_objects(task, "orders")) {
+    for (const auto& o : table_objects(env, "orders")) {
         int64_t id = o.get_int("id");
         max_order = std::max(max_order, id);
         std::string want = cancel.count(id) ? "cancelled" : o.get_string("status");
         std::string got = order_status(db, id);
         if (got != want) wrong += std::to_string(id) + " is " + got + " (expected " + want + "); ";
     }
-    for (const auto& it : table_objects(task, "order_items"))
+    for (const auto& it : table_objects(env, "order_items"))
         if (cancel.count(it.get_int("order_id"))) stock_expected[it.get_int("product_id")] += it.get_int("qty");
     c.add("order statuses", wrong.empty(), wrong);
 
     // Returns created.
     int64_t max_return = 0;
-    for (const auto& r : table_objects(task, "returns")) max_return = std::max(max_return, r.get_int("id"));
+    for (const auto& r : table_objects(env, "returns")) max_return = std::max(max_return, r.get_int("id"));
     std::multiset<std::string> want_returns, got_returns;
     for (const auto& r : v.at("returns").as_array())
         want_returns.insert(
@@ -512,7 +512,7 @@ Verdict verify_retail(const Task& task, SqliteDb& db, const Json& answer) {
     c.add("stock levels", stock_diff.empty(), stock_diff.empty() ? "" : "wrong stock for products " + stock_diff);
     std::string moved;
     auto final_customers = query_objects(db, "SELECT id, city FROM customers ORDER BY id");
-    auto orig_customers = table_objects(task, "customers");
+    auto orig_customers = table_objects(env, "customers");
     for (size_t i = 0; i < orig_customers.size() && i < final_customers.size(); ++i)
         if (orig_customers[i].get_string("city") != final_customers[i].get_string("city"))
             moved += std::to_string(orig_customers[i].get_int("id")) + " ";

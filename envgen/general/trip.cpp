@@ -487,7 +487,7 @@ void check_tier_rules(Checks& c, const std::string& tag, const Json& rules, cons
 
 }  // namespace
 
-Verdict verify_trip(const Task& task, SqliteDb& db, const Json& answer) {
+Verdict verify_trip(const Task& task, const GeneralEnv&, SqliteDb& db, const Json& answer) {
     Checks c;
     const Json& v = task.verifier;
     const Json& rules = v.at("rules");

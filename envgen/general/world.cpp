@@ -128,8 +128,6 @@ std::vector<Json> table_objects(const GeneralEnv& env, std::string_view table) {
     return out;
 }
 
-std::vector<Json> table_objects(const Task& task, std::string_view table) { return table_objects(GeneralEnv::from_json(task.env), table); }
-
 ToolSpec sql_tool(std::string name, std::string description, Json parameters, std::string sql, std::string result, std::string missing) {
     Json impl = Json::object({{"sql", std::move(sql)}, {"result", std::move(result)}});
     if (!missing.empty()) impl.set("missing", std::move(missing));

@@ -47,7 +47,6 @@ Json domain_env(const char* domain, std::initializer_list<Table*> tables);
 Task general_task(const char* domain, uint64_t seed, int difficulty);
 
 // Rows of `table` in a task's env as objects keyed by column name.
-std::vector<Json> table_objects(const Task& task, std::string_view table);
 std::vector<Json> table_objects(const GeneralEnv& env, std::string_view table);
 
 // Tool declarations. `sql` binds named parameters (:name) from the arguments; `result` is
