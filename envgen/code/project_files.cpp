@@ -4,9 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/base64.hpp"
 #include "common/errors.hpp"
-#include "common/utf8.hpp"
+#include "common/file_content.hpp"
 #include "envgen/code/code_project.hpp"
 
 namespace envforge::code {
@@ -51,8 +50,7 @@ Files read_tree(const std::string& dir) {
 
 Json files_to_json(const Files& files) {
     Json out = Json::object();
-    for (const auto& [path, content] : files)
-        out.set(path, is_valid_utf8(content) ? Json(content) : Json::object({{"base64", base64_encode(content)}}));
+    for (const auto& [path, content] : files) out.set(path, file_content_json(content));
     return out;
 }
 
@@ -61,10 +59,7 @@ Files files_from_json(const Json& files) {
     Files out;
     for (const auto& f : files.as_object()) {
         if (!safe_relative(f.key)) throw InvalidInput("env.files: path '" + f.key + "' must be relative and stay inside the repository");
-        const Json* b64 = f.value.is_object() ? f.value.find("base64") : nullptr;
-        if (!f.value.is_string() && !(b64 && b64->is_string()))
-            throw InvalidInput("env.files['" + f.key + "']: expected a string or {\"base64\": string}");
-        out[f.key] = f.value.is_string() ? f.value.as_string() : base64_decode(b64->as_string());
+        out[f.key] = file_content_from_json(f.value, "env.files['" + f.key + "']");
     }
     return out;
 }

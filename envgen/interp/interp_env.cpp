@@ -1,16 +1,14 @@
 #include "envgen/interp/interp_env.hpp"
 
-#include "common/base64.hpp"
 #include "common/errors.hpp"
+#include "common/file_content.hpp"
 #include "common/json_fields.hpp"
-#include "common/utf8.hpp"
 
 namespace envforge::interp {
 
 Json InterpEnv::to_json() const {
     Json out = Json::object();
-    for (const auto& [name, content] : files)
-        out.set(name, is_valid_utf8(content) ? Json(content) : Json::object({{"base64", base64_encode(content)}}));
+    for (const auto& [name, content] : files) out.set(name, file_content_json(content));
     return Json::object({{"files", std::move(out)}});
 }
 
@@ -24,9 +22,7 @@ InterpEnv InterpEnv::from_json(const Json& env) {
         const std::string where = "env.files['" + m.key + "']";
         if (m.key.empty() || m.key[0] == '.' || m.key.find('/') != std::string::npos || m.key.find('\0') != std::string::npos)
             throw InvalidInput(where + ": a file name in the working directory (no '/', not hidden)");
-        const Json* b64 = m.value.is_object() ? m.value.find("base64") : nullptr;
-        if (!m.value.is_string() && !(b64 && b64->is_string())) throw InvalidInput(where + ": expected a string or {\"base64\": string}");
-        e.files[m.key] = m.value.is_string() ? m.value.as_string() : base64_decode(b64->as_string());
+        e.files[m.key] = file_content_from_json(m.value, where);
     }
     return e;
 }
