@@ -2,11 +2,10 @@
 
 #include <filesystem>
 #include <fstream>
-
-#include "envgen/general/world.hpp"
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "envgen/general/world.hpp"
 #include "envgen/synth_util.hpp"
 
 namespace envforge::general {
